@@ -1,0 +1,307 @@
+/**
+ * Bookings: the slot row is locked, the booking and its outbox command are stored in one
+ * transaction together with the write-back job, and the answer comes at once (`pending`). The
+ * job writes to the EHR with retries (write-back.ts). A unique index allows one live booking per
+ * slot, so two requests racing for a slot can never both win.
+ */
+import { createHmac } from 'node:crypto';
+import { recordAudit } from '../audit.ts';
+import type { Availability } from '../availability.ts';
+import { LIVE_BOOKING_STATES } from '../availability.ts';
+import type { Caller } from '../caller.ts';
+import type { Db } from '../db/database.ts';
+import type { Booking, Practice } from '../db/schema.ts';
+import type { PatientDetails } from '../ehr-plugin.ts';
+import type { EhrRegistry } from '../ehr-registry.ts';
+import { ConflictError, CoreErrorCode, NotFoundError, UnprocessableError } from '../errors.ts';
+import { type JobQueue, Queue } from '../jobs.ts';
+import type { SecretBox } from '../secret-box.ts';
+import { instantToLocalIso } from '../time.ts';
+
+export interface CreateBookingInput {
+  slotId: string;
+  /** When given, must be the appointment type the slot is offered as. */
+  appointmentTypeId?: string;
+  patient: PatientDetails;
+  /** The reason for the appointment, written to the EHR. Treated as patient data. */
+  reason?: string;
+  note?: string;
+}
+
+/** What is sealed in bookings.patient_ciphertext. */
+export interface SealedBookingDetails {
+  patient: PatientDetails;
+  reason: string;
+  note: string | null;
+}
+
+export interface BookingView {
+  id: string;
+  practiceId: string;
+  state: Booking['state'];
+  slot: { id: string | null; start: string; end: string };
+  appointmentTypeId: string | null;
+  failure: { code: string; reason: string } | null;
+  createdAt: string;
+  updatedAt: string;
+  confirmedAt: string | null;
+  cancelledAt: string | null;
+}
+
+export function bookingView(booking: Booking, timeZone: string): BookingView {
+  return {
+    id: booking.id,
+    practiceId: booking.practice_id,
+    state: booking.state,
+    slot: {
+      id: booking.slot_id,
+      start: instantToLocalIso(booking.start_at, timeZone),
+      end: instantToLocalIso(booking.end_at, timeZone),
+    },
+    appointmentTypeId: booking.appointment_type_id,
+    failure: booking.failure_code
+      ? { code: booking.failure_code, reason: booking.failure_reason ?? '' }
+      : null,
+    createdAt: booking.created_at.toISOString(),
+    updatedAt: booking.updated_at.toISOString(),
+    confirmedAt: booking.confirmed_at?.toISOString() ?? null,
+    cancelledAt: booking.cancelled_at?.toISOString() ?? null,
+  };
+}
+
+export interface CreateBookingOutcome {
+  booking: Booking;
+  /** false when the Idempotency-Key replayed an earlier identical request. */
+  created: boolean;
+}
+
+export class Bookings {
+  readonly #fingerprintKey: Buffer;
+
+  constructor(
+    private readonly db: Db,
+    private readonly ehr: EhrRegistry,
+    private readonly availability: Availability,
+    private readonly secrets: SecretBox,
+    private readonly jobs: JobQueue,
+    fingerprintKey: Buffer,
+  ) {
+    this.#fingerprintKey = fingerprintKey;
+  }
+
+  async get(practice: Practice, bookingId: string): Promise<Booking> {
+    const booking = await this.db
+      .selectFrom('bookings')
+      .selectAll()
+      .where('id', '=', bookingId)
+      .where('practice_id', '=', practice.id)
+      .executeTakeFirst();
+    if (!booking) {
+      throw new NotFoundError(CoreErrorCode.BOOKING_NOT_FOUND, `No booking ${bookingId} at this practice`);
+    }
+    return booking;
+  }
+
+  async create(
+    caller: Caller,
+    practice: Practice,
+    idempotencyKey: string,
+    input: CreateBookingInput,
+  ): Promise<CreateBookingOutcome> {
+    const fingerprint = createHmac('sha256', this.#fingerprintKey)
+      .update(JSON.stringify(input))
+      .digest('hex');
+    const replay = await this.replay(practice, idempotencyKey, fingerprint);
+    if (replay) return { booking: replay, created: false };
+
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const slot = await trx
+          .selectFrom('slots')
+          .selectAll()
+          .where('id', '=', input.slotId)
+          .where('practice_id', '=', practice.id)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!slot) {
+          throw new NotFoundError(CoreErrorCode.SLOT_NOT_FOUND, `No slot ${input.slotId} at this practice`, {
+            fix: 'Pick a slot id from GET /v1/practices/{practiceId}/slots.',
+          });
+        }
+        const live = await trx
+          .selectFrom('bookings')
+          .select('id')
+          .where('slot_id', '=', slot.id)
+          .where('state', 'in', LIVE_BOOKING_STATES)
+          .executeTakeFirst();
+        if (live || slot.status !== 'free') throw slotTaken(input.slotId);
+        const [offered] = await this.availability.offered(trx, practice, { slotId: slot.id });
+        if (!offered) {
+          throw new ConflictError(
+            CoreErrorCode.SLOT_NOT_BOOKABLE,
+            `Slot ${input.slotId} is not offered for booking`,
+            {
+              fix: 'Ask GET /v1/practices/{practiceId}/slots for slots that are offered now.',
+            },
+          );
+        }
+        if (input.appointmentTypeId && input.appointmentTypeId !== offered.appointmentType.id) {
+          throw new UnprocessableError(
+            'SB_ERR_APPOINTMENT_TYPE_MISMATCH',
+            `Slot ${input.slotId} is offered as appointment type ${offered.appointmentType.id}, not ${input.appointmentTypeId}`,
+            {
+              fix: 'Book a slot listed for the appointment type you want (filter /slots by appointmentTypeId).',
+            },
+          );
+        }
+        const details: SealedBookingDetails = {
+          patient: input.patient,
+          reason: input.reason ?? offered.appointmentType.name,
+          note: input.note ?? null,
+        };
+        const booking = await trx
+          .insertInto('bookings')
+          .values({
+            practice_id: practice.id,
+            slot_id: slot.id,
+            appointment_type_id: offered.appointmentType.id,
+            ehr_slot_id: slot.ehr_slot_id,
+            ehr_session_id: slot.ehr_session_id,
+            ehr_practitioner_id: slot.ehr_practitioner_id,
+            ehr_location_id: slot.ehr_location_id,
+            ehr_slot_type_id: slot.ehr_slot_type_id,
+            start_at: slot.start_at,
+            end_at: slot.end_at,
+            state: 'pending',
+            failure_code: null,
+            failure_reason: null,
+            ehr_booking_ref: null,
+            patient_ciphertext: this.secrets.seal(details),
+            idempotency_key: idempotencyKey,
+            request_fingerprint: fingerprint,
+            api_key_id: caller.apiKeyId,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await this.enqueueWrite(trx, practice.id, booking.id, 'book');
+        return { booking, created: true };
+      });
+    } catch (error) {
+      // Lost a race: another request took the slot, or replayed the same key, between our checks.
+      const constraint = (error as { constraint?: string }).constraint;
+      if (constraint === 'bookings_one_live_per_slot') throw slotTaken(input.slotId);
+      if (constraint === 'bookings_idempotency_unique') {
+        const winner = await this.replay(practice, idempotencyKey, fingerprint);
+        if (winner) return { booking: winner, created: false };
+      }
+      throw error;
+    }
+  }
+
+  async cancel(
+    caller: Caller,
+    practice: Practice,
+    bookingId: string,
+    reason: string | null,
+  ): Promise<Booking> {
+    const capabilities = await this.ehr.capabilities(practice.ehr);
+    const plugin = this.ehr.get(practice.ehr);
+    if (!capabilities.cancel) {
+      throw new ConflictError(
+        CoreErrorCode.CANCEL_UNSUPPORTED,
+        `Online cancellation is not supported for ${plugin.name}; the practice cancels in ${plugin.name}`,
+        { fix: `Ask the patient to contact the practice; the cancellation reaches us at the next sync.` },
+      );
+    }
+    return this.db.transaction().execute(async (trx) => {
+      const booking = await trx
+        .selectFrom('bookings')
+        .selectAll()
+        .where('id', '=', bookingId)
+        .where('practice_id', '=', practice.id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!booking)
+        throw new NotFoundError(CoreErrorCode.BOOKING_NOT_FOUND, `No booking ${bookingId} at this practice`);
+      if (['cancelling', 'cancelled', 'cancelled_in_ehr'].includes(booking.state)) return booking;
+      if (booking.state !== 'confirmed') {
+        throw new ConflictError(
+          CoreErrorCode.BOOKING_NOT_CANCELLABLE,
+          `Booking ${bookingId} is ${booking.state} and cannot be cancelled`,
+          {
+            fix:
+              booking.state === 'pending'
+                ? 'Wait until the booking is confirmed (it is being written to the EHR), then cancel.'
+                : 'A failed booking holds no appointment; nothing needs cancelling.',
+          },
+        );
+      }
+      const sealed = this.secrets.open<SealedBookingDetails>(booking.patient_ciphertext);
+      const updated = await trx
+        .updateTable('bookings')
+        .set({
+          state: 'cancelling',
+          failure_code: null,
+          failure_reason: null,
+          patient_ciphertext: this.secrets.seal({ ...sealed, cancelReason: reason }),
+          updated_at: new Date(),
+        })
+        .where('id', '=', booking.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await this.enqueueWrite(trx, practice.id, booking.id, 'cancel');
+      await recordAudit(trx, caller, practice.id, 'booking.cancel_requested', { bookingId });
+      return updated;
+    });
+  }
+
+  private async enqueueWrite(
+    trx: Parameters<JobQueue['sendInTransaction']>[0],
+    practiceId: string,
+    bookingId: string,
+    kind: 'book' | 'cancel',
+  ): Promise<void> {
+    const command = await trx
+      .insertInto('outbox_commands')
+      .values({
+        practice_id: practiceId,
+        booking_id: bookingId,
+        kind,
+        last_error_code: null,
+        last_error: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await this.jobs.sendInTransaction(trx, Queue.bookingWrite, { commandId: command.id });
+  }
+
+  private async replay(
+    practice: Practice,
+    idempotencyKey: string,
+    fingerprint: string,
+  ): Promise<Booking | null> {
+    const existing = await this.db
+      .selectFrom('bookings')
+      .selectAll()
+      .where('practice_id', '=', practice.id)
+      .where('idempotency_key', '=', idempotencyKey)
+      .executeTakeFirst();
+    if (!existing) return null;
+    if (existing.request_fingerprint !== fingerprint) {
+      throw new UnprocessableError(
+        CoreErrorCode.IDEMPOTENCY_KEY_REUSED,
+        'This Idempotency-Key was already used for a different booking request',
+        {
+          fix: 'Use a new Idempotency-Key (a UUID) for each new booking; reuse one only to retry the same request.',
+        },
+      );
+    }
+    return existing;
+  }
+}
+
+function slotTaken(slotId: string): ConflictError {
+  return new ConflictError(CoreErrorCode.SLOT_TAKEN, `Slot ${slotId} is already booked`, {
+    fix: 'Offer the patient another slot from GET /v1/practices/{practiceId}/slots.',
+  });
+}

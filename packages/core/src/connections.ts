@@ -1,0 +1,177 @@
+/**
+ * A practice's connection to its EHR: settings validated against the plugin's schema, set-up
+ * checks run before anything is saved, everything encrypted at rest, secrets never returned.
+ */
+import type { TObject } from 'typebox';
+import { Value } from 'typebox/value';
+import { recordAudit } from './audit.ts';
+import type { Caller } from './caller.ts';
+import type { Db } from './db/database.ts';
+import type { ConnectionStatus, Practice } from './db/schema.ts';
+import type { EhrContext, HookLogger, SetupCheck } from './ehr-plugin.ts';
+import type { EhrRegistry } from './ehr-registry.ts';
+import { CoreErrorCode, InputError, NotFoundError, UnprocessableError } from './errors.ts';
+import type { SecretBox } from './secret-box.ts';
+
+export interface ConnectionView {
+  ehr: string;
+  /** The settings without secrets. */
+  settings: Record<string, unknown>;
+  /** Which secret fields are set; their values are never returned. */
+  secrets: Record<string, 'set' | 'missing'>;
+  status: ConnectionStatus;
+  setupChecks: SetupCheck[];
+  checkedAt: string | null;
+  lastSyncAt: string | null;
+  lastGoodSyncAt: string | null;
+  lastSyncError: string | null;
+}
+
+/** The names of the fields a connection schema marks `writeOnly: true`. */
+export function secretFields(schema: TObject): string[] {
+  return Object.entries(schema.properties)
+    .filter(([, property]) => (property as { writeOnly?: boolean }).writeOnly === true)
+    .map(([name]) => name);
+}
+
+export class Connections {
+  constructor(
+    private readonly db: Db,
+    private readonly ehr: EhrRegistry,
+    private readonly secrets: SecretBox,
+    private readonly log: HookLogger,
+  ) {}
+
+  /** Validates, runs the plugin's set-up checks and saves (encrypted) when they pass or `force` is set. */
+  async put(
+    caller: Caller,
+    practice: Practice,
+    settings: unknown,
+    options: { force?: boolean } = {},
+  ): Promise<ConnectionView> {
+    const plugin = this.ehr.get(practice.ehr);
+    if (!Value.Check(plugin.connectionSchema, settings)) {
+      const problems = Value.Errors(plugin.connectionSchema, settings).map((e) => ({
+        field: e.instancePath || '/',
+        message: e.message,
+      }));
+      throw new InputError(
+        CoreErrorCode.CONNECTION_INVALID,
+        `The ${plugin.name} connection settings are not valid`,
+        {
+          fix: `Send the fields of the ${plugin.id} connection schema (GET /v1/plugins lists them).`,
+          details: { errors: problems },
+        },
+      );
+    }
+    const values = settings as Record<string, unknown>;
+    const checks = await this.ehr.checkSetup(practice.ehr, this.contextFor(practice, values));
+    const failing = checks.filter((c) => !c.ok && c.severity === 'error');
+    if (failing.length > 0 && !options.force) {
+      throw new UnprocessableError(
+        'SB_ERR_SETUP_CHECKS_FAILED',
+        `${failing.length} set-up check(s) failed; nothing was saved`,
+        {
+          fix: failing.map((c) => c.fix ?? c.message).join(' '),
+          details: { checks },
+        },
+      );
+    }
+    const status: ConnectionStatus = failing.length === 0 ? 'healthy' : 'failing';
+    const previous = await this.db
+      .selectFrom('connections')
+      .select('settings_ciphertext')
+      .where('practice_id', '=', practice.id)
+      .executeTakeFirst();
+    const row = {
+      settings_ciphertext: this.secrets.seal(values),
+      status,
+      setup_checks: JSON.stringify(checks),
+      checked_at: new Date(),
+      updated_at: new Date(),
+    };
+    await this.db
+      .insertInto('connections')
+      .values({ practice_id: practice.id, ...row })
+      .onConflict((oc) => oc.column('practice_id').doUpdateSet(row))
+      .execute();
+    await recordAudit(this.db, caller, practice.id, 'connection.saved', {
+      ehr: practice.ehr,
+      changedFields: this.changedFields(
+        plugin.connectionSchema,
+        previous?.settings_ciphertext ?? null,
+        values,
+      ),
+      forced: Boolean(options.force && failing.length > 0),
+      status,
+    });
+    return this.view(practice);
+  }
+
+  async view(practice: Practice): Promise<ConnectionView> {
+    const row = await this.row(practice.id);
+    const schema = this.ehr.get(practice.ehr).connectionSchema;
+    const hidden = new Set(secretFields(schema));
+    const values = this.secrets.open<Record<string, unknown>>(row.settings_ciphertext);
+    return {
+      ehr: practice.ehr,
+      settings: Object.fromEntries(Object.entries(values).filter(([k]) => !hidden.has(k))),
+      secrets: Object.fromEntries(
+        [...hidden].map((k) => [k, values[k] === undefined || values[k] === '' ? 'missing' : 'set']),
+      ),
+      status: row.status,
+      setupChecks: (row.setup_checks ?? []) as SetupCheck[],
+      checkedAt: row.checked_at?.toISOString() ?? null,
+      lastSyncAt: row.last_sync_at?.toISOString() ?? null,
+      lastGoodSyncAt: row.last_good_sync_at?.toISOString() ?? null,
+      lastSyncError: row.last_sync_error,
+    };
+  }
+
+  /** The hook context of a practice with its saved (decrypted) settings. */
+  async context(practice: Practice, signal?: AbortSignal): Promise<EhrContext> {
+    const row = await this.row(practice.id);
+    return this.contextFor(practice, this.secrets.open(row.settings_ciphertext), signal);
+  }
+
+  private contextFor(
+    practice: Practice,
+    settings: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): EhrContext {
+    return {
+      practice: {
+        id: practice.id,
+        name: practice.name,
+        odsCode: practice.ods_code,
+        timeZone: practice.time_zone,
+      },
+      connection: settings,
+      log: this.log,
+      signal: signal ?? new AbortController().signal,
+    };
+  }
+
+  private async row(practiceId: string) {
+    const row = await this.db
+      .selectFrom('connections')
+      .selectAll()
+      .where('practice_id', '=', practiceId)
+      .executeTakeFirst();
+    if (!row) {
+      throw new NotFoundError(CoreErrorCode.CONNECTION_MISSING, 'This practice has no EHR connection yet', {
+        fix: 'PUT /v1/practices/{practiceId}/connection with the EHR credentials first.',
+      });
+    }
+    return row;
+  }
+
+  private changedFields(
+    schema: TObject,
+    previousCiphertext: string | null,
+    next: Record<string, unknown>,
+  ): string[] {
+    const before = previousCiphertext ? this.secrets.open<Record<string, unknown>>(previousCiphertext) : {};
+    return Object.keys(schema.properties).filter((k) => before[k] !== next[k]);
+  }
+}

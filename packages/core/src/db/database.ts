@@ -1,0 +1,43 @@
+/** Opening the database and running the migrations. */
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import * as initial from './migrations/0001-initial.ts';
+import type { Database } from './schema.ts';
+
+// timestamptz as Date, bigint counts as numbers (counts here never exceed 2^53).
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+
+export type Db = Kysely<Database>;
+
+export interface OpenDatabaseOptions {
+  connectionString: string;
+  /** Pool size; defaults to 10. */
+  max?: number;
+}
+
+export function openDatabase(options: OpenDatabaseOptions): Db {
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10 });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Migrations in order. Add new ones at the end; never edit or reorder. */
+const migrations = { '0001-initial': initial };
+
+export interface MigrationOutcome {
+  applied: string[];
+  error?: unknown;
+}
+
+/** Brings the schema up to date. Returns what it applied; throws when a migration failed. */
+export async function migrateToLatest(db: Db): Promise<MigrationOutcome> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  if (error) throw error;
+  return { applied };
+}

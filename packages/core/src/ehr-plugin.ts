@@ -1,0 +1,201 @@
+/**
+ * The contract between the core and an EHR plugin. A plugin is one declared object
+ * (`defineEhrPlugin({...})`) registered through a Fastify plugin (`ehrFastifyPlugin`).
+ * Plugins import only these public types from `@slotbridge/core`, never each other.
+ */
+import type { TObject } from 'typebox';
+
+/** The minimal logger a hook receives (a pino child logger in the server). */
+export interface HookLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface PracticeInfo {
+  id: string;
+  name: string;
+  odsCode: string | null;
+  /** IANA time zone of the practice diary, e.g. Europe/London or Australia/Sydney. */
+  timeZone: string;
+}
+
+/** What every hook receives: the practice, its decrypted connection settings, a logger. */
+export interface EhrContext<C = Record<string, unknown>> {
+  practice: PracticeInfo;
+  connection: C;
+  log: HookLogger;
+  /** Aborted when the caller gives up (shutdown, request timeout). Pass it to fetch(). */
+  signal: AbortSignal;
+}
+
+export interface EhrCapabilities {
+  /** Can a booking be cancelled through the EHR's interface? */
+  cancel: boolean;
+  /** Can a booking be moved to another slot through the EHR's interface? */
+  reschedule: boolean;
+  /** How far ahead slots are published, in days: the default and the most a practice may set. */
+  publishingHorizonDays: { default: number; max: number };
+  /** The shortest gap between two background syncs the EHR tolerates, in seconds. */
+  minPollIntervalSeconds: number;
+  /** The largest window one onSlotFetch call may be asked for, in days (EMIS: 90). */
+  maxFetchWindowDays: number;
+  /** Does onSlotFetch honour a cursor to read only what changed? */
+  incrementalSync: boolean;
+}
+
+export interface SetupCheck {
+  /** Stable id, e.g. `credentials.spaces`. */
+  id: string;
+  ok: boolean;
+  severity: 'error' | 'warning';
+  /** What was found, in the practice's words. */
+  message: string;
+  /** What the practice should do, in the practice's words (absent when ok). */
+  fix?: string;
+}
+
+export interface EhrCatalogueEntry {
+  ehrId: string;
+  name: string;
+  /** Plugin-specific facts shown beside the entry (e.g. EMIS `bookable`). Never secrets. */
+  attributes?: Record<string, unknown>;
+}
+
+export interface EhrCatalogue {
+  practitioners: EhrCatalogueEntry[];
+  locations: EhrCatalogueEntry[];
+  slotTypes: EhrCatalogueEntry[];
+}
+
+export interface SlotWindow {
+  /** Inclusive start instant. */
+  from: Date;
+  /** Exclusive end instant. */
+  to: Date;
+  /** Only slots of these EHR slot types are wanted (the practice's active slot types). */
+  slotTypeIds: string[];
+  /** The cursor the previous fetch returned, for plugins with `incrementalSync`. */
+  cursor?: string;
+}
+
+/** Normalised slot status. `ehrStatus` keeps the EHR's own word. */
+export type EhrSlotStatus = 'free' | 'booked' | 'unavailable';
+
+export interface EhrSlot {
+  /** The EHR's id of the slot, or a stable id the plugin derives when the EHR has none. */
+  ehrSlotId: string;
+  ehrSessionId: string | null;
+  ehrPractitionerId: string | null;
+  ehrLocationId: string | null;
+  ehrSlotTypeId: string;
+  startAt: Date;
+  endAt: Date;
+  status: EhrSlotStatus;
+  /** The EHR's own status word, e.g. EMIS `Slot Available`, `Booked`, `Embargoed`. */
+  ehrStatus: string;
+}
+
+export interface SlotFetchResult {
+  slots: EhrSlot[];
+  /** For incremental plugins: pass back on the next fetch. */
+  cursor?: string;
+}
+
+/** The patient as the booking side knows them. Stored encrypted; never logged or returned. */
+export interface PatientDetails {
+  firstName: string;
+  lastName: string;
+  /** YYYY-MM-DD */
+  dateOfBirth: string;
+  nhsNumber?: string;
+  /** The EHR's own patient id, when the booking side already knows it. */
+  ehrPatientId?: string;
+}
+
+/** The slot a write is about, as last synced. */
+export interface EhrSlotRef {
+  ehrSlotId: string;
+  ehrSessionId: string | null;
+  ehrPractitionerId: string | null;
+  ehrLocationId: string | null;
+  ehrSlotTypeId: string;
+  startAt: Date;
+  endAt: Date;
+}
+
+export type BookingWriteCommand =
+  | {
+      kind: 'book';
+      bookingId: string;
+      slot: EhrSlotRef;
+      /** The EHR slot type the booking should be written as (booking features); null: leave it. */
+      targetEhrSlotTypeId: string | null;
+      patient: PatientDetails;
+      reason: string;
+      note: string | null;
+    }
+  | {
+      kind: 'cancel';
+      bookingId: string;
+      slot: EhrSlotRef;
+      /** What onBookingWrite returned when the booking was written. */
+      ehrBookingRef: string;
+      patient: PatientDetails;
+      reason: string | null;
+    };
+
+export interface BookingWriteResult {
+  /** The EHR's reference for the appointment (kept to cancel it later). */
+  ehrBookingRef: string;
+}
+
+/** What mapSlotType answers for one EHR slot. */
+export interface SlotTypeMapping {
+  feature: 'bookable' | 'not_bookable' | 'unregistered_patient' | 'unmapped';
+  /** The booking-side appointment type, null when none, 'disabled' when hidden from our diary. */
+  appointmentTypeId: string | null | 'disabled';
+}
+
+/** The mapping tables a mapSlotType hook can read (the core's default reads only these). */
+export interface SlotTypeMappingRow {
+  ehrSlotTypeId: string;
+  feature: 'bookable' | 'not_bookable' | 'unregistered_patient';
+  appointmentTypeId: string | null | 'disabled';
+}
+
+export interface MapSlotTypeInput {
+  slot: EhrSlotRef;
+  slotTypeMappings: SlotTypeMappingRow[];
+}
+
+export interface EhrPluginDefinition<C extends Record<string, unknown> = Record<string, unknown>> {
+  /** Stable id, lower-case, e.g. `emis`. Stored with every practice. */
+  id: string;
+  /** Human name, e.g. `EMIS Web`. */
+  name: string;
+  /**
+   * TypeBox schema of the connection settings. Fields marked `writeOnly: true` are secrets:
+   * encrypted at rest like the rest, and never returned by the API.
+   */
+  connectionSchema: TObject;
+  capabilities: EhrCapabilities;
+  checkSetup(ctx: EhrContext<C>): Promise<SetupCheck[]>;
+  discover(ctx: EhrContext<C>): Promise<EhrCatalogue>;
+  onSlotFetch(ctx: EhrContext<C>, window: SlotWindow): Promise<SlotFetchResult>;
+  onBookingWrite(ctx: EhrContext<C>, command: BookingWriteCommand): Promise<BookingWriteResult>;
+  /** Optional refinement of the core's mapping (the core's default reads the mapping tables). */
+  mapSlotType?(
+    ctx: EhrContext<C>,
+    input: MapSlotTypeInput,
+    next: () => Promise<SlotTypeMapping>,
+  ): Promise<SlotTypeMapping>;
+}
+
+/** Declares an EHR plugin. Returns its argument, typed, so the definition is checked where it is written. */
+export function defineEhrPlugin<C extends Record<string, unknown>>(
+  definition: EhrPluginDefinition<C>,
+): EhrPluginDefinition<C> {
+  return definition;
+}

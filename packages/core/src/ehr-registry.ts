@@ -1,0 +1,143 @@
+/**
+ * The registered EHR plugins and the one place their hooks are run. Every call into a plugin
+ * goes through the hook registry, so partner extensions see every call.
+ */
+import type {
+  BookingWriteCommand,
+  BookingWriteResult,
+  EhrCapabilities,
+  EhrCatalogue,
+  EhrContext,
+  EhrPluginDefinition,
+  MapSlotTypeInput,
+  SetupCheck,
+  SlotFetchResult,
+  SlotTypeMapping,
+  SlotWindow,
+} from './ehr-plugin.ts';
+import { CoreErrorCode, NotFoundError, SlotbridgeError } from './errors.ts';
+import { HookRegistry } from './hooks.ts';
+
+const REQUIRED_FUNCTIONS = ['checkSetup', 'discover', 'onSlotFetch', 'onBookingWrite'] as const;
+
+function invalid(message: string): SlotbridgeError {
+  return new SlotbridgeError(CoreErrorCode.PLUGIN_INVALID, 'internal', message, {
+    fix: 'Declare the plugin with defineEhrPlugin({...}); see docs/adding-an-ehr.md.',
+  });
+}
+
+function validateDefinition(def: EhrPluginDefinition): void {
+  if (typeof def !== 'object' || def === null) throw invalid('An EHR plugin definition must be an object');
+  if (typeof def.id !== 'string' || !/^[a-z][a-z0-9-]{1,30}$/.test(def.id)) {
+    throw invalid(`EHR plugin id "${String(def.id)}" must be lower-case letters, digits and dashes`);
+  }
+  if (typeof def.name !== 'string' || def.name.length === 0)
+    throw invalid(`EHR plugin ${def.id} needs a name`);
+  if (def.connectionSchema?.type !== 'object') {
+    throw invalid(`EHR plugin ${def.id}: connectionSchema must be a TypeBox Type.Object`);
+  }
+  for (const fn of REQUIRED_FUNCTIONS) {
+    if (typeof def[fn] !== 'function') throw invalid(`EHR plugin ${def.id}: ${fn} must be a function`);
+  }
+  if (def.mapSlotType !== undefined && typeof def.mapSlotType !== 'function') {
+    throw invalid(`EHR plugin ${def.id}: mapSlotType must be a function when given`);
+  }
+  const caps = def.capabilities;
+  const horizon = caps?.publishingHorizonDays;
+  if (
+    typeof caps?.cancel !== 'boolean' ||
+    typeof caps.reschedule !== 'boolean' ||
+    !horizon ||
+    !Number.isInteger(horizon.default) ||
+    !Number.isInteger(horizon.max) ||
+    horizon.default < 1 ||
+    horizon.default > horizon.max ||
+    !(caps.minPollIntervalSeconds > 0) ||
+    !(caps.maxFetchWindowDays > 0)
+  ) {
+    throw invalid(`EHR plugin ${def.id}: capabilities are incomplete or inconsistent`);
+  }
+}
+
+/** The core's own mapSlotType: read the slot type features table (seed 000, stage 3). */
+export function defaultMapSlotType(input: MapSlotTypeInput): SlotTypeMapping {
+  const row = input.slotTypeMappings.find((m) => m.ehrSlotTypeId === input.slot.ehrSlotTypeId);
+  if (!row) return { feature: 'unmapped', appointmentTypeId: null };
+  return { feature: row.feature, appointmentTypeId: row.appointmentTypeId };
+}
+
+export class EhrRegistry {
+  readonly hooks: HookRegistry;
+  readonly #plugins = new Map<string, EhrPluginDefinition>();
+
+  constructor(hooks: HookRegistry = new HookRegistry()) {
+    this.hooks = hooks;
+  }
+
+  register<C extends Record<string, unknown>>(definition: EhrPluginDefinition<C>): void {
+    const def = definition as unknown as EhrPluginDefinition;
+    validateDefinition(def);
+    if (this.#plugins.has(def.id)) {
+      throw new SlotbridgeError(
+        CoreErrorCode.PLUGIN_DUPLICATE,
+        'internal',
+        `EHR plugin ${def.id} is registered twice`,
+      );
+    }
+    this.#plugins.set(def.id, def);
+    const refine = def.mapSlotType;
+    if (refine) {
+      this.hooks.addHook('mapSlotType', (ctx, input, next) => refine(ctx, input, () => next(input)), {
+        ehrId: def.id,
+      });
+    }
+  }
+
+  has(id: string): boolean {
+    return this.#plugins.has(id);
+  }
+
+  get(id: string): EhrPluginDefinition {
+    const def = this.#plugins.get(id);
+    if (!def) {
+      throw new NotFoundError(CoreErrorCode.PLUGIN_UNKNOWN, `No EHR plugin "${id}" is registered`, {
+        fix: `Use one of: ${[...this.#plugins.keys()].join(', ') || '(none registered)'}.`,
+      });
+    }
+    return def;
+  }
+
+  list(): EhrPluginDefinition[] {
+    return [...this.#plugins.values()];
+  }
+
+  capabilities(id: string): Promise<EhrCapabilities> {
+    const def = this.get(id);
+    return this.hooks.run('capabilities', id, { ehrId: id }, undefined, async () => def.capabilities);
+  }
+
+  checkSetup(id: string, ctx: EhrContext): Promise<SetupCheck[]> {
+    const def = this.get(id);
+    return this.hooks.run('checkSetup', id, ctx, undefined, () => def.checkSetup(ctx));
+  }
+
+  discover(id: string, ctx: EhrContext): Promise<EhrCatalogue> {
+    const def = this.get(id);
+    return this.hooks.run('discover', id, ctx, undefined, () => def.discover(ctx));
+  }
+
+  fetchSlots(id: string, ctx: EhrContext, window: SlotWindow): Promise<SlotFetchResult> {
+    const def = this.get(id);
+    return this.hooks.run('onSlotFetch', id, ctx, window, (w) => def.onSlotFetch(ctx, w));
+  }
+
+  writeBooking(id: string, ctx: EhrContext, command: BookingWriteCommand): Promise<BookingWriteResult> {
+    const def = this.get(id);
+    return this.hooks.run('onBookingWrite', id, ctx, command, (c) => def.onBookingWrite(ctx, c));
+  }
+
+  mapSlotType(id: string, ctx: EhrContext, input: MapSlotTypeInput): Promise<SlotTypeMapping> {
+    this.get(id);
+    return this.hooks.run('mapSlotType', id, ctx, input, async (i) => defaultMapSlotType(i));
+  }
+}

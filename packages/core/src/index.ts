@@ -1,0 +1,21 @@
+// The public API of @slotbridge/core. Plugins import only from here.
+export * from './api-keys.ts';
+export * from './availability.ts';
+export * from './booking/bookings.ts';
+export * from './caller.ts';
+export * from './connections.ts';
+export * from './db/database.ts';
+export type * from './db/schema.ts';
+export * from './ehr-plugin.ts';
+export * from './ehr-registry.ts';
+export * from './errors.ts';
+export * from './fastify-plugin.ts';
+export * from './hooks.ts';
+export * from './jobs.ts';
+export * from './practice-setup.ts';
+export * from './practices.ts';
+export * from './secret-box.ts';
+export * from './slotbridge.ts';
+export * from './sync/diff-slots.ts';
+export * from './sync/sync-practice.ts';
+export * from './time.ts';

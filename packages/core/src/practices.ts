@@ -1,0 +1,162 @@
+/** Practices: one tenant each, with one EHR plugin, a time zone and a publishing horizon. */
+
+import { recordAudit } from './audit.ts';
+import type { Caller } from './caller.ts';
+import type { Db } from './db/database.ts';
+import type { Practice } from './db/schema.ts';
+import type { EhrRegistry } from './ehr-registry.ts';
+import { CoreErrorCode, InputError, NotFoundError, UnprocessableError } from './errors.ts';
+import { assertTimeZone } from './time.ts';
+
+export interface PracticeView {
+  id: string;
+  partnerId: string;
+  name: string;
+  odsCode: string | null;
+  ehr: string;
+  timeZone: string;
+  publishingHorizonDays: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CreatePracticeInput {
+  name: string;
+  odsCode?: string | null;
+  ehr: string;
+  timeZone: string;
+  publishingHorizonDays?: number | null;
+  /** Required for the admin key; a partner key always creates in its own partner. */
+  partnerId?: string;
+}
+
+export interface UpdatePracticeInput {
+  name?: string;
+  odsCode?: string | null;
+  timeZone?: string;
+  publishingHorizonDays?: number | null;
+}
+
+export class Practices {
+  constructor(
+    private readonly db: Db,
+    private readonly ehr: EhrRegistry,
+  ) {}
+
+  /** The practice, if the caller may see it; otherwise 404 (never 403: ids of others stay secret). */
+  async get(caller: Caller, practiceId: string): Promise<Practice> {
+    let query = this.db.selectFrom('practices').selectAll().where('id', '=', practiceId);
+    if (caller.partnerId !== null) query = query.where('partner_id', '=', caller.partnerId);
+    const practice = await query.executeTakeFirst();
+    if (!practice) {
+      throw new NotFoundError(
+        CoreErrorCode.PRACTICE_NOT_FOUND,
+        `No practice ${practiceId} for this API key`,
+        {
+          fix: 'Check the practice id; GET /v1/practices lists the practices this key can reach.',
+        },
+      );
+    }
+    return practice;
+  }
+
+  async list(caller: Caller): Promise<Practice[]> {
+    let query = this.db.selectFrom('practices').selectAll().orderBy('created_at').orderBy('id');
+    if (caller.partnerId !== null) query = query.where('partner_id', '=', caller.partnerId);
+    return query.execute();
+  }
+
+  async create(caller: Caller, input: CreatePracticeInput): Promise<Practice> {
+    const partnerId = caller.partnerId ?? input.partnerId;
+    if (!partnerId) {
+      throw new InputError(
+        'SB_ERR_PARTNER_REQUIRED',
+        'The admin key must say which partner the practice belongs to',
+        {
+          fix: 'Add "partnerId" to the body (POST /v1/partners creates one).',
+        },
+      );
+    }
+    if (caller.partnerId !== null && input.partnerId !== undefined && input.partnerId !== caller.partnerId) {
+      throw new NotFoundError('SB_ERR_PARTNER_NOT_FOUND', `No partner ${input.partnerId} for this API key`);
+    }
+    const partner = await this.db
+      .selectFrom('partners')
+      .select('id')
+      .where('id', '=', partnerId)
+      .executeTakeFirst();
+    if (!partner) throw new NotFoundError('SB_ERR_PARTNER_NOT_FOUND', `No partner ${partnerId}`);
+    this.ehr.get(input.ehr);
+    assertTimeZone(input.timeZone);
+    await this.assertHorizon(input.ehr, input.publishingHorizonDays ?? null);
+    const practice = await this.db
+      .insertInto('practices')
+      .values({
+        partner_id: partnerId,
+        name: input.name,
+        ods_code: input.odsCode ?? null,
+        ehr: input.ehr,
+        time_zone: input.timeZone,
+        publishing_horizon_days: input.publishingHorizonDays ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(this.db, caller, practice.id, 'practice.created', { name: input.name, ehr: input.ehr });
+    return practice;
+  }
+
+  async update(caller: Caller, practiceId: string, input: UpdatePracticeInput): Promise<Practice> {
+    const practice = await this.get(caller, practiceId);
+    if (input.timeZone !== undefined) assertTimeZone(input.timeZone);
+    if (input.publishingHorizonDays !== undefined)
+      await this.assertHorizon(practice.ehr, input.publishingHorizonDays);
+    const updated = await this.db
+      .updateTable('practices')
+      .set({
+        ...(input.name !== undefined && { name: input.name }),
+        ...(input.odsCode !== undefined && { ods_code: input.odsCode }),
+        ...(input.timeZone !== undefined && { time_zone: input.timeZone }),
+        ...(input.publishingHorizonDays !== undefined && {
+          publishing_horizon_days: input.publishingHorizonDays,
+        }),
+        updated_at: new Date(),
+      })
+      .where('id', '=', practiceId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(this.db, caller, practiceId, 'practice.updated', { changed: Object.keys(input) });
+    return updated;
+  }
+
+  /** The practice's publishing horizon in days: its own setting or the plugin's default. */
+  async horizonDays(practice: Practice): Promise<number> {
+    if (practice.publishing_horizon_days !== null) return practice.publishing_horizon_days;
+    return (await this.ehr.capabilities(practice.ehr)).publishingHorizonDays.default;
+  }
+
+  async view(practice: Practice): Promise<PracticeView> {
+    return {
+      id: practice.id,
+      partnerId: practice.partner_id,
+      name: practice.name,
+      odsCode: practice.ods_code,
+      ehr: practice.ehr,
+      timeZone: practice.time_zone,
+      publishingHorizonDays: await this.horizonDays(practice),
+      createdAt: practice.created_at.toISOString(),
+      updatedAt: practice.updated_at.toISOString(),
+    };
+  }
+
+  private async assertHorizon(ehr: string, days: number | null): Promise<void> {
+    if (days === null) return;
+    const { max } = (await this.ehr.capabilities(ehr)).publishingHorizonDays;
+    if (!Number.isInteger(days) || days < 1 || days > max) {
+      throw new UnprocessableError(
+        CoreErrorCode.HORIZON_TOO_LONG,
+        `The publishing horizon must be between 1 and ${max} days for ${ehr}; ${days} was asked for`,
+        { fix: `Choose at most ${max} days, the most ${ehr} publishes ahead.`, details: { max } },
+      );
+    }
+  }
+}

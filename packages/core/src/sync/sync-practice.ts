@@ -1,0 +1,255 @@
+/**
+ * One sync of one practice: fetch the active slot types over the publishing horizon, diff with
+ * what is stored, and write only the changes in one transaction, recording the run. A failed
+ * fetch writes nothing but the run record and the connection's last error.
+ */
+import { sql } from 'kysely';
+import type { Connections } from '../connections.ts';
+import type { Db } from '../db/database.ts';
+import type { Practice, SyncRun, SyncTrigger } from '../db/schema.ts';
+import type { EhrSlot, HookLogger } from '../ehr-plugin.ts';
+import type { EhrRegistry } from '../ehr-registry.ts';
+import { EhrError, SlotbridgeError } from '../errors.ts';
+import type { Practices } from '../practices.ts';
+import { addDays } from '../time.ts';
+import { diffSlots } from './diff-slots.ts';
+
+export interface SyncRunView {
+  id: string;
+  practiceId: string;
+  trigger: SyncTrigger;
+  status: 'succeeded' | 'failed';
+  window: { from: string; to: string };
+  counts: { fetched: number; inserted: number; updated: number; deleted: number; unchanged: number };
+  error: { code: string; message: string } | null;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export function syncRunView(run: SyncRun): SyncRunView {
+  return {
+    id: run.id,
+    practiceId: run.practice_id,
+    trigger: run.trigger,
+    status: run.status,
+    window: { from: run.window_from.toISOString(), to: run.window_to.toISOString() },
+    counts: {
+      fetched: run.fetched,
+      inserted: run.inserted,
+      updated: run.updated,
+      deleted: run.deleted,
+      unchanged: run.unchanged,
+    },
+    error: run.error_code ? { code: run.error_code, message: run.error_message ?? '' } : null,
+    startedAt: run.started_at.toISOString(),
+    finishedAt: run.finished_at.toISOString(),
+  };
+}
+
+const INSERT_CHUNK = 500;
+
+function slotColumns(slot: EhrSlot) {
+  return {
+    ehr_session_id: slot.ehrSessionId,
+    ehr_practitioner_id: slot.ehrPractitionerId,
+    ehr_location_id: slot.ehrLocationId,
+    ehr_slot_type_id: slot.ehrSlotTypeId,
+    start_at: slot.startAt,
+    end_at: slot.endAt,
+    status: slot.status,
+    ehr_status: slot.ehrStatus,
+  };
+}
+
+export class SlotSync {
+  constructor(
+    private readonly db: Db,
+    private readonly ehr: EhrRegistry,
+    private readonly practices: Practices,
+    private readonly connections: Connections,
+    private readonly log: HookLogger,
+    private readonly now: () => Date,
+  ) {}
+
+  async run(practice: Practice, trigger: SyncTrigger, signal?: AbortSignal): Promise<SyncRun> {
+    const startedAt = this.now();
+    const from = startedAt;
+    const to = addDays(from, await this.practices.horizonDays(practice));
+    const counts = { fetched: 0, inserted: 0, updated: 0, deleted: 0, unchanged: 0 };
+    let fetched: EhrSlot[];
+    try {
+      fetched = await this.fetchWindow(practice, from, to, signal);
+    } catch (error) {
+      return this.recordFailure(practice, trigger, from, to, startedAt, error);
+    }
+    counts.fetched = fetched.length;
+
+    return this.db.transaction().execute(async (trx) => {
+      // One sync at a time per practice, whichever process runs it.
+      await sql`select pg_advisory_xact_lock(hashtextextended(${practice.id}, 0))`.execute(trx);
+      const stored = await trx
+        .selectFrom('slots')
+        .select([
+          'id',
+          'ehr_slot_id',
+          'ehr_session_id',
+          'ehr_practitioner_id',
+          'ehr_location_id',
+          'ehr_slot_type_id',
+          'start_at',
+          'end_at',
+          'status',
+          'ehr_status',
+        ])
+        .where('practice_id', '=', practice.id)
+        .where('start_at', '>=', from)
+        .where('start_at', '<', to)
+        .execute();
+      const diff = diffSlots(stored, fetched);
+      const changedAt = this.now();
+      for (let i = 0; i < diff.inserts.length; i += INSERT_CHUNK) {
+        await trx
+          .insertInto('slots')
+          .values(
+            diff.inserts.slice(i, i + INSERT_CHUNK).map((slot) => ({
+              practice_id: practice.id,
+              ehr_slot_id: slot.ehrSlotId,
+              ...slotColumns(slot),
+              created_at: changedAt,
+              updated_at: changedAt,
+            })),
+          )
+          // A slot that moved into the window from outside it is an update, not a new row.
+          .onConflict((oc) =>
+            oc.columns(['practice_id', 'ehr_slot_id']).doUpdateSet((eb) => ({
+              ehr_session_id: eb.ref('excluded.ehr_session_id'),
+              ehr_practitioner_id: eb.ref('excluded.ehr_practitioner_id'),
+              ehr_location_id: eb.ref('excluded.ehr_location_id'),
+              ehr_slot_type_id: eb.ref('excluded.ehr_slot_type_id'),
+              start_at: eb.ref('excluded.start_at'),
+              end_at: eb.ref('excluded.end_at'),
+              status: eb.ref('excluded.status'),
+              ehr_status: eb.ref('excluded.ehr_status'),
+              updated_at: changedAt,
+            })),
+          )
+          .execute();
+      }
+      for (const { id, slot } of diff.updates) {
+        await trx
+          .updateTable('slots')
+          .set({ ...slotColumns(slot), updated_at: changedAt })
+          .where('id', '=', id)
+          .execute();
+      }
+      if (diff.deletes.length > 0) await trx.deleteFrom('slots').where('id', 'in', diff.deletes).execute();
+      counts.inserted = diff.inserts.length;
+      counts.updated = diff.updates.length;
+      counts.deleted = diff.deletes.length;
+      counts.unchanged = diff.unchanged;
+
+      const finishedAt = this.now();
+      await trx
+        .updateTable('connections')
+        .set({ last_sync_at: finishedAt, last_good_sync_at: finishedAt, last_sync_error: null })
+        .where('practice_id', '=', practice.id)
+        .execute();
+      const run = await trx
+        .insertInto('sync_runs')
+        .values({
+          practice_id: practice.id,
+          trigger,
+          status: 'succeeded',
+          window_from: from,
+          window_to: to,
+          ...counts,
+          error_code: null,
+          error_message: null,
+          started_at: startedAt,
+          finished_at: finishedAt,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      this.log.info({ practiceId: practice.id, trigger, ...counts }, 'sync succeeded');
+      return run;
+    });
+  }
+
+  /** Reads [from, to) in windows no longer than the plugin's maxFetchWindowDays. */
+  private async fetchWindow(
+    practice: Practice,
+    from: Date,
+    to: Date,
+    signal?: AbortSignal,
+  ): Promise<EhrSlot[]> {
+    const activeSlotTypeIds = (
+      await this.db
+        .selectFrom('active_slot_types')
+        .select('ehr_slot_type_id')
+        .where('practice_id', '=', practice.id)
+        .orderBy('ehr_slot_type_id')
+        .execute()
+    ).map((r) => r.ehr_slot_type_id);
+    if (activeSlotTypeIds.length === 0) return [];
+    const ctx = await this.connections.context(practice, signal);
+    const { maxFetchWindowDays } = await this.ehr.capabilities(practice.ehr);
+    const slots: EhrSlot[] = [];
+    for (let start = from; start < to; start = addDays(start, maxFetchWindowDays)) {
+      const end = new Date(Math.min(addDays(start, maxFetchWindowDays).getTime(), to.getTime()));
+      const result = await this.ehr.fetchSlots(practice.ehr, ctx, {
+        from: start,
+        to: end,
+        slotTypeIds: activeSlotTypeIds,
+      });
+      const active = new Set(activeSlotTypeIds);
+      for (const slot of result.slots) {
+        // The core holds the plugin to its contract: only active types, only inside the window.
+        if (active.has(slot.ehrSlotTypeId) && slot.startAt >= start && slot.startAt < end) slots.push(slot);
+      }
+    }
+    return slots;
+  }
+
+  private async recordFailure(
+    practice: Practice,
+    trigger: SyncTrigger,
+    from: Date,
+    to: Date,
+    startedAt: Date,
+    error: unknown,
+  ): Promise<SyncRun> {
+    const code = error instanceof SlotbridgeError ? error.code : 'SB_ERR_SYNC_FAILED';
+    const message = error instanceof Error ? error.message : String(error);
+    const finishedAt = this.now();
+    this.log.warn({ practiceId: practice.id, trigger, code, message }, 'sync failed');
+    await this.db
+      .updateTable('connections')
+      .set({
+        last_sync_at: finishedAt,
+        last_sync_error: `${code}: ${message}`,
+        ...(error instanceof EhrError && error.kind === 'auth_failed' && { status: 'failing' as const }),
+      })
+      .where('practice_id', '=', practice.id)
+      .execute();
+    return this.db
+      .insertInto('sync_runs')
+      .values({
+        practice_id: practice.id,
+        trigger,
+        status: 'failed',
+        window_from: from,
+        window_to: to,
+        fetched: 0,
+        inserted: 0,
+        updated: 0,
+        deleted: 0,
+        unchanged: 0,
+        error_code: code,
+        error_message: message,
+        started_at: startedAt,
+        finished_at: finishedAt,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+}

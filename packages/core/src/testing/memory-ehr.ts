@@ -1,0 +1,99 @@
+/**
+ * An in-memory EHR for the core's own tests: a diary held in an array, with a switch to fail the
+ * next calls. It stands in for the external system only (the database stays real); plugin
+ * behaviour over a real transport is tested against each plugin's sandbox.
+ */
+import { Type } from 'typebox';
+import { defineEhrPlugin, type EhrPluginDefinition, type EhrSlot } from '../ehr-plugin.ts';
+import { EhrError, type EhrErrorKind } from '../errors.ts';
+
+export interface MemoryEhr {
+  definition: EhrPluginDefinition;
+  slots: EhrSlot[];
+  /** Written bookings by ehrSlotId. */
+  booked: Map<string, string>;
+  /** The next N calls of `operation` throw an EhrError of `kind`. */
+  failNext(operation: 'fetch' | 'write', kind: EhrErrorKind, times?: number): void;
+  calls: { fetch: number; write: number };
+}
+
+export function createMemoryEhr(options: { id?: string; cancel?: boolean } = {}): MemoryEhr {
+  const failures: { operation: 'fetch' | 'write'; kind: EhrErrorKind }[] = [];
+  const memory: MemoryEhr = {
+    slots: [],
+    booked: new Map(),
+    calls: { fetch: 0, write: 0 },
+    failNext(operation, kind, times = 1) {
+      for (let i = 0; i < times; i++) failures.push({ operation, kind });
+    },
+    definition: undefined as unknown as EhrPluginDefinition,
+  };
+  const maybeFail = (operation: 'fetch' | 'write') => {
+    const index = failures.findIndex((f) => f.operation === operation);
+    if (index >= 0) {
+      const [failure] = failures.splice(index, 1);
+      throw new EhrError(
+        failure!.kind,
+        `MEM_ERR_${failure!.kind.toUpperCase()}`,
+        `injected ${failure!.kind}`,
+      );
+    }
+  };
+  memory.definition = defineEhrPlugin({
+    id: options.id ?? 'memory',
+    name: 'Memory EHR',
+    connectionSchema: Type.Object({
+      practiceCode: Type.String({ minLength: 1 }),
+      secret: Type.String({ minLength: 1, writeOnly: true }),
+    }),
+    capabilities: {
+      cancel: options.cancel ?? true,
+      reschedule: false,
+      publishingHorizonDays: { default: 28, max: 90 },
+      minPollIntervalSeconds: 5,
+      maxFetchWindowDays: 90,
+      incrementalSync: false,
+    },
+    async checkSetup(ctx) {
+      const ok = ctx.connection.secret === 'right';
+      return [
+        {
+          id: 'credentials',
+          ok,
+          severity: 'error',
+          message: ok ? 'Signed in' : 'The secret was refused',
+          ...(!ok && { fix: 'Type the secret again' }),
+        },
+      ];
+    },
+    async discover() {
+      return { practitioners: [], locations: [], slotTypes: [] };
+    },
+    async onSlotFetch(_ctx, window) {
+      memory.calls.fetch += 1;
+      maybeFail('fetch');
+      return {
+        slots: memory.slots
+          .filter((s) => s.startAt >= window.from && s.startAt < window.to)
+          .map((s) => ({
+            ...s,
+            ...(memory.booked.has(s.ehrSlotId) && { status: 'booked', ehrStatus: 'Booked' }),
+          })),
+      };
+    },
+    async onBookingWrite(_ctx, command) {
+      memory.calls.write += 1;
+      maybeFail('write');
+      if (command.kind === 'book') {
+        if (memory.booked.has(command.slot.ehrSlotId)) {
+          throw new EhrError('slot_taken', 'MEM_ERR_SLOT_TAKEN', 'The slot is already booked');
+        }
+        memory.booked.set(command.slot.ehrSlotId, command.bookingId);
+        return { ehrBookingRef: `mem-${command.slot.ehrSlotId}` };
+      }
+      memory.booked.delete(command.slot.ehrSlotId);
+      return { ehrBookingRef: command.ehrBookingRef };
+    },
+  });
+  return memory;
+}

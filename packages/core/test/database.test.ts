@@ -1,0 +1,42 @@
+import { sql } from 'kysely';
+import t from 'tap';
+import { migrateToLatest } from '../src/db/database.ts';
+import { createTestDatabase } from '../src/testing/index.ts';
+
+t.test('migrations build the whole schema on an empty database, then have nothing left to do', async (t) => {
+  const database = await createTestDatabase({ migrate: false });
+  t.teardown(() => database.drop());
+  const first = await migrateToLatest(database.db);
+  t.same(first.applied, ['0001-initial']);
+  const tables = await sql<{ table_name: string }>`
+    select table_name from information_schema.tables
+    where table_schema = 'public' and table_name not like 'kysely_%' order by table_name`.execute(
+    database.db,
+  );
+  t.same(
+    tables.rows.map((r) => r.table_name),
+    [
+      'active_slot_types',
+      'api_keys',
+      'appointment_type_mappings',
+      'appointment_types',
+      'audit_events',
+      'bookings',
+      'connections',
+      'ehr_catalogue',
+      'location_mappings',
+      'locations',
+      'outbox_commands',
+      'partners',
+      'practices',
+      'practitioner_mappings',
+      'practitioners',
+      'settings',
+      'slot_type_mappings',
+      'slots',
+      'sync_runs',
+    ],
+  );
+  const second = await migrateToLatest(database.db);
+  t.same(second.applied, []);
+});

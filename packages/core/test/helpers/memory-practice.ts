@@ -1,0 +1,68 @@
+/** A practice on the in-memory EHR, set up so that its slots of type `st1` are offered. */
+import type { Caller } from '../../src/caller.ts';
+import type { Practice } from '../../src/db/schema.ts';
+import type { EhrSlot } from '../../src/ehr-plugin.ts';
+import type { Slotbridge } from '../../src/slotbridge.ts';
+import { createTestSlotbridge } from '../../src/testing/index.ts';
+import { createMemoryEhr, type MemoryEhr } from '../../src/testing/memory-ehr.ts';
+
+export interface MemoryPractice {
+  slotbridge: Slotbridge;
+  memory: MemoryEhr;
+  practice: Practice;
+  caller: Caller;
+  appointmentTypeId: string;
+  close(): Promise<void>;
+}
+
+export function memorySlot(id: string, startAt: Date, overrides: Partial<EhrSlot> = {}): EhrSlot {
+  return {
+    ehrSlotId: id,
+    ehrSessionId: 'session-1',
+    ehrPractitionerId: 'p1',
+    ehrLocationId: 'l1',
+    ehrSlotTypeId: 'st1',
+    startAt,
+    endAt: new Date(startAt.getTime() + 10 * 60_000),
+    status: 'free',
+    ehrStatus: 'Slot Available',
+    ...overrides,
+  };
+}
+
+/** Slots starting tomorrow 09:00 UTC, 10 minutes apart. */
+export function tomorrowSlots(count: number, prefix = 's'): EhrSlot[] {
+  const base = new Date();
+  base.setUTCDate(base.getUTCDate() + 1);
+  base.setUTCHours(9, 0, 0, 0);
+  return Array.from({ length: count }, (_, i) =>
+    memorySlot(`${prefix}${i + 1}`, new Date(base.getTime() + i * 10 * 60_000)),
+  );
+}
+
+export async function memoryPractice(options: { cancel?: boolean } = {}): Promise<MemoryPractice> {
+  const memory = createMemoryEhr(options);
+  const { slotbridge, close } = await createTestSlotbridge();
+  slotbridge.ehr.register(memory.definition);
+  const partner = await slotbridge.apiKeys.createPartner('Test partner');
+  const key = await slotbridge.apiKeys.issuePartnerKey(partner.id, 'test');
+  const caller = (await slotbridge.apiKeys.authenticate(key.key))!;
+  const practice = await slotbridge.practices.create(caller, {
+    name: 'Test practice',
+    ehr: 'memory',
+    timeZone: 'Europe/London',
+  });
+  await slotbridge.connections.put(caller, practice, { practiceCode: 'T1', secret: 'right' });
+  const practitionerId = await slotbridge.setup.addPractitioner(practice, 'Dr Test');
+  await slotbridge.setup.mapPractitioner(practice, practitionerId, 'p1');
+  const locationId = await slotbridge.setup.addLocation(practice, 'Main site');
+  await slotbridge.setup.mapLocation(practice, locationId, 'l1');
+  const appointmentTypeId = await slotbridge.setup.addAppointmentType(practice, 'GP appointment', 10);
+  await slotbridge.setup.setSlotTypeFeature(practice, {
+    ehrSlotTypeId: 'st1',
+    feature: 'bookable',
+    appointmentTypeId,
+  });
+  await slotbridge.setup.setActiveSlotTypes(caller, practice, ['st1']);
+  return { slotbridge, memory, practice, caller, appointmentTypeId, close };
+}

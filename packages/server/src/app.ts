@@ -1,0 +1,74 @@
+/**
+ * Builds the Fastify app (never listening: tests use `inject` or listen themselves).
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { type Slotbridge, slotbridgeCore } from '@slotbridge/core';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { LoggerOptions } from 'pino';
+import { apiKeyAuth } from './auth.ts';
+import { registerProblemHandlers } from './problem.ts';
+import { bookingRoutes } from './routes/bookings.ts';
+import { connectionRoutes } from './routes/connection.ts';
+import { healthRoutes } from './routes/health.ts';
+import { partnerRoutes } from './routes/partners.ts';
+import { pluginRoutes } from './routes/plugins.ts';
+import { practiceRoutes } from './routes/practices.ts';
+import { slotRoutes } from './routes/slots.ts';
+import { syncRoutes } from './routes/sync.ts';
+import { sharedSchemas } from './schemas.ts';
+
+export interface BuildAppOptions {
+  slotbridge: Slotbridge;
+  /** EHR plugins (Fastify plugins made with ehrFastifyPlugin). */
+  ehrPlugins: FastifyPluginAsync[];
+  /** pino options, or false for silence (tests). */
+  logger?: LoggerOptions | false;
+}
+
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // Unknown fields are an error to report, not something to drop silently.
+    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+    disableRequestLogging: false,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerProblemHandlers(app);
+  for (const schema of sharedSchemas) app.addSchema(schema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'slotbridge',
+        version: '0.1.0',
+        description:
+          "Keeps a booking product's bookable slots in step with clinical systems' diaries, and writes bookings back. Errors are application/problem+json with a stable code (docs/errors.md).",
+      },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: sb_…' } },
+      },
+      security: [{ apiKey: [] }],
+    },
+    // Keep each schema's $id as its component name.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(slotbridgeCore, { slotbridge: options.slotbridge });
+  for (const plugin of options.ehrPlugins) await app.register(plugin);
+  await app.register(apiKeyAuth);
+
+  await app.register(healthRoutes);
+  await app.register(pluginRoutes);
+  await app.register(partnerRoutes);
+  await app.register(practiceRoutes);
+  await app.register(connectionRoutes);
+  await app.register(syncRoutes);
+  await app.register(slotRoutes);
+  await app.register(bookingRoutes);
+  return app;
+}

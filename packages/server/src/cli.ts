@@ -1,0 +1,149 @@
+#!/usr/bin/env -S node --import tsx
+/**
+ * slotbridge CLI.
+ *   start    the README's first command: embedded PostgreSQL (unless DATABASE_URL), migrations,
+ *            the demo practices with their in-process sandboxes, the API and the workers
+ *   serve    the API and the workers, without the demo (unless SLOTBRIDGE_DEMO=true)
+ *   worker   the workers only (several may share one database)
+ *   migrate  bring the database schema up to date and exit
+ */
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  generateEncryptionKey,
+  migrateToLatest,
+  openDatabase,
+  parseEncryptionKey,
+  Slotbridge,
+} from '@slotbridge/core';
+import emisPlugin from '@slotbridge/plugin-emis';
+import pino from 'pino';
+import { buildApp } from './app.ts';
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import { type Demo, startDemo } from './demo.ts';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres.ts';
+import { loggerOptions } from './logger.ts';
+
+const COMMANDS = ['start', 'serve', 'worker', 'migrate'] as const;
+type Command = (typeof COMMANDS)[number];
+
+/** Embedded mode only: a key generated once and kept (0600) beside the data it protects. */
+async function embeddedEncryptionKey(dataDir: string): Promise<Buffer> {
+  const file = path.join(dataDir, 'encryption.key');
+  try {
+    const key = parseEncryptionKey(await readFile(file, 'utf8'));
+    if (key) return key;
+    throw new Error(`${file} does not hold a 32-byte key`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(file, `${generateEncryptionKey()}\n`, { mode: 0o600 });
+    await chmod(file, 0o600);
+    return parseEncryptionKey(await readFile(file, 'utf8'))!;
+  }
+}
+
+async function main(command: Command): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env, { demo: command === 'start', cwd: process.cwd() });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const log = pino(loggerOptions(config.logLevel));
+
+  let embedded: EmbeddedDatabase | null = null;
+  let connectionString = config.databaseUrl;
+  if (!connectionString) {
+    log.info({ dataDir: config.dataDir }, 'starting the embedded PostgreSQL');
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir });
+    connectionString = embedded.connectionString;
+  }
+  const db = openDatabase({ connectionString });
+  const { applied } = await migrateToLatest(db);
+  log.info({ applied }, applied.length > 0 ? 'migrations applied' : 'database schema up to date');
+  if (command === 'migrate') {
+    await db.destroy();
+    await embedded?.stop();
+    return;
+  }
+
+  const slotbridge = await Slotbridge.create({
+    db,
+    connectionString,
+    encryptionKey: config.encryptionKey ?? (await embeddedEncryptionKey(config.dataDir)),
+    log: log.child({ component: 'core' }),
+    staleAfterSeconds: config.staleAfterSeconds,
+    syncIntervalSeconds: config.syncIntervalSeconds,
+    pollingIntervalSeconds: config.pollingIntervalSeconds,
+  });
+  const app = await buildApp({
+    slotbridge,
+    ehrPlugins: [emisPlugin],
+    logger: loggerOptions(config.logLevel),
+  });
+  await app.ready();
+  const admin = await slotbridge.apiKeys.ensureAdminKey(config.adminKey);
+
+  let demo: Demo | null = null;
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => process.exit(1), 15_000);
+    timer.unref();
+    await app.close(); // stops accepting requests, then the core and its workers
+    await demo?.close();
+    await db.destroy();
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  if (command === 'worker') {
+    await slotbridge.startWorkers();
+    log.info({}, 'worker started');
+    return;
+  }
+
+  if (config.demo) demo = await startDemo(slotbridge);
+  const address = await app.listen({ port: config.port, host: config.host });
+  await slotbridge.startWorkers();
+
+  const lines = [
+    '',
+    `slotbridge is listening on ${address}`,
+    `  API docs:      ${address}/docs   (OpenAPI: ${address}/openapi.json)`,
+    admin.generatedKey
+      ? `  Admin key:     ${admin.generatedKey}   (shown once; keep it, or set SLOTBRIDGE_ADMIN_KEY)`
+      : `  Admin key:     ${admin.source === 'environment' ? 'from SLOTBRIDGE_ADMIN_KEY' : 'printed at first start (set SLOTBRIDGE_ADMIN_KEY to choose one)'}`,
+  ];
+  if (demo) {
+    lines.push(`  Demo partner key: ${demo.partnerKey}   (new at each start)`);
+    for (const p of demo.practices) {
+      lines.push(
+        `  Demo practice: ${p.name}  id ${p.practiceId}`,
+        `                 ${p.ehr} sandbox ${p.sandboxUrl}  (diary: ${p.sandboxUrl}/_sandbox/diary)`,
+        `                 first sync: ${p.sync.status}, ${p.sync.inserted} slots stored`,
+      );
+    }
+    lines.push('', 'Try it: see "Try it" in README.md. Stop with Ctrl+C.');
+  }
+  console.log(lines.join('\n'));
+}
+
+const command = (process.argv[2] ?? 'start') as Command;
+if (!COMMANDS.includes(command)) {
+  console.error(`usage: slotbridge <${COMMANDS.join('|')}>`);
+  process.exit(2);
+}
+main(command).catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,100 @@
+/**
+ * The environment, validated at boot: every problem is listed at once, and the process stops
+ * before anything starts. docs/configuration.md lists every variable.
+ */
+import path from 'node:path';
+import { parseEncryptionKey } from '@slotbridge/core';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** null: run an embedded PostgreSQL under dataDir. */
+  databaseUrl: string | null;
+  dataDir: string;
+  adminKey: string | undefined;
+  /** null: embedded mode generates one and keeps it in dataDir (never with DATABASE_URL). */
+  encryptionKey: Buffer | null;
+  logLevel: string;
+  syncIntervalSeconds: number;
+  staleAfterSeconds: number;
+  pollingIntervalSeconds: number;
+  /** Seed the demo practices and their in-process sandboxes. */
+  demo: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: NodeJS.ProcessEnv, defaults: { demo: boolean; cwd: string }): Config {
+  const problems: string[] = [];
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}; got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+    problems.push(`${name} must be true or false; got "${raw}"`);
+    return fallback;
+  };
+
+  const port = integer('PORT', 3000, 0, 65535);
+  const host = env.HOST || '127.0.0.1';
+  const databaseUrl = env.DATABASE_URL || null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  const adminKey = env.SLOTBRIDGE_ADMIN_KEY || undefined;
+  if (adminKey !== undefined && adminKey.length < 24) {
+    problems.push('SLOTBRIDGE_ADMIN_KEY must be at least 24 characters (use `openssl rand -base64 32`)');
+  }
+  let encryptionKey: Buffer | null = null;
+  if (env.SLOTBRIDGE_ENCRYPTION_KEY) {
+    encryptionKey = parseEncryptionKey(env.SLOTBRIDGE_ENCRYPTION_KEY);
+    if (!encryptionKey) {
+      problems.push(
+        'SLOTBRIDGE_ENCRYPTION_KEY must be 32 bytes, base64 or hex (use `openssl rand -base64 32`)',
+      );
+    }
+  } else if (databaseUrl) {
+    problems.push(
+      'SLOTBRIDGE_ENCRYPTION_KEY is required with DATABASE_URL: credentials and patient details are encrypted with it (use `openssl rand -base64 32`)',
+    );
+  }
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const syncIntervalSeconds = integer('SLOTBRIDGE_SYNC_INTERVAL_SECONDS', 30, 5, 3600);
+  const staleAfterSeconds = integer('SLOTBRIDGE_STALE_AFTER_SECONDS', 600, 30, 86_400);
+  const pollingIntervalSeconds = integer('SLOTBRIDGE_JOB_POLL_SECONDS', 1, 1, 60);
+  const demo = bool('SLOTBRIDGE_DEMO', defaults.demo);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port,
+    host,
+    databaseUrl,
+    dataDir: path.resolve(defaults.cwd, env.SLOTBRIDGE_DATA_DIR || '.slotbridge'),
+    adminKey,
+    encryptionKey,
+    logLevel,
+    syncIntervalSeconds,
+    staleAfterSeconds,
+    pollingIntervalSeconds,
+    demo,
+  };
+}

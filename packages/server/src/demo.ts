@@ -1,0 +1,153 @@
+/**
+ * The demo started by `npm start`: for each plugin that ships a sandbox, an in-process sandbox
+ * with a realistic diary, and a demo practice connected to it over real HTTP, set up from the
+ * sandbox's own catalogue (booking-side entities named after the EHR's, mapped 1:1; bookable
+ * slot types offered under an appointment type of the same name; the unregistered-patient type
+ * reserved). Idempotent: a restart reuses the practices and points them at the new sandboxes.
+ */
+import type { Caller, Slotbridge, SyncRun } from '@slotbridge/core';
+import { createEmisSandbox, type EmisSandbox } from '@slotbridge/plugin-emis/sandbox';
+
+export const DEMO_PARTNER_NAME = 'Demo partner';
+
+export interface DemoPractice {
+  practiceId: string;
+  name: string;
+  ehr: string;
+  sandboxUrl: string;
+  sync: SyncRun;
+}
+
+export interface Demo {
+  partnerId: string;
+  /** A fresh key for the demo partner, printed at each start (the previous one is revoked). */
+  partnerKey: string;
+  practices: DemoPractice[];
+  close(): Promise<void>;
+}
+
+async function demoPartner(slotbridge: Slotbridge): Promise<string> {
+  const existing = await slotbridge.db
+    .selectFrom('partners')
+    .select('id')
+    .where('name', '=', DEMO_PARTNER_NAME)
+    .executeTakeFirst();
+  return existing?.id ?? (await slotbridge.apiKeys.createPartner(DEMO_PARTNER_NAME)).id;
+}
+
+async function rotateDemoKey(slotbridge: Slotbridge, partnerId: string): Promise<string> {
+  await slotbridge.db
+    .updateTable('api_keys')
+    .set({ revoked_at: new Date() })
+    .where('partner_id', '=', partnerId)
+    .where('label', '=', 'demo')
+    .where('revoked_at', 'is', null)
+    .execute();
+  return (await slotbridge.apiKeys.issuePartnerKey(partnerId, 'demo')).key;
+}
+
+/** Sets a practice up from its EHR catalogue, as a practice manager would in the four stages. */
+async function setUpFromCatalogue(slotbridge: Slotbridge, caller: Caller, practiceId: string): Promise<void> {
+  const practice = await slotbridge.practices.get(caller, practiceId);
+  const already = await slotbridge.db
+    .selectFrom('practitioners')
+    .select('id')
+    .where('practice_id', '=', practiceId)
+    .executeTakeFirst();
+  if (already) return;
+  const catalogue = await slotbridge.setup.discover(caller, practice);
+  for (const entry of catalogue.practitioners) {
+    const id = await slotbridge.setup.addPractitioner(practice, entry.name);
+    await slotbridge.setup.mapPractitioner(practice, id, entry.ehrId);
+  }
+  for (const entry of catalogue.locations) {
+    const id = await slotbridge.setup.addLocation(practice, entry.name);
+    await slotbridge.setup.mapLocation(practice, id, entry.ehrId);
+  }
+  const active: string[] = [];
+  for (const entry of catalogue.slotTypes) {
+    if (/unregistered/i.test(entry.name)) {
+      await slotbridge.setup.setSlotTypeFeature(practice, {
+        ehrSlotTypeId: entry.ehrId,
+        feature: 'unregistered_patient',
+        appointmentTypeId: null,
+      });
+      active.push(entry.ehrId);
+    } else if (entry.attributes?.bookable === true) {
+      const typeId = await slotbridge.setup.addAppointmentType(practice, entry.name, 10);
+      await slotbridge.setup.setSlotTypeFeature(practice, {
+        ehrSlotTypeId: entry.ehrId,
+        feature: 'bookable',
+        appointmentTypeId: typeId,
+      });
+      await slotbridge.setup.setBookingFeature(practice, typeId, entry.ehrId);
+      active.push(entry.ehrId);
+    } else {
+      await slotbridge.setup.setSlotTypeFeature(practice, {
+        ehrSlotTypeId: entry.ehrId,
+        feature: 'not_bookable',
+        appointmentTypeId: null,
+      });
+    }
+  }
+  await slotbridge.setup.setActiveSlotTypes(caller, practice, active);
+}
+
+async function demoPractice(
+  slotbridge: Slotbridge,
+  caller: Caller,
+  spec: { name: string; ehr: string; odsCode: string; timeZone: string; connection: Record<string, unknown> },
+): Promise<string> {
+  const existing = await slotbridge.db
+    .selectFrom('practices')
+    .select('id')
+    .where('partner_id', '=', caller.partnerId!)
+    .where('name', '=', spec.name)
+    .executeTakeFirst();
+  const practice = existing
+    ? await slotbridge.practices.get(caller, existing.id)
+    : await slotbridge.practices.create(caller, {
+        name: spec.name,
+        ehr: spec.ehr,
+        odsCode: spec.odsCode,
+        timeZone: spec.timeZone,
+      });
+  // The sandbox listens on a new port at each start: point the connection at it.
+  await slotbridge.connections.put(caller, practice, spec.connection);
+  await setUpFromCatalogue(slotbridge, caller, practice.id);
+  return practice.id;
+}
+
+export async function startDemo(slotbridge: Slotbridge): Promise<Demo> {
+  const partnerId = await demoPartner(slotbridge);
+  const partnerKey = await rotateDemoKey(slotbridge, partnerId);
+  const caller = (await slotbridge.apiKeys.authenticate(partnerKey))!;
+  const sandboxes: EmisSandbox[] = [];
+  const practices: DemoPractice[] = [];
+
+  const emis = await createEmisSandbox({ timeZone: 'Europe/London', demo: { days: 28 } });
+  sandboxes.push(emis);
+  await emis.listen();
+  const emisPracticeId = await demoPractice(slotbridge, caller, {
+    name: 'Demo Surgery (EMIS Web)',
+    ehr: 'emis',
+    odsCode: 'A81001',
+    timeZone: 'Europe/London',
+    connection: { ...emis.connection() },
+  });
+
+  for (const [practiceId, sandbox, ehr] of [[emisPracticeId, emis, 'emis']] as const) {
+    const practice = await slotbridge.practices.get(caller, practiceId);
+    const sync = await slotbridge.sync.run(practice, 'startup');
+    practices.push({ practiceId, name: practice.name, ehr, sandboxUrl: sandbox.url, sync });
+  }
+
+  return {
+    partnerId,
+    partnerKey,
+    practices,
+    async close() {
+      await Promise.all(sandboxes.map((s) => s.close()));
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { listOf } from '../schemas.ts';
+
+export const pluginRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/v1/plugins',
+    {
+      schema: {
+        tags: ['plugins'],
+        summary: 'The EHR plugins this server has, with their capabilities and connection settings',
+        response: { 200: listOf('Plugin') },
+      },
+    },
+    async () => ({
+      data: await Promise.all(
+        app.slotbridge.ehr.list().map(async (plugin) => ({
+          id: plugin.id,
+          name: plugin.name,
+          capabilities: await app.slotbridge.ehr.capabilities(plugin.id),
+          connectionSchema: plugin.connectionSchema,
+        })),
+      ),
+    }),
+  );
+};

@@ -1,0 +1,101 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { listOf, PracticeParams, problemResponses, ref } from '../schemas.ts';
+
+const OdsCode = Type.String({ pattern: '^[A-Za-z0-9]{3,10}$', description: 'NHS ODS code (UK practices)' });
+const HorizonDays = Type.Integer({
+  minimum: 1,
+  description:
+    "Days ahead to publish slots; at most the plugin's maximum (GET /v1/plugins). null: the plugin's default.",
+});
+
+export const practiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { practices } = app.slotbridge;
+
+  app.post(
+    '/v1/practices',
+    {
+      schema: {
+        tags: ['practices'],
+        summary: 'Create a practice',
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 200 }),
+            odsCode: Type.Optional(Type.Union([OdsCode, Type.Null()])),
+            ehr: Type.String({ description: 'EHR plugin id, e.g. emis (GET /v1/plugins)' }),
+            timeZone: Type.String({
+              description: 'IANA time zone, e.g. Europe/London',
+              examples: ['Europe/London'],
+            }),
+            publishingHorizonDays: Type.Optional(Type.Union([HorizonDays, Type.Null()])),
+            partnerId: Type.Optional(
+              Type.String({
+                format: 'uuid',
+                description: 'Required with the admin key; implied by a partner key',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: ref('Practice'), ...problemResponses(400, 401, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      const practice = await practices.create(request.caller, request.body);
+      return reply
+        .code(201)
+        .header('location', `/v1/practices/${practice.id}`)
+        .send(await practices.view(practice));
+    },
+  );
+
+  app.get(
+    '/v1/practices',
+    {
+      schema: {
+        tags: ['practices'],
+        summary: 'List the practices this key can reach',
+        response: { 200: listOf('Practice') },
+      },
+    },
+    async (request) => ({
+      data: await Promise.all((await practices.list(request.caller)).map((p) => practices.view(p))),
+    }),
+  );
+
+  app.get(
+    '/v1/practices/:practiceId',
+    {
+      schema: {
+        tags: ['practices'],
+        summary: 'Get a practice',
+        params: PracticeParams,
+        response: { 200: ref('Practice'), ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) => practices.view(await practices.get(request.caller, request.params.practiceId)),
+  );
+
+  app.patch(
+    '/v1/practices/:practiceId',
+    {
+      schema: {
+        tags: ['practices'],
+        summary: 'Change a practice',
+        params: PracticeParams,
+        body: Type.Object(
+          {
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            odsCode: Type.Optional(Type.Union([OdsCode, Type.Null()])),
+            timeZone: Type.Optional(Type.String()),
+            publishingHorizonDays: Type.Optional(Type.Union([HorizonDays, Type.Null()])),
+          },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: ref('Practice'), ...problemResponses(400, 401, 404, 422) },
+      },
+    },
+    async (request) =>
+      practices.view(await practices.update(request.caller, request.params.practiceId, request.body)),
+  );
+};

@@ -1,0 +1,53 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { syncRunView } from '@slotbridge/core';
+import { Type } from 'typebox';
+import { listOf, PracticeParams, problemResponses, ref } from '../schemas.ts';
+
+export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { practices, connections, sync, db } = app.slotbridge;
+
+  app.post(
+    '/v1/practices/:practiceId/sync',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: 'Sync the practice now and return the run',
+        description:
+          'Reads the active slot types over the publishing horizon from the EHR, and writes only what changed. A failed run is answered 200 with status "failed" and the error: the run itself is recorded. Background syncs run every SLOTBRIDGE_SYNC_INTERVAL_SECONDS anyway.',
+        params: PracticeParams,
+        response: { 200: ref('SyncRun'), ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const practice = await practices.get(request.caller, request.params.practiceId);
+      await connections.view(practice); // 404 with the fix when there is no connection yet
+      return syncRunView(await sync.run(practice, 'manual'));
+    },
+  );
+
+  app.get(
+    '/v1/practices/:practiceId/sync-runs',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: 'The latest sync runs of the practice, newest first',
+        params: PracticeParams,
+        querystring: Type.Object({
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 20 })),
+        }),
+        response: { 200: listOf('SyncRun'), ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const practice = await practices.get(request.caller, request.params.practiceId);
+      const runs = await db
+        .selectFrom('sync_runs')
+        .selectAll()
+        .where('practice_id', '=', practice.id)
+        .orderBy('started_at', 'desc')
+        .limit(request.query.limit ?? 20)
+        .execute();
+      return { data: runs.map(syncRunView) };
+    },
+  );
+};

@@ -1,0 +1,201 @@
+/**
+ * Shared response schemas: one TypeBox source for validation, serialisation and the OpenAPI
+ * components (each `$id` becomes a component of the same name).
+ */
+import { Type } from 'typebox';
+
+const DateTime = (description: string) => Type.String({ format: 'date-time', description });
+const NullableDateTime = (description: string) =>
+  Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description });
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String({ description: 'A URI naming the error code' }),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String({ description: 'What went wrong, in words' }),
+    code: Type.String({ description: 'Stable error code, listed in docs/errors.md' }),
+    fix: Type.Optional(Type.String({ description: 'What to do about it' })),
+    instance: Type.Optional(Type.String()),
+  },
+  { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details' },
+);
+
+export const CapabilitiesSchema = Type.Object(
+  {
+    cancel: Type.Boolean(),
+    reschedule: Type.Boolean(),
+    publishingHorizonDays: Type.Object({ default: Type.Integer(), max: Type.Integer() }),
+    minPollIntervalSeconds: Type.Number(),
+    maxFetchWindowDays: Type.Integer(),
+    incrementalSync: Type.Boolean(),
+  },
+  { $id: 'Capabilities' },
+);
+
+export const PluginSchema = Type.Object(
+  {
+    id: Type.String({ examples: ['emis'] }),
+    name: Type.String({ examples: ['EMIS Web'] }),
+    capabilities: Type.Ref('Capabilities'),
+    connectionSchema: Type.Object(
+      {},
+      {
+        additionalProperties: true,
+        description: 'JSON Schema of the connection settings; writeOnly fields are secrets',
+      },
+    ),
+  },
+  { $id: 'Plugin' },
+);
+
+export const PartnerSchema = Type.Object(
+  { id: Type.String({ format: 'uuid' }), name: Type.String(), createdAt: DateTime('When it was created') },
+  { $id: 'Partner' },
+);
+
+export const IssuedApiKeySchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    key: Type.String({ description: 'The key itself. Shown once: only its hash is kept.' }),
+    prefix: Type.String({ description: 'The first characters, to recognise the key later' }),
+    label: Type.String(),
+    partnerId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+  },
+  { $id: 'IssuedApiKey' },
+);
+
+export const PracticeSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    partnerId: Type.String({ format: 'uuid' }),
+    name: Type.String(),
+    odsCode: Type.Union([Type.String(), Type.Null()]),
+    ehr: Type.String({ description: 'The EHR plugin id' }),
+    timeZone: Type.String({ description: 'IANA time zone of the diary' }),
+    publishingHorizonDays: Type.Integer({
+      description: "How far ahead slots are offered: the practice's setting or the plugin's default",
+    }),
+    createdAt: DateTime('When it was created'),
+    updatedAt: DateTime('When it last changed'),
+  },
+  { $id: 'Practice' },
+);
+
+export const SetupCheckSchema = Type.Object(
+  {
+    id: Type.String(),
+    ok: Type.Boolean(),
+    severity: Type.Union([Type.Literal('error'), Type.Literal('warning')]),
+    message: Type.String(),
+    fix: Type.Optional(Type.String()),
+  },
+  { $id: 'SetupCheck' },
+);
+
+export const ConnectionSchema = Type.Object(
+  {
+    ehr: Type.String(),
+    settings: Type.Object({}, { additionalProperties: true, description: 'The settings, without secrets' }),
+    secrets: Type.Record(Type.String(), Type.Union([Type.Literal('set'), Type.Literal('missing')]), {
+      description: 'Which secret fields are set. Their values are never returned.',
+    }),
+    status: Type.Union([Type.Literal('unchecked'), Type.Literal('healthy'), Type.Literal('failing')]),
+    setupChecks: Type.Array(Type.Ref('SetupCheck')),
+    checkedAt: NullableDateTime('When the set-up checks last ran'),
+    lastSyncAt: NullableDateTime('When the last sync finished, well or not'),
+    lastGoodSyncAt: NullableDateTime('When the last successful sync finished'),
+    lastSyncError: Type.Union([Type.String(), Type.Null()]),
+  },
+  { $id: 'Connection' },
+);
+
+export const SyncRunSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    practiceId: Type.String({ format: 'uuid' }),
+    trigger: Type.Union([Type.Literal('manual'), Type.Literal('schedule'), Type.Literal('startup')]),
+    status: Type.Union([Type.Literal('succeeded'), Type.Literal('failed')]),
+    window: Type.Object({
+      from: Type.String({ format: 'date-time' }),
+      to: Type.String({ format: 'date-time' }),
+    }),
+    counts: Type.Object({
+      fetched: Type.Integer(),
+      inserted: Type.Integer(),
+      updated: Type.Integer(),
+      deleted: Type.Integer(),
+      unchanged: Type.Integer(),
+    }),
+    error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+    startedAt: DateTime('Start'),
+    finishedAt: DateTime('End'),
+  },
+  { $id: 'SyncRun' },
+);
+
+const Named = Type.Object({ id: Type.String({ format: 'uuid' }), name: Type.String() });
+
+export const SlotSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid', description: 'Book with this id' }),
+    start: Type.String({ format: 'date-time', description: 'Local time of the practice, with its offset' }),
+    end: Type.String({ format: 'date-time' }),
+    durationMinutes: Type.Integer(),
+    appointmentType: Named,
+    practitioner: Named,
+    location: Named,
+  },
+  { $id: 'Slot' },
+);
+
+export const BookingSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    practiceId: Type.String({ format: 'uuid' }),
+    state: Type.Union(
+      ['pending', 'confirmed', 'failed', 'cancelling', 'cancelled', 'cancelled_in_ehr'].map((s) =>
+        Type.Literal(s),
+      ),
+      {
+        description:
+          'pending: being written to the EHR; confirmed: in the EHR diary; failed: not booked (see failure); cancelling / cancelled; cancelled_in_ehr: the practice cancelled it in the EHR',
+      },
+    ),
+    slot: Type.Object({
+      id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+      start: Type.String({ format: 'date-time' }),
+      end: Type.String({ format: 'date-time' }),
+    }),
+    appointmentTypeId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+    failure: Type.Union([Type.Object({ code: Type.String(), reason: Type.String() }), Type.Null()]),
+    createdAt: DateTime('When it was requested'),
+    updatedAt: DateTime('When it last changed'),
+    confirmedAt: NullableDateTime('When the EHR accepted it'),
+    cancelledAt: NullableDateTime('When it was cancelled'),
+  },
+  { $id: 'Booking', description: 'A booking. Patient details are never returned.' },
+);
+
+export const sharedSchemas = [
+  ProblemSchema,
+  CapabilitiesSchema,
+  PluginSchema,
+  PartnerSchema,
+  IssuedApiKeySchema,
+  PracticeSchema,
+  SetupCheckSchema,
+  ConnectionSchema,
+  SyncRunSchema,
+  SlotSchema,
+  BookingSchema,
+];
+
+export const ref = (id: string) => Type.Ref(id);
+export const listOf = (id: string) => Type.Object({ data: Type.Array(Type.Ref(id)) });
+
+/** The error responses most routes share, for the OpenAPI document. */
+export const problemResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, Type.Ref('Problem')]));
+
+export const PracticeParams = Type.Object({ practiceId: Type.String({ format: 'uuid' }) });
