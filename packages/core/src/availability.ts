@@ -149,7 +149,7 @@ export class Availability {
       appointmentTypeId: m.disabled ? ('disabled' as const) : m.appointment_type_id,
     }));
     const typeNames = new Map(appointmentTypes.map((t) => [t.id, t.name]));
-    const ctx = await this.connections.context(practice);
+    const ctx = await this.connections.context(practice, { db });
 
     const offered: OfferedSlot[] = [];
     for (const row of rows) {

@@ -2,12 +2,13 @@
  * A practice's connection to its EHR: settings validated against the plugin's schema, set-up
  * checks run before anything is saved, everything encrypted at rest, secrets never returned.
  */
+import type { Kysely } from 'kysely';
 import type { TObject } from 'typebox';
 import { Value } from 'typebox/value';
 import { recordAudit } from './audit.ts';
 import type { Caller } from './caller.ts';
 import type { Db } from './db/database.ts';
-import type { ConnectionStatus, Practice } from './db/schema.ts';
+import type { ConnectionStatus, Database, Practice } from './db/schema.ts';
 import type { EhrContext, HookLogger, SetupCheck } from './ehr-plugin.ts';
 import type { EhrRegistry } from './ehr-registry.ts';
 import { CoreErrorCode, InputError, NotFoundError, UnprocessableError } from './errors.ts';
@@ -128,10 +129,16 @@ export class Connections {
     };
   }
 
-  /** The hook context of a practice with its saved (decrypted) settings. */
-  async context(practice: Practice, signal?: AbortSignal): Promise<EhrContext> {
-    const row = await this.row(practice.id);
-    return this.contextFor(practice, this.secrets.open(row.settings_ciphertext), signal);
+  /**
+   * The hook context of a practice with its saved (decrypted) settings. Inside a transaction,
+   * pass it as `db`, so the read does not wait for a second pooled connection.
+   */
+  async context(
+    practice: Practice,
+    options: { signal?: AbortSignal; db?: Kysely<Database> } = {},
+  ): Promise<EhrContext> {
+    const row = await this.row(practice.id, options.db);
+    return this.contextFor(practice, this.secrets.open(row.settings_ciphertext), options.signal);
   }
 
   private contextFor(
@@ -152,8 +159,8 @@ export class Connections {
     };
   }
 
-  private async row(practiceId: string) {
-    const row = await this.db
+  private async row(practiceId: string, db: Kysely<Database> = this.db) {
+    const row = await db
       .selectFrom('connections')
       .selectAll()
       .where('practice_id', '=', practiceId)

@@ -68,7 +68,11 @@ t.test('every compared field counts as a change', async (t) => {
     { ehrStatus: 'Embargoed' },
   ];
   for (const change of changes) {
-    t.equal(diffSlots([stored(base)], [{ ...base, ...change }]).updates.length, 1, Object.keys(change)[0]);
+    t.equal(
+      diffSlots([stored(base)], [{ ...base, ...change }]).updates.length,
+      1,
+      String(Object.keys(change)[0]),
+    );
   }
 });
 

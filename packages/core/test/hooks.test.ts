@@ -7,7 +7,8 @@ const ctx = {} as EhrContext;
 
 t.test('an unknown hook name is rejected with a coded error', async (t) => {
   const hooks = new HookRegistry();
-  t.throws(() => hooks.addHook('onSlotFetched' as never, async () => ({ slots: [] })), {
+  const addAnyHook = hooks.addHook.bind(hooks) as (name: string, fn: unknown) => void;
+  t.throws(() => addAnyHook('onSlotFetched', async () => ({ slots: [] })), {
     code: CoreErrorCode.HOOK_UNKNOWN,
     message: '"onSlotFetched" is not a hook point',
   });

@@ -90,7 +90,7 @@ export class WriteBack {
       const attempts = command.attempts + 1;
       const logFields = { practiceId: practice.id, bookingId: booking.id, kind: command.kind, attempts };
       try {
-        const ctx = await this.connections.context(practice);
+        const ctx = await this.connections.context(practice, { db: trx });
         const result = await this.ehr.writeBooking(practice.ehr, ctx, writeCommand);
         await trx
           .updateTable('outbox_commands')

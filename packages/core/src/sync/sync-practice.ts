@@ -191,7 +191,7 @@ export class SlotSync {
         .execute()
     ).map((r) => r.ehr_slot_type_id);
     if (activeSlotTypeIds.length === 0) return [];
-    const ctx = await this.connections.context(practice, signal);
+    const ctx = await this.connections.context(practice, { signal });
     const { maxFetchWindowDays } = await this.ehr.capabilities(practice.ehr);
     const slots: EhrSlot[] = [];
     for (let start = from; start < to; start = addDays(start, maxFetchWindowDays)) {
