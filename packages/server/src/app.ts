@@ -32,7 +32,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     logger: options.logger ?? false,
     // Unknown fields are an error to report, not something to drop silently.
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
-    disableRequestLogging: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerProblemHandlers(app);
@@ -56,19 +55,22 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(slotbridgeCore, { slotbridge: options.slotbridge });
   for (const plugin of options.ehrPlugins) await app.register(plugin);
-  await app.register(apiKeyAuth);
-
   await app.register(healthRoutes);
-  await app.register(pluginRoutes);
-  await app.register(partnerRoutes);
-  await app.register(practiceRoutes);
-  await app.register(connectionRoutes);
-  await app.register(syncRoutes);
-  await app.register(slotRoutes);
-  await app.register(bookingRoutes);
+
+  // The API proper: every route in this context needs an API key.
+  await app.register(async (api) => {
+    await api.register(apiKeyAuth);
+    await api.register(pluginRoutes);
+    await api.register(partnerRoutes);
+    await api.register(practiceRoutes);
+    await api.register(connectionRoutes);
+    await api.register(syncRoutes);
+    await api.register(slotRoutes);
+    await api.register(bookingRoutes);
+  });
   return app;
 }

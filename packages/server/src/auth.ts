@@ -1,6 +1,6 @@
 /**
- * API-key authentication. Keys are sent as `Authorization: Bearer <key>` (or `X-API-Key`).
- * Routes with `config: { public: true }` skip it; routes with `config: { admin: true }` need the
+ * API-key authentication for the routes of the context it is registered in. Keys are sent as
+ * `Authorization: Bearer <key>` (or `X-API-Key`). Routes with `config: { admin: true }` need the
  * admin key.
  */
 import type { Caller } from '@slotbridge/core';
@@ -13,7 +13,6 @@ declare module 'fastify' {
     caller: Caller;
   }
   interface FastifyContextConfig {
-    public?: boolean;
     admin?: boolean;
   }
 }
@@ -30,7 +29,6 @@ export const apiKeyAuth = fp(
     app.decorateRequest('caller', null as unknown as Caller);
     app.addHook('onRequest', async (request, reply) => {
       const config = request.routeOptions.config;
-      if (config?.public || request.routeOptions.url === undefined) return;
       const key = presentedKey(request);
       const caller = key ? await app.slotbridge.apiKeys.authenticate(key) : null;
       if (!caller) {

@@ -11,7 +11,6 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/healthz',
     {
-      config: { public: true },
       schema: {
         tags: ['health'],
         summary: 'Liveness: the process answers',
@@ -25,7 +24,6 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/readyz',
     {
-      config: { public: true },
       schema: {
         tags: ['health'],
         summary: 'Readiness: the database answers',

@@ -1,0 +1,62 @@
+/** The server app on a fresh test database, with the in-memory EHR and any other plugins. */
+import { Writable } from 'node:stream';
+import { ehrFastifyPlugin, type Slotbridge } from '@slotbridge/core';
+import { createMemoryEhr, createTestSlotbridge, type MemoryEhr } from '@slotbridge/core/testing';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { loggerOptions } from '../../src/logger.ts';
+
+export interface TestApp {
+  app: FastifyInstance;
+  slotbridge: Slotbridge;
+  memory: MemoryEhr;
+  adminKey: string;
+  /** Every log line the app wrote, as text. */
+  logs: string[];
+  /** A new partner with its own key. */
+  partner(name: string): Promise<{ id: string; key: string }>;
+  close(): Promise<void>;
+}
+
+export async function testApp(
+  options: { ehrPlugins?: FastifyPluginAsync[]; workers?: boolean } = {},
+): Promise<TestApp> {
+  const { slotbridge, database } = await createTestSlotbridge();
+  const memory = createMemoryEhr();
+  const logs: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(chunk.toString());
+      done();
+    },
+  });
+  const app = await buildApp({
+    slotbridge,
+    ehrPlugins: [
+      ehrFastifyPlugin('@slotbridge/test-memory', memory.definition),
+      ...(options.ehrPlugins ?? []),
+    ],
+    logger: { ...loggerOptions('info'), stream } as never,
+  });
+  await app.ready();
+  if (options.workers) await slotbridge.startWorkers();
+  const admin = await slotbridge.apiKeys.issue(null, 'test admin');
+  return {
+    app,
+    slotbridge,
+    memory,
+    adminKey: admin.key,
+    logs,
+    async partner(name) {
+      const partner = await slotbridge.apiKeys.createPartner(name);
+      const key = await slotbridge.apiKeys.issuePartnerKey(partner.id, 'test');
+      return { id: partner.id, key: key.key };
+    },
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
