@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start` and `npm test` from a fresh clone: check Node, install what is missing (pnpm 10
 // through npx, since corepack may be unavailable), then hand over to the TypeScript entry points.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -47,4 +47,9 @@ if (!entry) {
   console.error('usage: node scripts/run.mjs start|test [args]');
   process.exit(2);
 }
-process.exit(run(tsx, [...entry, ...rest]));
+// Run the entry point as a child that gets our signals, so stopping npm stops the server too.
+const child = spawn(tsx, [...entry, ...rest], { cwd: root, stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => child.kill(signal));
+}
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -125,11 +125,12 @@ async function main(command: Command): Promise<void> {
       : `  Admin key:     ${admin.source === 'environment' ? 'from SLOTBRIDGE_ADMIN_KEY' : 'printed at first start (set SLOTBRIDGE_ADMIN_KEY to choose one)'}`,
   ];
   if (demo) {
+    const today = new Date().toISOString().slice(0, 10);
     lines.push(`  Demo partner key: ${demo.partnerKey}   (new at each start)`);
     for (const p of demo.practices) {
       lines.push(
         `  Demo practice: ${p.name}  id ${p.practiceId}`,
-        `                 ${p.ehr} sandbox ${p.sandboxUrl}  (diary: ${p.sandboxUrl}/_sandbox/diary)`,
+        `                 ${p.ehr} sandbox ${p.sandboxUrl}  (diary: ${p.sandboxUrl}/_sandbox/diary?date=${today})`,
         `                 first sync: ${p.sync.status}, ${p.sync.inserted} slots stored`,
       );
     }

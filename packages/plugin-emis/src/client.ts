@@ -1,0 +1,317 @@
+/**
+ * A small client of the EMIS Partner API 1.2 on Node's global fetch. It signs in through the
+ * *modelled* token call, caches the bearer token until shortly before it expires, signs in again
+ * once when a data call answers 401, sends the `applicationId` header on every call, bounds
+ * every call with a timeout (and the caller's AbortSignal), and turns every failure into an
+ * `EhrError` with an `EMIS_ERR_…` code. It never logs or reports credentials or patient data.
+ */
+import type { EhrError } from '@slotbridge/core';
+import type { EmisConnection } from './connection.ts';
+import { type EmisErrorCode, emisError, isEmisError } from './errors.ts';
+import {
+  type AppointmentConfiguration,
+  type AppointmentSessionList,
+  type BookedAppointment,
+  type ErrorResponse,
+  LegacyOutcome,
+  type PatientMatches,
+  type SlotList,
+  type TokenRequest,
+  type TokenResponse,
+} from './partner-api.ts';
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** A token is renewed this long before EMIS says it expires. */
+const TOKEN_RENEWAL_MARGIN_MS = 60_000;
+const TOKEN_PATH = '/api/v1/auth/token';
+
+export interface EmisClientOptions {
+  /** Longest wait for one HTTP call, in milliseconds. Default 30 000. */
+  timeoutMs?: number;
+}
+
+interface SignedIn {
+  token: string;
+  userInRoleId: string;
+  expiresAt: number;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+/** The fields of an ErrorResponse the client reads (the body may be anything). */
+interface ErrorFacts {
+  httpStatus: number;
+  legacyOutcome: number | null;
+  issueCode: string | null;
+  emisCode: string | null;
+  messageId: string | null;
+}
+
+function errorFactsOf(httpStatus: number, body: unknown): ErrorFacts {
+  const response = (typeof body === 'object' && body !== null ? body : {}) as Partial<ErrorResponse>;
+  return {
+    httpStatus,
+    legacyOutcome: typeof response.legacyOutcome === 'number' ? response.legacyOutcome : null,
+    issueCode: typeof response.issue?.code === 'string' ? response.issue.code : null,
+    emisCode:
+      typeof response.issue?.details?.coding?.code === 'string' ? response.issue.details.coding.code : null,
+    messageId: typeof response.messageId === 'string' ? response.messageId : null,
+  };
+}
+
+const NOT_FOUND_CODES: Record<string, EmisErrorCode> = {
+  SLOT_NOT_FOUND: 'EMIS_ERR_SLOT_NOT_FOUND',
+  SESSION_NOT_FOUND: 'EMIS_ERR_SESSION_NOT_FOUND',
+  PATIENT_NOT_FOUND: 'EMIS_ERR_PATIENT_NOT_FOUND',
+  APPOINTMENT_NOT_FOUND: 'EMIS_ERR_APPOINTMENT_NOT_FOUND',
+};
+
+/** Which EMIS_ERR_ code an error answer of `operation` means. */
+function errorCodeOf(operation: string, facts: ErrorFacts): EmisErrorCode {
+  const { httpStatus, legacyOutcome, issueCode, emisCode } = facts;
+  if (httpStatus >= 500 || httpStatus === 429) return 'EMIS_ERR_SERVER';
+  if (httpStatus === 401 || httpStatus === 403) {
+    if (issueCode === 'security') return 'EMIS_ERR_APPLICATION_ID';
+    if (operation === 'Token') {
+      if (legacyOutcome === LegacyOutcome.UNSUCCESSFUL) return 'EMIS_ERR_API_PASSWORD';
+      if (legacyOutcome === LegacyOutcome.PASSWORD_EXPIRED) return 'EMIS_ERR_PASSWORD_EXPIRED';
+      return 'EMIS_ERR_NO_ACCESS';
+    }
+    return issueCode === 'forbidden' ? 'EMIS_ERR_NO_ACCESS' : 'EMIS_ERR_TOKEN_REJECTED';
+  }
+  if (issueCode === 'conflict') return 'EMIS_ERR_SLOT_NOT_AVAILABLE';
+  if (emisCode === 'SLOT_TYPE_NOT_FOUND') return 'EMIS_ERR_SLOT_TYPE_NOT_FOUND';
+  if (httpStatus === 404 && emisCode !== null && emisCode in NOT_FOUND_CODES)
+    return NOT_FOUND_CODES[emisCode]!;
+  return 'EMIS_ERR_BAD_REQUEST';
+}
+
+export class EmisClient {
+  readonly #connection: EmisConnection;
+  readonly #timeoutMs: number;
+  #signedIn: SignedIn | null = null;
+  #signingIn: Promise<SignedIn> | null = null;
+
+  constructor(connection: EmisConnection, options: EmisClientOptions = {}) {
+    this.#connection = connection;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** Answers when the Partner API answers HTTP at all (whatever the status). */
+  async ping(signal: AbortSignal): Promise<void> {
+    const response = await this.#fetch(
+      'GetHealth',
+      new URL('/', this.#connection.baseUrl),
+      { method: 'GET' },
+      signal,
+    );
+    await response.body?.cancel();
+  }
+
+  /** Signs in now (ignoring a cached token); answers the partner user's DBID. */
+  async signIn(signal: AbortSignal): Promise<{ userInRoleId: string }> {
+    this.#signedIn = null;
+    const { userInRoleId } = await this.#session(signal);
+    return { userInRoleId };
+  }
+
+  /** The partner user's DBID, the `bookedBy` of BookAppointment. */
+  async userInRoleId(signal: AbortSignal): Promise<string> {
+    return (await this.#session(signal)).userInRoleId;
+  }
+
+  getAppointmentConfiguration(
+    range: { startDate: string; endDate: string },
+    signal: AbortSignal,
+  ): Promise<AppointmentConfiguration> {
+    return this.#call(
+      'GetAppointmentConfiguration',
+      'GET',
+      '/api/v1/appointments/GetAppointmentConfiguration',
+      range,
+      signal,
+    );
+  }
+
+  getAppointmentSessions(
+    query: { slotType: string; startDate: string; endDate: string },
+    signal: AbortSignal,
+  ): Promise<AppointmentSessionList> {
+    return this.#call(
+      'GetAppointmentSessions',
+      'GET',
+      '/api/v1/appointments/GetAppointmentSessions',
+      query,
+      signal,
+    );
+  }
+
+  getSlotsForSession(appointmentSessionId: number, signal: AbortSignal): Promise<SlotList> {
+    return this.#call(
+      'GetSlotsForSession',
+      'GET',
+      '/api/v1/appointments/GetSlotsForSession',
+      { appointmentSessionId },
+      signal,
+    );
+  }
+
+  bookAppointment(
+    query: { slotId: number; patientNumber: number; reason: string; bookedBy: string; bookingNote?: string },
+    signal: AbortSignal,
+  ): Promise<BookedAppointment> {
+    return this.#call('BookAppointment', 'GET', '/api/v1/appointments/BookAppointment', query, signal);
+  }
+
+  cancelAppointment(
+    query: { slotId: number; patientNumber: number },
+    signal: AbortSignal,
+  ): Promise<BookedAppointment> {
+    return this.#call('CancelAppointment', 'GET', '/api/v1/appointments/CancelAppointment', query, signal);
+  }
+
+  async setSlotType(
+    query: { slotId: number; slotType: string; bookingNote?: string },
+    signal: AbortSignal,
+  ): Promise<void> {
+    await this.#call('SetSlotType', 'PATCH', '/api/v1/appointments/SetSlotType', query, signal);
+  }
+
+  getMatchedPatients(matchedTerms: string, signal: AbortSignal): Promise<PatientMatches> {
+    return this.#call(
+      'GetMatchedPatients',
+      'GET',
+      '/api/v1/patientMatching/GetMatchedPatients',
+      { matchedTerms },
+      signal,
+    );
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  /** A data call with the bearer token; one fresh sign-in and retry when the token is refused. */
+  async #call<T>(
+    operation: string,
+    method: string,
+    path: string,
+    query: Query,
+    signal: AbortSignal,
+  ): Promise<T> {
+    const url = new URL(path, this.#connection.baseUrl);
+    for (const [name, value] of Object.entries(query)) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    const attempt = async (): Promise<T> => {
+      const { token } = await this.#session(signal);
+      const headers = { applicationId: this.#connection.applicationId, authorization: `Bearer ${token}` };
+      return this.#json<T>(operation, await this.#fetch(operation, url, { method, headers }, signal));
+    };
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isEmisError(error, 'EMIS_ERR_TOKEN_REJECTED')) throw error;
+      this.#signedIn = null;
+      return attempt();
+    }
+  }
+
+  /** The cached sign-in, or a new one (concurrent callers share one token call). */
+  async #session(signal: AbortSignal): Promise<SignedIn> {
+    if (this.#signedIn && this.#signedIn.expiresAt - TOKEN_RENEWAL_MARGIN_MS > Date.now())
+      return this.#signedIn;
+    this.#signingIn ??= this.#requestToken(signal).finally(() => {
+      this.#signingIn = null;
+    });
+    this.#signedIn = await this.#signingIn;
+    return this.#signedIn;
+  }
+
+  async #requestToken(signal: AbortSignal): Promise<SignedIn> {
+    const { applicationId, cdbNumber, username, apiPassword } = this.#connection;
+    const body: TokenRequest = { organisationId: cdbNumber, userName: username, password: apiPassword };
+    const response = await this.#fetch(
+      'Token',
+      new URL(TOKEN_PATH, this.#connection.baseUrl),
+      {
+        method: 'POST',
+        headers: { applicationId, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      },
+      signal,
+    );
+    const token = await this.#json<TokenResponse>('Token', response);
+    if (typeof token?.access_token !== 'string' || typeof token.expires_in !== 'number') {
+      throw emisError(
+        'EMIS_ERR_UNEXPECTED_RESPONSE',
+        'The EMIS token answer has no access_token or expires_in',
+        {
+          details: { operation: 'Token' },
+        },
+      );
+    }
+    return {
+      token: token.access_token,
+      userInRoleId: String(token.userInRoleId),
+      expiresAt: Date.now() + token.expires_in * 1000,
+    };
+  }
+
+  /** fetch with the timeout and the caller's signal; network failures become EhrErrors. */
+  async #fetch(operation: string, url: URL, init: RequestInit, signal: AbortSignal): Promise<Response> {
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    try {
+      return await fetch(url, { ...init, signal: AbortSignal.any([signal, timeout]) });
+    } catch (error) {
+      const details = { operation };
+      if (timeout.aborted) {
+        throw emisError('EMIS_ERR_TIMEOUT', `EMIS did not answer ${operation} within ${this.#timeoutMs} ms`, {
+          details: { ...details, timeoutMs: this.#timeoutMs },
+          cause: error,
+        });
+      }
+      if (signal.aborted) {
+        throw emisError('EMIS_ERR_CANCELLED', `${operation} was cancelled by the caller`, {
+          details,
+          cause: error,
+        });
+      }
+      const networkCode = (error as { cause?: { code?: unknown } }).cause?.code;
+      throw emisError('EMIS_ERR_UNREACHABLE', `Could not reach the EMIS Partner API for ${operation}`, {
+        details: { ...details, networkCode: typeof networkCode === 'string' ? networkCode : null },
+        cause: error,
+      });
+    }
+  }
+
+  /** The JSON body of a 2xx answer (undefined for 204), or the EhrError an error answer means. */
+  async #json<T>(operation: string, response: Response): Promise<T> {
+    const text = await response.text().catch(() => '');
+    let body: unknown;
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      body = null;
+    }
+    if (response.ok) {
+      if (body === null || (body === undefined && response.status !== 204)) {
+        throw emisError(
+          'EMIS_ERR_UNEXPECTED_RESPONSE',
+          `EMIS answered ${operation} with a body that is not JSON`,
+          {
+            details: { operation, httpStatus: response.status },
+          },
+        );
+      }
+      return body as T;
+    }
+    throw this.#errorOf(operation, errorFactsOf(response.status, body));
+  }
+
+  #errorOf(operation: string, facts: ErrorFacts): EhrError {
+    const code = errorCodeOf(operation, facts);
+    const what = facts.emisCode ?? facts.issueCode ?? 'no ErrorResponse';
+    return emisError(code, `EMIS refused ${operation} (HTTP ${facts.httpStatus}, ${what})`, {
+      details: { operation, ...facts },
+    });
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The EMIS Web plugin, declared as one object: its connection settings, what EMIS can do, and
+ * the hooks the core calls.
+ */
+import { defineEhrPlugin, type EhrCapabilities } from '@slotbridge/core';
+import { writeBooking } from './booking-write.ts';
+import { checkEmisSetup } from './check-setup.ts';
+import { clientFor } from './client-pool.ts';
+import { connectionSchema, type EmisConnection } from './connection.ts';
+import { discoverCatalogue } from './discover.ts';
+import { fetchSlots, MAX_SESSIONS_WINDOW_DAYS } from './slot-fetch.ts';
+
+export const emisCapabilities: EhrCapabilities = {
+  cancel: true,
+  // CancelAppointment + BookAppointment is not an atomic move; a later issue decides how to offer it.
+  reschedule: false,
+  // Four weeks is the usual GP online-booking horizon and one GetAppointmentSessions call per
+  // slot type; 90 is the most one call can read, and a longer horizon only multiplies the reads.
+  publishingHorizonDays: { default: 28, max: 90 },
+  // A sync makes one GetSlotsForSession call per session (about 100 for four weeks); once a
+  // minute keeps that gentle on the practice's EMIS and well inside seed 001's 15-minute lag.
+  minPollIntervalSeconds: 60,
+  maxFetchWindowDays: MAX_SESSIONS_WINDOW_DAYS,
+  incrementalSync: false,
+};
+
+export const emisPlugin = defineEhrPlugin<EmisConnection>({
+  id: 'emis',
+  name: 'EMIS Web',
+  connectionSchema,
+  capabilities: emisCapabilities,
+  checkSetup: (ctx) => checkEmisSetup(ctx),
+  discover: (ctx) => discoverCatalogue(clientFor(ctx.connection), ctx),
+  onSlotFetch: (ctx, window) => fetchSlots(clientFor(ctx.connection), ctx, window),
+  onBookingWrite: (ctx, command) => writeBooking(clientFor(ctx.connection), ctx, command),
+});

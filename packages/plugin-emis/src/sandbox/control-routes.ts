@@ -1,0 +1,182 @@
+/**
+ * The sandbox's control surface under `/_sandbox/…`: JSON, no authentication, for tests and the
+ * demo. Seed a diary, act as reception, read the diary (patients by number only), flip the
+ * set-up flags, expire tokens, inject faults, read the call log. Errors are ErrorResponses.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { EmisSandbox } from './index.ts';
+
+const SlotIdBody = Type.Object({ slotId: Type.Integer() }, { additionalProperties: false });
+
+const ReceptionBookBody = Type.Object(
+  { slotId: Type.Integer(), patientNumber: Type.Integer(), reason: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+
+const MoveBody = Type.Object(
+  { fromSlotId: Type.Integer(), toSlotId: Type.Integer() },
+  { additionalProperties: false },
+);
+
+const SlotStatusBody = Type.Object(
+  {
+    slotId: Type.Integer(),
+    status: Type.Union(
+      ['Slot Available', 'Blocked', 'Embargoed', 'Booked', 'Arrived', 'Send In', 'Left', 'DNA'].map((s) =>
+        Type.Literal(s),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const SetupPatch = Type.Object(
+  {
+    applicationId: Type.Optional(Type.String()),
+    applicationActivated: Type.Optional(Type.Boolean()),
+    cdbNumber: Type.Optional(Type.String()),
+    odsCode: Type.Optional(Type.String()),
+    username: Type.Optional(Type.String()),
+    userInRoleId: Type.Optional(Type.String()),
+    emisPassword: Type.Optional(Type.String()),
+    apiPassword: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    autoLogin: Type.Optional(Type.Boolean()),
+    allowLogin: Type.Optional(Type.Boolean()),
+    passwordExpired: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+const FaultBody = Type.Object(
+  {
+    operation: Type.String({ minLength: 1 }),
+    kind: Type.Union([
+      Type.Literal('error'),
+      Type.Literal('latency'),
+      Type.Literal('hang'),
+      Type.Literal('drop'),
+    ]),
+    status: Type.Optional(Type.Union([Type.Literal(500), Type.Literal(503)])),
+    latencyMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    times: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Literal('always')])),
+  },
+  { additionalProperties: false },
+);
+
+const DemoBody = Type.Object(
+  {
+    days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 })),
+    timeZone: Type.Optional(Type.String()),
+    from: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+    seed: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false },
+);
+
+const DateQuery = Type.Object({ date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }) });
+
+export function registerControlRoutes(app: FastifyInstance, sandbox: EmisSandbox): void {
+  app.post('/_sandbox/reset', async (_request, reply) => {
+    sandbox.reset();
+    return reply.code(204).send();
+  });
+
+  app.post('/_sandbox/seed', async (request, reply) => {
+    sandbox.seed(request.body as Parameters<EmisSandbox['seed']>[0]);
+    return reply.code(204).send();
+  });
+
+  app.post('/_sandbox/seed-demo', { schema: { body: DemoBody } }, async (request, reply) => {
+    sandbox.seedDemoDiary((request.body ?? {}) as Parameters<EmisSandbox['seedDemoDiary']>[0]);
+    return reply.code(204).send();
+  });
+
+  app.post('/_sandbox/sessions', async (request, reply) => {
+    const sessionId = sandbox.diary.addSession(
+      request.body as Parameters<EmisSandbox['diary']['addSession']>[0],
+    );
+    return reply.code(201).send({ sessionId });
+  });
+
+  app.delete('/_sandbox/sessions/:sessionId', async (request, reply) => {
+    sandbox.diary.deleteSession(Number((request.params as { sessionId: string }).sessionId));
+    return reply.code(204).send();
+  });
+
+  app.get('/_sandbox/diary', { schema: { querystring: DateQuery } }, async (request) => {
+    const { date } = request.query as { date: string };
+    return { date, sessions: sandbox.diary.day(date) };
+  });
+
+  app.get('/_sandbox/slots/:slotId', async (request, reply) => {
+    const slot = sandbox.diary.slot(Number((request.params as { slotId: string }).slotId));
+    return slot ?? reply.callNotFound();
+  });
+
+  app.post('/_sandbox/reception/book', { schema: { body: ReceptionBookBody } }, async (request, reply) => {
+    const { slotId, patientNumber, reason } = request.body as {
+      slotId: number;
+      patientNumber: number;
+      reason?: string;
+    };
+    sandbox.diary.receptionBook(slotId, patientNumber, reason ?? 'Booked at reception');
+    return reply.code(204).send();
+  });
+
+  app.post('/_sandbox/reception/cancel', { schema: { body: SlotIdBody } }, async (request, reply) => {
+    sandbox.diary.receptionCancel((request.body as { slotId: number }).slotId);
+    return reply.code(204).send();
+  });
+
+  app.post('/_sandbox/reception/move', { schema: { body: MoveBody } }, async (request, reply) => {
+    const { fromSlotId, toSlotId } = request.body as { fromSlotId: number; toSlotId: number };
+    sandbox.diary.moveBooking(fromSlotId, toSlotId);
+    return reply.code(204).send();
+  });
+
+  app.post(
+    '/_sandbox/reception/slot-status',
+    { schema: { body: SlotStatusBody } },
+    async (request, reply) => {
+      const { slotId, status } = request.body as { slotId: number; status: string };
+      if (status === 'Slot Available' || status === 'Blocked' || status === 'Embargoed') {
+        sandbox.diary.setSlotAvailability(slotId, status);
+      } else {
+        sandbox.diary.setAppointmentStatus(
+          slotId,
+          status as 'Booked' | 'Arrived' | 'Send In' | 'Left' | 'DNA',
+        );
+      }
+      return reply.code(204).send();
+    },
+  );
+
+  app.get('/_sandbox/setup', async () => sandbox.access.setup);
+
+  app.patch('/_sandbox/setup', { schema: { body: SetupPatch } }, async (request) =>
+    sandbox.access.updateSetup(request.body as Parameters<EmisSandbox['access']['updateSetup']>[0]),
+  );
+
+  app.post('/_sandbox/tokens/expire', async (_request, reply) => {
+    sandbox.access.expireTokens();
+    return reply.code(204).send();
+  });
+
+  app.post('/_sandbox/faults', { schema: { body: FaultBody } }, async (request, reply) => {
+    sandbox.faults.add(request.body as Parameters<EmisSandbox['faults']['add']>[0]);
+    return reply.code(204).send();
+  });
+
+  app.delete('/_sandbox/faults', async (_request, reply) => {
+    sandbox.faults.clear();
+    return reply.code(204).send();
+  });
+
+  app.get('/_sandbox/calls', async () => ({ calls: sandbox.calls }));
+
+  app.delete('/_sandbox/calls', async (_request, reply) => {
+    sandbox.calls.length = 0;
+    return reply.code(204).send();
+  });
+}

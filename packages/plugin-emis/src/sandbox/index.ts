@@ -1,0 +1,218 @@
+/**
+ * `@slotbridge/plugin-emis/sandbox`: a stand-in EMIS Partner API 1.2 server for tests and the
+ * demo. A Fastify app with in-memory state; the plugin's client talks to it over real HTTP.
+ *
+ *   const sandbox = await createEmisSandbox({ demo: { days: 28 } });
+ *   const baseUrl = await sandbox.listen();         // http://127.0.0.1:<port>
+ *   const connection = sandbox.connection();        // what a practice would type in
+ *   …
+ *   await sandbox.close();
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { registerControlRoutes } from './control-routes.ts';
+import { buildDemoDiary, type DemoDiaryOptions } from './demo-diary.ts';
+import { type DiarySeed, EmisDiary } from './diary.ts';
+import { type Fault, FaultInjector } from './faults.ts';
+import { PartnerAccess, type PartnerSetup } from './partner-access.ts';
+import { OPERATION_BY_PATH, registerPartnerApiRoutes } from './partner-api-routes.ts';
+import { errorResponseBody, SandboxError } from './sandbox-error.ts';
+
+export { DEMO_PATIENTS, DEMO_SLOT_TYPE, type DemoDiaryOptions } from './demo-diary.ts';
+export type {
+  DiarySeed,
+  DiarySession,
+  DiarySlot,
+  SandboxHolder,
+  SandboxHoliday,
+  SandboxPatient,
+  SandboxSite,
+  SandboxSlotType,
+  SessionSeed,
+  SlotSeed,
+} from './diary.ts';
+export { EmisDiary } from './diary.ts';
+export type { Fault, FaultSpec } from './faults.ts';
+export { DEFAULT_PARTNER_SETUP, type PartnerSetup } from './partner-access.ts';
+export { MAX_SESSION_WINDOW_DAYS } from './partner-api-routes.ts';
+export { SANDBOX_ERROR_SYSTEM, SANDBOX_ERRORS, type SandboxErrorCode } from './sandbox-error.ts';
+
+export interface EmisSandboxOptions {
+  /** The practice's IANA time zone (what "today" means for the demo diary). Default Europe/London. */
+  timeZone?: string;
+  /** Overrides of the partner set-up; the default is a practice set up correctly. */
+  setup?: Partial<PartnerSetup>;
+  /** Lifetime of the bearer tokens, in seconds. Default 3600. */
+  tokenTtlSeconds?: number;
+  /** Seed the demo diary at creation. */
+  demo?: DemoDiaryOptions;
+  /** Fastify's logger option. Default false. */
+  logger?: boolean;
+}
+
+/** One call the sandbox received: the operation, the status it answered, the fault it played. */
+export interface SandboxCall {
+  operation: string;
+  statusCode: number | null;
+  fault: Fault['kind'] | null;
+}
+
+/** The connection settings a practice would enter to reach this sandbox. */
+export interface SandboxConnection {
+  baseUrl: string;
+  applicationId: string;
+  cdbNumber: string;
+  username: string;
+  apiPassword: string;
+}
+
+export interface EmisSandbox {
+  app: FastifyInstance;
+  /** The base URL, once `listen()` has answered. */
+  readonly url: string;
+  readonly timeZone: string;
+  diary: EmisDiary;
+  access: PartnerAccess;
+  faults: FaultInjector;
+  /** Every Partner API call received, oldest first (the control surface's calls are not logged). */
+  calls: SandboxCall[];
+  /** Listens on 127.0.0.1, on a free port; answers the base URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+  /** The settings that sign in to this sandbox as its partner user (needs `listen()` first). */
+  connection(): SandboxConnection;
+  /** Replaces the diary with `seed`. */
+  seed(seed: DiarySeed): void;
+  /** Replaces the diary with the demo practice. */
+  seedDemoDiary(options?: DemoDiaryOptions): void;
+  /** Empties the diary, restores the default set-up, clears faults and the call log. */
+  reset(): void;
+}
+
+function messageIdOf(counter: number): string {
+  return `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`;
+}
+
+export async function createEmisSandbox(options: EmisSandboxOptions = {}): Promise<EmisSandbox> {
+  const timeZone = options.timeZone ?? 'Europe/London';
+  const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
+  const closing = new AbortController();
+  const diary = new EmisDiary();
+  const access = new PartnerAccess(options.setup ?? {}, options.tokenTtlSeconds ?? 3600);
+  const faults = new FaultInjector();
+  const calls: SandboxCall[] = [];
+  const callOf = new WeakMap<FastifyRequest, SandboxCall>();
+  let messageCounter = 0;
+  let url: string | null = null;
+
+  const sandbox: EmisSandbox = {
+    app,
+    get url() {
+      if (url === null) throw new Error('The EMIS sandbox is not listening: call listen() first');
+      return url;
+    },
+    timeZone,
+    diary,
+    access,
+    faults,
+    calls,
+    async listen() {
+      url = await app.listen({ host: '127.0.0.1', port: 0 });
+      return url;
+    },
+    async close() {
+      closing.abort();
+      await app.close();
+    },
+    connection() {
+      const setup = access.setup;
+      return {
+        baseUrl: sandbox.url,
+        applicationId: setup.applicationId,
+        cdbNumber: setup.cdbNumber,
+        username: setup.username,
+        apiPassword: setup.apiPassword ?? '',
+      };
+    },
+    seed(seed) {
+      diary.seed(seed);
+    },
+    seedDemoDiary(demoOptions = {}) {
+      diary.seed(buildDemoDiary({ timeZone, ...demoOptions }));
+    },
+    reset() {
+      diary.clear();
+      access.reset(options.setup ?? {});
+      faults.clear();
+      calls.length = 0;
+    },
+  };
+
+  async function playFault(fault: Fault, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    switch (fault.kind) {
+      case 'error':
+        throw fault.status === 503
+          ? new SandboxError('SERVICE_UNAVAILABLE', 'The service is unavailable (injected fault)')
+          : new SandboxError('INTERNAL_ERROR', 'Internal error (injected fault)');
+      case 'latency':
+        await sleep(fault.latencyMs, undefined, { signal: closing.signal }).catch(() => undefined);
+        return;
+      case 'hang':
+        reply.hijack();
+        await new Promise<void>((resolve) => {
+          reply.raw.once('close', () => resolve());
+          closing.signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        request.raw.socket?.destroy();
+        return;
+      case 'drop':
+        reply.hijack();
+        request.raw.socket?.destroy();
+        return;
+    }
+  }
+
+  // Faults play first, as a failing server fails before it looks at credentials.
+  app.addHook('onRequest', async (request, reply) => {
+    const operation = OPERATION_BY_PATH[request.routeOptions.url ?? ''];
+    if (operation === undefined) return;
+    const fault = faults.take(operation) ?? null;
+    const call: SandboxCall = { operation, statusCode: null, fault: fault?.kind ?? null };
+    calls.push(call);
+    callOf.set(request, call);
+    if (fault) await playFault(fault, request, reply);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const call = callOf.get(request);
+    if (call) call.statusCode = reply.statusCode;
+  });
+
+  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
+    messageCounter += 1;
+    let sandboxError: SandboxError;
+    if (error instanceof SandboxError) sandboxError = error;
+    else if (error.statusCode === 415)
+      sandboxError = new SandboxError('UNSUPPORTED_MEDIA_TYPE', error.message);
+    else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      sandboxError = new SandboxError('INVALID_PARAMETER', error.message);
+    } else sandboxError = new SandboxError('INTERNAL_ERROR', 'Internal error');
+    return reply.code(sandboxError.status).send(errorResponseBody(sandboxError, messageIdOf(messageCounter)));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    messageCounter += 1;
+    const error = new SandboxError(
+      'ROUTE_NOT_FOUND',
+      `No operation ${request.method} ${request.url.split('?')[0]}`,
+    );
+    return reply.code(404).send(errorResponseBody(error, messageIdOf(messageCounter)));
+  });
+
+  registerPartnerApiRoutes(app, diary, access);
+  registerControlRoutes(app, sandbox);
+
+  if (options.demo) sandbox.seedDemoDiary(options.demo);
+  await app.ready();
+  return sandbox;
+}

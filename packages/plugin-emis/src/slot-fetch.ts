@@ -1,0 +1,90 @@
+/**
+ * onSlotFetch for EMIS: the sessions holding each active slot type over the window
+ * (GetAppointmentSessions, at most 90 days a call), then the slots of each session
+ * (GetSlotsForSession), kept when their type is active and they start in [from, to).
+ * EMIS gives wall-clock times; they become instants in the practice's zone.
+ */
+import type { EhrContext, EhrSlot, EhrSlotStatus, SlotFetchResult, SlotWindow } from '@slotbridge/core';
+import type { EmisClient } from './client.ts';
+import type { EmisConnection } from './connection.ts';
+import { emisDateSpans, instantOfEmisWallTime } from './emis-time.ts';
+import { isEmisError } from './errors.ts';
+import type { AppointmentSession, SessionSlot } from './partner-api.ts';
+
+/** The longest GetAppointmentSessions window the Partner API accepts, in days. */
+export const MAX_SESSIONS_WINDOW_DAYS = 90;
+/** GetSlotsForSession calls in flight at once. */
+const SESSION_READ_CONCURRENCY = 4;
+
+const BOOKED_WORDS = new Set(['Booked', 'Arrived', 'Send In', 'Left', 'DNA']);
+
+/** EMIS's status word, normalised. A word we do not know is never offered as free. */
+export function normaliseSlotStatus(status: string): EhrSlotStatus {
+  if (status === 'Slot Available') return 'free';
+  if (BOOKED_WORDS.has(status)) return 'booked';
+  return 'unavailable';
+}
+
+async function forEachConcurrently<T>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export async function fetchSlots(
+  client: EmisClient,
+  ctx: EhrContext<EmisConnection>,
+  window: SlotWindow,
+): Promise<SlotFetchResult> {
+  const timeZone = ctx.practice.timeZone;
+  const activeTypes = new Set(window.slotTypeIds);
+  const spans = emisDateSpans(window.from, window.to, timeZone, MAX_SESSIONS_WINDOW_DAYS);
+  if (activeTypes.size === 0 || spans.length === 0) return { slots: [] };
+
+  const sessions = new Map<number, AppointmentSession>();
+  for (const span of spans) {
+    for (const slotType of activeTypes) {
+      const list = await client.getAppointmentSessions({ slotType, ...span }, ctx.signal);
+      for (const session of list.appointmentSession ?? []) sessions.set(session.dbid, session);
+    }
+  }
+
+  const slots: EhrSlot[] = [];
+  await forEachConcurrently([...sessions.values()], SESSION_READ_CONCURRENCY, async (session) => {
+    let sessionSlots: SessionSlot[];
+    try {
+      sessionSlots = (await client.getSlotsForSession(session.dbid, ctx.signal)).slot ?? [];
+    } catch (error) {
+      // Deleted in EMIS between the two calls: it has no slots any more.
+      if (isEmisError(error, 'EMIS_ERR_SESSION_NOT_FOUND')) return;
+      throw error;
+    }
+    for (const slot of sessionSlots) {
+      if (!activeTypes.has(slot.type.typeID)) continue;
+      const startAt = instantOfEmisWallTime(session.date, slot.startTime, timeZone);
+      if (startAt < window.from || startAt >= window.to) continue;
+      slots.push({
+        ehrSlotId: String(slot.dbid),
+        ehrSessionId: String(session.dbid),
+        ehrPractitionerId: session.holderList?.[0] ? String(session.holderList[0].dbid) : null,
+        ehrLocationId: session.site ? String(session.site.dbid) : null,
+        ehrSlotTypeId: slot.type.typeID,
+        startAt,
+        endAt: new Date(startAt.getTime() + Number(slot.slotLength) * 60_000),
+        status: normaliseSlotStatus(slot.status),
+        ehrStatus: slot.status,
+      });
+    }
+  });
+  ctx.log.debug({ sessions: sessions.size, slots: slots.length }, 'EMIS slots fetched');
+  slots.sort(
+    (a, b) => a.startAt.getTime() - b.startAt.getTime() || Number(a.ehrSlotId) - Number(b.ehrSlotId),
+  );
+  return { slots };
+}
