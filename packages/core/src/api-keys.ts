@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Caller } from './caller.ts';
 import type { Db } from './db/database.ts';
-import { NotFoundError } from './errors.ts';
+import { CoreErrorCode, NotFoundError } from './errors.ts';
 
 export function generateApiKey(): string {
   return `sb_${randomBytes(24).toString('base64url')}`;
@@ -99,7 +99,7 @@ export class ApiKeys {
       .select('id')
       .where('id', '=', partnerId)
       .executeTakeFirst();
-    if (!partner) throw new NotFoundError('SB_ERR_PARTNER_NOT_FOUND', `No partner ${partnerId}`);
+    if (!partner) throw new NotFoundError(CoreErrorCode.PARTNER_NOT_FOUND, `No partner ${partnerId}`);
     return this.issue(partnerId, label);
   }
 }

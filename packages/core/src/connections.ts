@@ -70,7 +70,7 @@ export class Connections {
     const failing = checks.filter((c) => !c.ok && c.severity === 'error');
     if (failing.length > 0 && !options.force) {
       throw new UnprocessableError(
-        'SB_ERR_SETUP_CHECKS_FAILED',
+        CoreErrorCode.SETUP_CHECKS_FAILED,
         `${failing.length} set-up check(s) failed; nothing was saved`,
         {
           fix: failing.map((c) => c.fix ?? c.message).join(' '),

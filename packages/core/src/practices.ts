@@ -70,7 +70,7 @@ export class Practices {
     const partnerId = caller.partnerId ?? input.partnerId;
     if (!partnerId) {
       throw new InputError(
-        'SB_ERR_PARTNER_REQUIRED',
+        CoreErrorCode.PARTNER_REQUIRED,
         'The admin key must say which partner the practice belongs to',
         {
           fix: 'Add "partnerId" to the body (POST /v1/partners creates one).',
@@ -78,14 +78,17 @@ export class Practices {
       );
     }
     if (caller.partnerId !== null && input.partnerId !== undefined && input.partnerId !== caller.partnerId) {
-      throw new NotFoundError('SB_ERR_PARTNER_NOT_FOUND', `No partner ${input.partnerId} for this API key`);
+      throw new NotFoundError(
+        CoreErrorCode.PARTNER_NOT_FOUND,
+        `No partner ${input.partnerId} for this API key`,
+      );
     }
     const partner = await this.db
       .selectFrom('partners')
       .select('id')
       .where('id', '=', partnerId)
       .executeTakeFirst();
-    if (!partner) throw new NotFoundError('SB_ERR_PARTNER_NOT_FOUND', `No partner ${partnerId}`);
+    if (!partner) throw new NotFoundError(CoreErrorCode.PARTNER_NOT_FOUND, `No partner ${partnerId}`);
     this.ehr.get(input.ehr);
     assertTimeZone(input.timeZone);
     await this.assertHorizon(input.ehr, input.publishingHorizonDays ?? null);

@@ -47,7 +47,11 @@ async function rotateDemoKey(slotbridge: Slotbridge, partnerId: string): Promise
 }
 
 /** Sets a practice up from its EHR catalogue, as a practice manager would in the four stages. */
-async function setUpFromCatalogue(slotbridge: Slotbridge, caller: Caller, practiceId: string): Promise<void> {
+export async function setUpFromCatalogue(
+  slotbridge: Slotbridge,
+  caller: Caller,
+  practiceId: string,
+): Promise<void> {
   const practice = await slotbridge.practices.get(caller, practiceId);
   const already = await slotbridge.db
     .selectFrom('practitioners')

@@ -163,7 +163,12 @@ export const BookingSchema = Type.Object(
       },
     ),
     slot: Type.Object({
-      id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+      id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+        description: 'null once the slot left the diary',
+      }),
+      ehrSlotId: Type.String({
+        description: "The slot's id in the EHR, to find the appointment in the practice's diary",
+      }),
       start: Type.String({ format: 'date-time' }),
       end: Type.String({ format: 'date-time' }),
     }),

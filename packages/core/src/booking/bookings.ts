@@ -39,7 +39,8 @@ export interface BookingView {
   id: string;
   practiceId: string;
   state: Booking['state'];
-  slot: { id: string | null; start: string; end: string };
+  /** ehrSlotId: the slot's id in the EHR, to find the appointment in the practice's diary. */
+  slot: { id: string | null; ehrSlotId: string; start: string; end: string };
   appointmentTypeId: string | null;
   failure: { code: string; reason: string } | null;
   createdAt: string;
@@ -55,6 +56,7 @@ export function bookingView(booking: Booking, timeZone: string): BookingView {
     state: booking.state,
     slot: {
       id: booking.slot_id,
+      ehrSlotId: booking.ehr_slot_id,
       start: instantToLocalIso(booking.start_at, timeZone),
       end: instantToLocalIso(booking.end_at, timeZone),
     },
@@ -147,7 +149,7 @@ export class Bookings {
         }
         if (input.appointmentTypeId && input.appointmentTypeId !== offered.appointmentType.id) {
           throw new UnprocessableError(
-            'SB_ERR_APPOINTMENT_TYPE_MISMATCH',
+            CoreErrorCode.APPOINTMENT_TYPE_MISMATCH,
             `Slot ${input.slotId} is offered as appointment type ${offered.appointmentType.id}, not ${input.appointmentTypeId}`,
             {
               fix: 'Book a slot listed for the appointment type you want (filter /slots by appointmentTypeId).',

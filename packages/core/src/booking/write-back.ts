@@ -7,7 +7,7 @@ import type { Connections } from '../connections.ts';
 import type { Db } from '../db/database.ts';
 import type { BookingWriteCommand, EhrSlotRef, HookLogger } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
-import { EhrError, SlotbridgeError } from '../errors.ts';
+import { CoreErrorCode, EhrError, SlotbridgeError } from '../errors.ts';
 import type { JobMeta } from '../jobs.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { SealedBookingDetails } from './bookings.ts';
@@ -139,7 +139,7 @@ export class WriteBack {
         this.log.info(logFields, 'booking written to the EHR');
         return 'done';
       } catch (error) {
-        const code = error instanceof SlotbridgeError ? error.code : 'SB_ERR_WRITE_BACK_FAILED';
+        const code = error instanceof SlotbridgeError ? error.code : CoreErrorCode.WRITE_BACK_FAILED;
         const message = error instanceof Error ? error.message : String(error);
         const retryable =
           !(error instanceof SlotbridgeError) || (error instanceof EhrError && error.retryable);

@@ -9,7 +9,7 @@ import type { Db } from '../db/database.ts';
 import type { Practice, SyncRun, SyncTrigger } from '../db/schema.ts';
 import type { EhrSlot, HookLogger } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
-import { EhrError, SlotbridgeError } from '../errors.ts';
+import { CoreErrorCode, EhrError, SlotbridgeError } from '../errors.ts';
 import type { Practices } from '../practices.ts';
 import { addDays } from '../time.ts';
 import { diffSlots } from './diff-slots.ts';
@@ -218,7 +218,7 @@ export class SlotSync {
     startedAt: Date,
     error: unknown,
   ): Promise<SyncRun> {
-    const code = error instanceof SlotbridgeError ? error.code : 'SB_ERR_SYNC_FAILED';
+    const code = error instanceof SlotbridgeError ? error.code : CoreErrorCode.SYNC_FAILED;
     const message = error instanceof Error ? error.message : String(error);
     const finishedAt = this.now();
     this.log.warn({ practiceId: practice.id, trigger, code, message }, 'sync failed');
