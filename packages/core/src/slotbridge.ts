@@ -7,14 +7,16 @@ import { ApiKeys } from './api-keys.ts';
 import { Availability } from './availability.ts';
 import { Bookings } from './booking/bookings.ts';
 import { WriteBack } from './booking/write-back.ts';
+import { BookingCatalogue } from './booking-catalogue.ts';
 import { Connections } from './connections.ts';
 import type { Db } from './db/database.ts';
 import type { SyncTrigger } from './db/schema.ts';
+import { EhrCatalogueStore } from './ehr-catalogue.ts';
 import type { HookLogger } from './ehr-plugin.ts';
 import { EhrRegistry } from './ehr-registry.ts';
 import { HookRegistry } from './hooks.ts';
 import { JobQueue, Queue } from './jobs.ts';
-import { PracticeSetup } from './practice-setup.ts';
+import { Mappings } from './mappings.ts';
 import { Practices } from './practices.ts';
 import { SecretBox } from './secret-box.ts';
 import { SlotSync } from './sync/sync-practice.ts';
@@ -44,7 +46,9 @@ export class Slotbridge {
   readonly apiKeys: ApiKeys;
   readonly practices: Practices;
   readonly connections: Connections;
-  readonly setup: PracticeSetup;
+  readonly catalogue: BookingCatalogue;
+  readonly ehrCatalogue: EhrCatalogueStore;
+  readonly mappings: Mappings;
   readonly sync: SlotSync;
   readonly availability: Availability;
   readonly bookings: Bookings;
@@ -64,7 +68,9 @@ export class Slotbridge {
     this.apiKeys = new ApiKeys(this.db);
     this.practices = new Practices(this.db, this.ehr);
     this.connections = new Connections(this.db, this.ehr, this.secrets, options.log);
-    this.setup = new PracticeSetup(this.db, this.ehr, this.connections);
+    this.catalogue = new BookingCatalogue(this.db);
+    this.ehrCatalogue = new EhrCatalogueStore(this.db, this.ehr, this.connections);
+    this.mappings = new Mappings(this.db);
     this.sync = new SlotSync(this.db, this.ehr, this.practices, this.connections, options.log, now);
     this.availability = new Availability(
       this.ehr,

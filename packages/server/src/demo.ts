@@ -59,42 +59,42 @@ export async function setUpFromCatalogue(
     .where('practice_id', '=', practiceId)
     .executeTakeFirst();
   if (already) return;
-  const catalogue = await slotbridge.setup.discover(caller, practice);
+  const catalogue = await slotbridge.ehrCatalogue.discover(caller, practice);
   for (const entry of catalogue.practitioners) {
-    const id = await slotbridge.setup.addPractitioner(practice, entry.name);
-    await slotbridge.setup.mapPractitioner(practice, id, entry.ehrId);
+    const id = await slotbridge.catalogue.addPractitioner(practice, entry.name);
+    await slotbridge.mappings.mapPractitioner(practice, id, entry.ehrId);
   }
   for (const entry of catalogue.locations) {
-    const id = await slotbridge.setup.addLocation(practice, entry.name);
-    await slotbridge.setup.mapLocation(practice, id, entry.ehrId);
+    const id = await slotbridge.catalogue.addLocation(practice, entry.name);
+    await slotbridge.mappings.mapLocation(practice, id, entry.ehrId);
   }
   const active: string[] = [];
   for (const entry of catalogue.slotTypes) {
     if (/unregistered/i.test(entry.name)) {
-      await slotbridge.setup.setSlotTypeFeature(practice, {
+      await slotbridge.mappings.setSlotTypeFeature(practice, {
         ehrSlotTypeId: entry.ehrId,
         feature: 'unregistered_patient',
         appointmentTypeId: null,
       });
       active.push(entry.ehrId);
     } else if (entry.attributes?.bookable === true) {
-      const typeId = await slotbridge.setup.addAppointmentType(practice, entry.name, 10);
-      await slotbridge.setup.setSlotTypeFeature(practice, {
+      const typeId = await slotbridge.catalogue.addAppointmentType(practice, entry.name, 10);
+      await slotbridge.mappings.setSlotTypeFeature(practice, {
         ehrSlotTypeId: entry.ehrId,
         feature: 'bookable',
         appointmentTypeId: typeId,
       });
-      await slotbridge.setup.setBookingFeature(practice, typeId, entry.ehrId);
+      await slotbridge.mappings.setBookingFeature(practice, typeId, entry.ehrId);
       active.push(entry.ehrId);
     } else {
-      await slotbridge.setup.setSlotTypeFeature(practice, {
+      await slotbridge.mappings.setSlotTypeFeature(practice, {
         ehrSlotTypeId: entry.ehrId,
         feature: 'not_bookable',
         appointmentTypeId: null,
       });
     }
   }
-  await slotbridge.setup.setActiveSlotTypes(caller, practice, active);
+  await slotbridge.mappings.setActiveSlotTypes(caller, practice, active);
 }
 
 async function demoPractice(

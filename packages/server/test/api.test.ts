@@ -207,17 +207,17 @@ t.test('slots, a booking, its state, and a second booking of the slot refused wi
     .selectAll()
     .where('id', '=', practice.id)
     .executeTakeFirstOrThrow();
-  const practitionerId = await slotbridge.setup.addPractitioner(record, 'Dr Test');
-  await slotbridge.setup.mapPractitioner(record, practitionerId, 'p1');
-  const locationId = await slotbridge.setup.addLocation(record, 'Main');
-  await slotbridge.setup.mapLocation(record, locationId, 'l1');
-  const typeId = await slotbridge.setup.addAppointmentType(record, 'GP appointment', 10);
-  await slotbridge.setup.setSlotTypeFeature(record, {
+  const practitionerId = await slotbridge.catalogue.addPractitioner(record, 'Dr Test');
+  await slotbridge.mappings.mapPractitioner(record, practitionerId, 'p1');
+  const locationId = await slotbridge.catalogue.addLocation(record, 'Main');
+  await slotbridge.mappings.mapLocation(record, locationId, 'l1');
+  const typeId = await slotbridge.catalogue.addAppointmentType(record, 'GP appointment', 10);
+  await slotbridge.mappings.setSlotTypeFeature(record, {
     ehrSlotTypeId: 'st1',
     feature: 'bookable',
     appointmentTypeId: typeId,
   });
-  await slotbridge.setup.setActiveSlotTypes(null, record, ['st1']);
+  await slotbridge.mappings.setActiveSlotTypes(null, record, ['st1']);
   memory.slots.push(...tomorrowSlotsForTests(3));
 
   const sync = await app.inject({

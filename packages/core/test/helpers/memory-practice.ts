@@ -53,16 +53,16 @@ export async function memoryPractice(options: { cancel?: boolean } = {}): Promis
     timeZone: 'Europe/London',
   });
   await slotbridge.connections.put(caller, practice, { practiceCode: 'T1', secret: 'right' });
-  const practitionerId = await slotbridge.setup.addPractitioner(practice, 'Dr Test');
-  await slotbridge.setup.mapPractitioner(practice, practitionerId, 'p1');
-  const locationId = await slotbridge.setup.addLocation(practice, 'Main site');
-  await slotbridge.setup.mapLocation(practice, locationId, 'l1');
-  const appointmentTypeId = await slotbridge.setup.addAppointmentType(practice, 'GP appointment', 10);
-  await slotbridge.setup.setSlotTypeFeature(practice, {
+  const practitionerId = await slotbridge.catalogue.addPractitioner(practice, 'Dr Test');
+  await slotbridge.mappings.mapPractitioner(practice, practitionerId, 'p1');
+  const locationId = await slotbridge.catalogue.addLocation(practice, 'Main site');
+  await slotbridge.mappings.mapLocation(practice, locationId, 'l1');
+  const appointmentTypeId = await slotbridge.catalogue.addAppointmentType(practice, 'GP appointment', 10);
+  await slotbridge.mappings.setSlotTypeFeature(practice, {
     ehrSlotTypeId: 'st1',
     feature: 'bookable',
     appointmentTypeId,
   });
-  await slotbridge.setup.setActiveSlotTypes(caller, practice, ['st1']);
+  await slotbridge.mappings.setActiveSlotTypes(caller, practice, ['st1']);
   return { slotbridge, memory, practice, caller, appointmentTypeId, close };
 }
