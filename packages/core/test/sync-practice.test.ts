@@ -63,7 +63,7 @@ t.test('only active slot types are kept; a type taken off the list leaves at the
   const run = await slotbridge.sync.run(practice, 'manual');
   t.match(run, { fetched: 2, inserted: 2 }, 'st2 is not active: ignored even though the diary has it');
 
-  await slotbridge.mappings.setActiveSlotTypes(caller, practice, []);
+  await slotbridge.mappings.putActiveSlotTypes(caller, practice, []);
   const emptied = await slotbridge.sync.run(practice, 'manual');
   t.match(emptied, { fetched: 0, deleted: 2 });
   t.equal(memory.calls.fetch, 1, 'with no active slot type the EHR is not even asked');

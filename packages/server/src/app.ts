@@ -12,6 +12,7 @@ import { registerProblemHandlers } from './problem.ts';
 import { bookingRoutes } from './routes/bookings.ts';
 import { connectionRoutes } from './routes/connection.ts';
 import { healthRoutes } from './routes/health.ts';
+import { mappingRoutes } from './routes/mappings.ts';
 import { partnerRoutes } from './routes/partners.ts';
 import { pluginRoutes } from './routes/plugins.ts';
 import { practiceRoutes } from './routes/practices.ts';
@@ -68,6 +69,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await api.register(partnerRoutes);
     await api.register(practiceRoutes);
     await api.register(connectionRoutes);
+    await api.register(mappingRoutes);
     await api.register(syncRoutes);
     await api.register(slotRoutes);
     await api.register(bookingRoutes);

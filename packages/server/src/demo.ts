@@ -5,7 +5,7 @@
  * slot types offered under an appointment type of the same name; the unregistered-patient type
  * reserved). Idempotent: a restart reuses the practices and points them at the new sandboxes.
  */
-import type { Caller, Slotbridge, SyncRun } from '@slotbridge/core';
+import type { BookingFeatureRow, Caller, Slotbridge, SlotTypeFeatureRow, SyncRun } from '@slotbridge/core';
 import { createEmisSandbox, type EmisSandbox } from '@slotbridge/plugin-emis/sandbox';
 
 export const DEMO_PARTNER_NAME = 'Demo partner';
@@ -59,42 +59,45 @@ export async function setUpFromCatalogue(
     .where('practice_id', '=', practiceId)
     .executeTakeFirst();
   if (already) return;
-  const catalogue = await slotbridge.ehrCatalogue.discover(caller, practice);
+  await slotbridge.ehrCatalogue.discover(caller, practice);
+  const catalogue = {
+    practitioners: await slotbridge.ehrCatalogue.list(practice, 'practitioner'),
+    locations: await slotbridge.ehrCatalogue.list(practice, 'location'),
+    slotTypes: await slotbridge.ehrCatalogue.list(practice, 'slot_type'),
+  };
+  const { mappings } = slotbridge;
+  const practitioners = [];
   for (const entry of catalogue.practitioners) {
     const id = await slotbridge.catalogue.addPractitioner(practice, entry.name);
-    await slotbridge.mappings.mapPractitioner(practice, id, entry.ehrId);
+    practitioners.push({ practitionerId: id, ehrPractitionerId: entry.ehrId });
   }
+  await mappings.putPractitioners(caller, practice, practitioners);
+  const locations = [];
   for (const entry of catalogue.locations) {
     const id = await slotbridge.catalogue.addLocation(practice, entry.name);
-    await slotbridge.mappings.mapLocation(practice, id, entry.ehrId);
+    locations.push({ locationId: id, ehrLocationId: entry.ehrId });
   }
+  await mappings.putLocations(caller, practice, locations);
+
+  const features: SlotTypeFeatureRow[] = [];
+  const bookingFeatures: BookingFeatureRow[] = [];
   const active: string[] = [];
   for (const entry of catalogue.slotTypes) {
     if (/unregistered/i.test(entry.name)) {
-      await slotbridge.mappings.setSlotTypeFeature(practice, {
-        ehrSlotTypeId: entry.ehrId,
-        feature: 'unregistered_patient',
-        appointmentTypeId: null,
-      });
+      features.push({ ehrSlotTypeId: entry.ehrId, feature: 'unregistered_patient', appointmentTypeId: null });
       active.push(entry.ehrId);
     } else if (entry.attributes?.bookable === true) {
       const typeId = await slotbridge.catalogue.addAppointmentType(practice, entry.name, 10);
-      await slotbridge.mappings.setSlotTypeFeature(practice, {
-        ehrSlotTypeId: entry.ehrId,
-        feature: 'bookable',
-        appointmentTypeId: typeId,
-      });
-      await slotbridge.mappings.setBookingFeature(practice, typeId, entry.ehrId);
+      features.push({ ehrSlotTypeId: entry.ehrId, feature: 'bookable', appointmentTypeId: typeId });
+      bookingFeatures.push({ appointmentTypeId: typeId, ehrSlotTypeId: entry.ehrId });
       active.push(entry.ehrId);
     } else {
-      await slotbridge.mappings.setSlotTypeFeature(practice, {
-        ehrSlotTypeId: entry.ehrId,
-        feature: 'not_bookable',
-        appointmentTypeId: null,
-      });
+      features.push({ ehrSlotTypeId: entry.ehrId, feature: 'not_bookable', appointmentTypeId: null });
     }
   }
-  await slotbridge.mappings.setActiveSlotTypes(caller, practice, active);
+  await mappings.putSlotTypeFeatures(caller, practice, features);
+  await mappings.putBookingFeatures(caller, practice, bookingFeatures);
+  await mappings.putActiveSlotTypes(caller, practice, active);
 }
 
 async function demoPractice(

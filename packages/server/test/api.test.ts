@@ -1,3 +1,4 @@
+import { insertCatalogue } from '@slotbridge/core/testing';
 import t from 'tap';
 import { tomorrowSlotsForTests } from './helpers/slots.ts';
 import { bearer, testApp } from './helpers/test-app.ts';
@@ -207,17 +208,20 @@ t.test('slots, a booking, its state, and a second booking of the slot refused wi
     .selectAll()
     .where('id', '=', practice.id)
     .executeTakeFirstOrThrow();
+  await insertCatalogue(slotbridge.db, record.id, [
+    { kind: 'practitioner', ehrId: 'p1', name: 'Dr Test (EHR)' },
+    { kind: 'location', ehrId: 'l1', name: 'Main (EHR)' },
+    { kind: 'slot_type', ehrId: 'st1', name: 'Routine' },
+  ]);
   const practitionerId = await slotbridge.catalogue.addPractitioner(record, 'Dr Test');
-  await slotbridge.mappings.mapPractitioner(record, practitionerId, 'p1');
+  await slotbridge.mappings.putPractitioners(null, record, [{ practitionerId, ehrPractitionerId: 'p1' }]);
   const locationId = await slotbridge.catalogue.addLocation(record, 'Main');
-  await slotbridge.mappings.mapLocation(record, locationId, 'l1');
+  await slotbridge.mappings.putLocations(null, record, [{ locationId, ehrLocationId: 'l1' }]);
   const typeId = await slotbridge.catalogue.addAppointmentType(record, 'GP appointment', 10);
-  await slotbridge.mappings.setSlotTypeFeature(record, {
-    ehrSlotTypeId: 'st1',
-    feature: 'bookable',
-    appointmentTypeId: typeId,
-  });
-  await slotbridge.mappings.setActiveSlotTypes(null, record, ['st1']);
+  await slotbridge.mappings.putSlotTypeFeatures(null, record, [
+    { ehrSlotTypeId: 'st1', feature: 'bookable', appointmentTypeId: typeId },
+  ]);
+  await slotbridge.mappings.putActiveSlotTypes(null, record, ['st1']);
   memory.slots.push(...tomorrowSlotsForTests(3));
 
   const sync = await app.inject({

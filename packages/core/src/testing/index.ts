@@ -80,3 +80,15 @@ export async function createTestSlotbridge(
 }
 
 export { createMemoryEhr, type MemoryEhr } from './memory-ehr.ts';
+
+/** Puts entries straight into a practice's EHR catalogue, as a discover would (test fixture). */
+export async function insertCatalogue(
+  db: Db,
+  practiceId: string,
+  entries: { kind: 'practitioner' | 'location' | 'slot_type'; ehrId: string; name: string }[],
+): Promise<void> {
+  await db
+    .insertInto('ehr_catalogue')
+    .values(entries.map((e) => ({ practice_id: practiceId, kind: e.kind, ehr_id: e.ehrId, name: e.name })))
+    .execute();
+}

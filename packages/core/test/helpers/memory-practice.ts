@@ -3,7 +3,7 @@ import type { Caller } from '../../src/caller.ts';
 import type { Practice } from '../../src/db/schema.ts';
 import type { EhrSlot } from '../../src/ehr-plugin.ts';
 import type { Slotbridge } from '../../src/slotbridge.ts';
-import { createTestSlotbridge } from '../../src/testing/index.ts';
+import { createTestSlotbridge, insertCatalogue } from '../../src/testing/index.ts';
 import { createMemoryEhr, type MemoryEhr } from '../../src/testing/memory-ehr.ts';
 
 export interface MemoryPractice {
@@ -53,16 +53,20 @@ export async function memoryPractice(options: { cancel?: boolean } = {}): Promis
     timeZone: 'Europe/London',
   });
   await slotbridge.connections.put(caller, practice, { practiceCode: 'T1', secret: 'right' });
+  await insertCatalogue(slotbridge.db, practice.id, [
+    { kind: 'practitioner', ehrId: 'p1', name: 'Dr Test (EHR)' },
+    { kind: 'location', ehrId: 'l1', name: 'Main site (EHR)' },
+    { kind: 'slot_type', ehrId: 'st1', name: 'Routine' },
+    { kind: 'slot_type', ehrId: 'st2', name: 'Nurse' },
+  ]);
   const practitionerId = await slotbridge.catalogue.addPractitioner(practice, 'Dr Test');
-  await slotbridge.mappings.mapPractitioner(practice, practitionerId, 'p1');
+  await slotbridge.mappings.putPractitioners(caller, practice, [{ practitionerId, ehrPractitionerId: 'p1' }]);
   const locationId = await slotbridge.catalogue.addLocation(practice, 'Main site');
-  await slotbridge.mappings.mapLocation(practice, locationId, 'l1');
+  await slotbridge.mappings.putLocations(caller, practice, [{ locationId, ehrLocationId: 'l1' }]);
   const appointmentTypeId = await slotbridge.catalogue.addAppointmentType(practice, 'GP appointment', 10);
-  await slotbridge.mappings.setSlotTypeFeature(practice, {
-    ehrSlotTypeId: 'st1',
-    feature: 'bookable',
-    appointmentTypeId,
-  });
-  await slotbridge.mappings.setActiveSlotTypes(caller, practice, ['st1']);
+  await slotbridge.mappings.putSlotTypeFeatures(caller, practice, [
+    { ehrSlotTypeId: 'st1', feature: 'bookable', appointmentTypeId },
+  ]);
+  await slotbridge.mappings.putActiveSlotTypes(caller, practice, ['st1']);
   return { slotbridge, memory, practice, caller, appointmentTypeId, close };
 }
