@@ -1,37 +1,274 @@
 /**
  * The booking side's own catalogue: practitioners, locations and appointment types (name and
- * duration). The mapping tables point from these to the EHR's entities.
+ * duration), each belonging to one practice. The mapping tables point from these to the EHR's
+ * entities. Every change is audited with what changed.
+ *
+ * Deleting an entry deletes the mapping rows that point from it (the foreign keys cascade), and
+ * the audit event names them. Bookings are never deleted: they keep their slot snapshot, and the
+ * bookings of a deleted appointment type keep everything but their appointmentTypeId (set null).
  */
+import type { Transaction } from 'kysely';
+import { recordAudit } from './audit.ts';
+import type { Caller } from './caller.ts';
 import type { Db } from './db/database.ts';
-import type { Practice } from './db/schema.ts';
+import type { Database, Practice } from './db/schema.ts';
+import { CoreErrorCode, NotFoundError } from './errors.ts';
+
+export type BookingEntityKind = 'practitioner' | 'location' | 'appointment_type';
+
+export interface BookingEntityView {
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AppointmentTypeView extends BookingEntityView {
+  durationMinutes: number;
+}
+
+interface BookingEntityInputs {
+  practitioner: { name: string };
+  location: { name: string };
+  appointment_type: { name: string; durationMinutes: number };
+}
+
+export type BookingEntityInput<K extends BookingEntityKind> = BookingEntityInputs[K];
+export type BookingEntityChanges<K extends BookingEntityKind> = Partial<BookingEntityInputs[K]>;
+export type BookingEntityViewOf<K extends BookingEntityKind> = K extends 'appointment_type'
+  ? AppointmentTypeView
+  : BookingEntityView;
+
+const ENTITIES = {
+  practitioner: {
+    table: 'practitioners',
+    noun: 'practitioner',
+    notFound: CoreErrorCode.PRACTITIONER_NOT_FOUND,
+    listRoute: 'practitioners',
+  },
+  location: {
+    table: 'locations',
+    noun: 'location',
+    notFound: CoreErrorCode.LOCATION_NOT_FOUND,
+    listRoute: 'locations',
+  },
+  appointment_type: {
+    table: 'appointment_types',
+    noun: 'appointment type',
+    notFound: CoreErrorCode.APPOINTMENT_TYPE_NOT_FOUND,
+    listRoute: 'appointment-types',
+  },
+} as const;
+
+interface EntityRow {
+  id: string;
+  name: string;
+  duration_minutes?: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function view(row: EntityRow): BookingEntityView | AppointmentTypeView {
+  return {
+    id: row.id,
+    name: row.name,
+    ...(row.duration_minutes !== undefined && { durationMinutes: row.duration_minutes }),
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
 
 export class BookingCatalogue {
   constructor(private readonly db: Db) {}
 
+  async create<K extends BookingEntityKind>(
+    caller: Caller | null,
+    practice: Practice,
+    kind: K,
+    input: BookingEntityInput<K>,
+  ): Promise<BookingEntityViewOf<K>> {
+    const { name, durationMinutes } = input as { name: string; durationMinutes?: number };
+    return this.db.transaction().execute(async (trx) => {
+      const row: EntityRow =
+        kind === 'appointment_type'
+          ? await trx
+              .insertInto('appointment_types')
+              .values({ practice_id: practice.id, name, duration_minutes: durationMinutes! })
+              .returningAll()
+              .executeTakeFirstOrThrow()
+          : await trx
+              .insertInto(ENTITIES[kind].table)
+              .values({ practice_id: practice.id, name })
+              .returningAll()
+              .executeTakeFirstOrThrow();
+      await recordAudit(trx, caller, practice.id, `${kind}.created`, {
+        id: row.id,
+        name,
+        ...(durationMinutes !== undefined && { durationMinutes }),
+      });
+      return view(row) as BookingEntityViewOf<K>;
+    });
+  }
+
+  /** The practice's entries of one kind, oldest first. */
+  async list<K extends BookingEntityKind>(practice: Practice, kind: K): Promise<BookingEntityViewOf<K>[]> {
+    const rows: EntityRow[] = await this.db
+      .selectFrom(ENTITIES[kind].table)
+      .selectAll()
+      .where('practice_id', '=', practice.id)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => view(row) as BookingEntityViewOf<K>);
+  }
+
+  /** One entry of the practice; an id of another practice is not found, like an unknown one. */
+  async get<K extends BookingEntityKind>(
+    practice: Practice,
+    kind: K,
+    id: string,
+  ): Promise<BookingEntityViewOf<K>> {
+    return view(await this.row(this.db, practice, kind, id)) as BookingEntityViewOf<K>;
+  }
+
+  /** Changes the fields given; the audit event holds each change as { from, to }. */
+  async update<K extends BookingEntityKind>(
+    caller: Caller | null,
+    practice: Practice,
+    kind: K,
+    id: string,
+    changes: BookingEntityChanges<K>,
+  ): Promise<BookingEntityViewOf<K>> {
+    const { name, durationMinutes } = changes as { name?: string; durationMinutes?: number };
+    return this.db.transaction().execute(async (trx) => {
+      const before = await this.row(trx, practice, kind, id, { lock: true });
+      const changed: Record<string, { from: unknown; to: unknown }> = {};
+      if (name !== undefined && name !== before.name) changed.name = { from: before.name, to: name };
+      if (durationMinutes !== undefined && durationMinutes !== before.duration_minutes) {
+        changed.durationMinutes = { from: before.duration_minutes, to: durationMinutes };
+      }
+      if (Object.keys(changed).length === 0) return view(before) as BookingEntityViewOf<K>;
+      const set = { ...(changed.name && { name }), updated_at: new Date() };
+      const after: EntityRow =
+        kind === 'appointment_type'
+          ? await trx
+              .updateTable('appointment_types')
+              .set({ ...set, ...(changed.durationMinutes && { duration_minutes: durationMinutes }) })
+              .where('id', '=', id)
+              .returningAll()
+              .executeTakeFirstOrThrow()
+          : await trx
+              .updateTable(ENTITIES[kind].table)
+              .set(set)
+              .where('id', '=', id)
+              .returningAll()
+              .executeTakeFirstOrThrow();
+      await recordAudit(trx, caller, practice.id, `${kind}.updated`, { id, changed });
+      return view(after) as BookingEntityViewOf<K>;
+    });
+  }
+
+  /** Deletes the entry and, through the foreign keys, the mapping rows pointing from it. */
+  async delete(
+    caller: Caller | null,
+    practice: Practice,
+    kind: BookingEntityKind,
+    id: string,
+  ): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const row = await this.row(trx, practice, kind, id, { lock: true });
+      const goesWithIt = await this.dependants(trx, kind, id);
+      await trx.deleteFrom(ENTITIES[kind].table).where('id', '=', id).execute();
+      await recordAudit(trx, caller, practice.id, `${kind}.deleted`, {
+        id,
+        name: row.name,
+        ...(row.duration_minutes !== undefined && { durationMinutes: row.duration_minutes }),
+        ...goesWithIt,
+      });
+    });
+  }
+
+  /** For set-up code and tests: creates a practitioner and returns its id (audited without a key). */
   async addPractitioner(practice: Practice, name: string): Promise<string> {
-    const row = await this.db
-      .insertInto('practitioners')
-      .values({ practice_id: practice.id, name })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
+    return (await this.create(null, practice, 'practitioner', { name })).id;
   }
 
+  /** For set-up code and tests: creates a location and returns its id (audited without a key). */
   async addLocation(practice: Practice, name: string): Promise<string> {
-    const row = await this.db
-      .insertInto('locations')
-      .values({ practice_id: practice.id, name })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
+    return (await this.create(null, practice, 'location', { name })).id;
   }
 
+  /** For set-up code and tests: creates an appointment type and returns its id (audited without a key). */
   async addAppointmentType(practice: Practice, name: string, durationMinutes: number): Promise<string> {
-    const row = await this.db
-      .insertInto('appointment_types')
-      .values({ practice_id: practice.id, name, duration_minutes: durationMinutes })
-      .returning('id')
+    return (await this.create(null, practice, 'appointment_type', { name, durationMinutes })).id;
+  }
+
+  private async row(
+    db: Db | Transaction<Database>,
+    practice: Practice,
+    kind: BookingEntityKind,
+    id: string,
+    options: { lock?: boolean } = {},
+  ): Promise<EntityRow> {
+    const { table, noun, notFound, listRoute } = ENTITIES[kind];
+    let query = db.selectFrom(table).selectAll().where('id', '=', id).where('practice_id', '=', practice.id);
+    if (options.lock) query = query.forUpdate();
+    const row: EntityRow | undefined = await query.executeTakeFirst();
+    if (!row) {
+      throw new NotFoundError(notFound, `No ${noun} ${id} at this practice`, {
+        fix: `Check the id; GET /v1/practices/{practiceId}/${listRoute} lists this practice's ${noun}s.`,
+      });
+    }
+    return row;
+  }
+
+  /**
+   * What deleting an entry takes with it, read before the delete so the audit event can say:
+   * the mapping row of a practitioner or location; for an appointment type its booking feature,
+   * the slot type features that offered it (left without an appointment type) and how many
+   * bookings lose their appointmentTypeId.
+   */
+  private async dependants(
+    trx: Transaction<Database>,
+    kind: BookingEntityKind,
+    id: string,
+  ): Promise<Record<string, unknown>> {
+    if (kind === 'practitioner') {
+      const mapping = await trx
+        .selectFrom('practitioner_mappings')
+        .select('ehr_practitioner_id')
+        .where('practitioner_id', '=', id)
+        .executeTakeFirst();
+      return { mappingRemoved: mapping ? { ehrPractitionerId: mapping.ehr_practitioner_id } : null };
+    }
+    if (kind === 'location') {
+      const mapping = await trx
+        .selectFrom('location_mappings')
+        .select('ehr_location_id')
+        .where('location_id', '=', id)
+        .executeTakeFirst();
+      return { mappingRemoved: mapping ? { ehrLocationId: mapping.ehr_location_id } : null };
+    }
+    const bookingFeature = await trx
+      .selectFrom('appointment_type_mappings')
+      .select('ehr_slot_type_id')
+      .where('appointment_type_id', '=', id)
+      .executeTakeFirst();
+    const slotTypeFeatures = await trx
+      .selectFrom('slot_type_mappings')
+      .select('ehr_slot_type_id')
+      .where('appointment_type_id', '=', id)
+      .orderBy('ehr_slot_type_id')
+      .execute();
+    const bookings = await trx
+      .selectFrom('bookings')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('appointment_type_id', '=', id)
       .executeTakeFirstOrThrow();
-    return row.id;
+    return {
+      bookingFeatureRemoved: bookingFeature ? { ehrSlotTypeId: bookingFeature.ehr_slot_type_id } : null,
+      slotTypeFeaturesCleared: slotTypeFeatures.map((r) => r.ehr_slot_type_id),
+      bookingsDetached: Number(bookings.count),
+    };
   }
 }

@@ -170,6 +170,29 @@ export interface MapSlotTypeInput {
   slotTypeMappings: SlotTypeMappingRow[];
 }
 
+/** One finding of the availability diagnostics, in a practice manager's words. */
+export interface DiagnosticCheck {
+  /** Stable id, e.g. `slot_type_active`. */
+  id: string;
+  /** The question the check answers, e.g. "Is the slot type active?" */
+  title: string;
+  status: 'pass' | 'fail' | 'not_applicable';
+  /** What was found. */
+  evidence: string;
+  /** What to do when it fails. */
+  fix?: string;
+}
+
+/** What a plugin's diagnose hook is asked about: a date and the stored slots that match. */
+export interface DiagnoseInput {
+  /** Local date, YYYY-MM-DD. */
+  date: string;
+  ehrSlotTypeId?: string;
+  ehrPractitionerId?: string;
+  appointmentTypeId?: string;
+  slots: EhrSlotRef[];
+}
+
 export interface EhrPluginDefinition<C extends Record<string, unknown> = Record<string, unknown>> {
   /** Stable id, lower-case, e.g. `emis`. Stored with every practice. */
   id: string;
@@ -185,6 +208,8 @@ export interface EhrPluginDefinition<C extends Record<string, unknown> = Record<
   discover(ctx: EhrContext<C>): Promise<EhrCatalogue>;
   onSlotFetch(ctx: EhrContext<C>, window: SlotWindow): Promise<SlotFetchResult>;
   onBookingWrite(ctx: EhrContext<C>, command: BookingWriteCommand): Promise<BookingWriteResult>;
+  /** Optional: checks of this EHR's own for "why isn't this slot offered?" (e.g. HS1 stacking). */
+  diagnose?(ctx: EhrContext<C>, input: DiagnoseInput): Promise<DiagnosticCheck[]>;
   /** Optional refinement of the core's mapping (the core's default reads the mapping tables). */
   mapSlotType?(
     ctx: EhrContext<C>,

@@ -5,6 +5,8 @@
 import type {
   BookingWriteCommand,
   BookingWriteResult,
+  DiagnoseInput,
+  DiagnosticCheck,
   EhrCapabilities,
   EhrCatalogue,
   EhrContext,
@@ -39,8 +41,10 @@ function validateDefinition(def: EhrPluginDefinition): void {
   for (const fn of REQUIRED_FUNCTIONS) {
     if (typeof def[fn] !== 'function') throw invalid(`EHR plugin ${def.id}: ${fn} must be a function`);
   }
-  if (def.mapSlotType !== undefined && typeof def.mapSlotType !== 'function') {
-    throw invalid(`EHR plugin ${def.id}: mapSlotType must be a function when given`);
+  for (const optional of ['mapSlotType', 'diagnose'] as const) {
+    if (def[optional] !== undefined && typeof def[optional] !== 'function') {
+      throw invalid(`EHR plugin ${def.id}: ${optional} must be a function when given`);
+    }
   }
   const caps = def.capabilities;
   const horizon = caps?.publishingHorizonDays;
@@ -134,6 +138,13 @@ export class EhrRegistry {
   writeBooking(id: string, ctx: EhrContext, command: BookingWriteCommand): Promise<BookingWriteResult> {
     const def = this.get(id);
     return this.hooks.run('onBookingWrite', id, ctx, command, (c) => def.onBookingWrite(ctx, c));
+  }
+
+  diagnose(id: string, ctx: EhrContext, input: DiagnoseInput): Promise<DiagnosticCheck[]> {
+    const def = this.get(id);
+    return this.hooks.run('diagnose', id, ctx, input, async (i) =>
+      def.diagnose ? def.diagnose(ctx, i) : [],
+    );
   }
 
   mapSlotType(id: string, ctx: EhrContext, input: MapSlotTypeInput): Promise<SlotTypeMapping> {

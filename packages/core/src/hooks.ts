@@ -9,6 +9,8 @@
 import type {
   BookingWriteCommand,
   BookingWriteResult,
+  DiagnoseInput,
+  DiagnosticCheck,
   EhrCapabilities,
   EhrCatalogue,
   EhrContext,
@@ -27,6 +29,7 @@ export const HOOK_NAMES = [
   'checkSetup',
   'discover',
   'capabilities',
+  'diagnose',
 ] as const;
 
 export type HookName = (typeof HOOK_NAMES)[number];
@@ -39,6 +42,7 @@ export interface HookPoints {
   checkSetup: { input: undefined; output: SetupCheck[] };
   discover: { input: undefined; output: EhrCatalogue };
   capabilities: { input: undefined; output: EhrCapabilities };
+  diagnose: { input: DiagnoseInput; output: DiagnosticCheck[] };
 }
 
 /** The context of the `capabilities` point has no practice: capabilities are the plugin's own. */

@@ -1,5 +1,6 @@
 // The public API of @slotbridge/core. Plugins import only from here.
 export * from './api-keys.ts';
+export { type AuditEventView, listAuditEvents } from './audit.ts';
 export * from './availability.ts';
 export * from './booking/bookings.ts';
 export * from './booking-catalogue.ts';
@@ -7,6 +8,8 @@ export * from './caller.ts';
 export * from './connections.ts';
 export * from './db/database.ts';
 export type * from './db/schema.ts';
+export * from './diagnostics/availability-diagnostics.ts';
+export * from './diary.ts';
 export * from './ehr-catalogue.ts';
 export * from './ehr-plugin.ts';
 export * from './ehr-registry.ts';

@@ -11,6 +11,8 @@ import { BookingCatalogue } from './booking-catalogue.ts';
 import { Connections } from './connections.ts';
 import type { Db } from './db/database.ts';
 import type { SyncTrigger } from './db/schema.ts';
+import { AvailabilityDiagnostics } from './diagnostics/availability-diagnostics.ts';
+import { Diary } from './diary.ts';
 import { EhrCatalogueStore } from './ehr-catalogue.ts';
 import type { HookLogger } from './ehr-plugin.ts';
 import { EhrRegistry } from './ehr-registry.ts';
@@ -51,6 +53,8 @@ export class Slotbridge {
   readonly mappings: Mappings;
   readonly sync: SlotSync;
   readonly availability: Availability;
+  readonly diary: Diary;
+  readonly diagnostics: AvailabilityDiagnostics;
   readonly bookings: Bookings;
   readonly writeBack: WriteBack;
   readonly syncIntervalSeconds: number;
@@ -79,6 +83,13 @@ export class Slotbridge {
       now,
       options.staleAfterSeconds ?? 600,
     );
+    this.diary = new Diary(this.ehr, this.connections);
+    this.syncIntervalSeconds = options.syncIntervalSeconds ?? 30;
+    this.diagnostics = new AvailabilityDiagnostics(this.db, this.ehr, this.practices, this.connections, {
+      staleAfterSeconds: this.availability.staleAfterSeconds,
+      syncIntervalSeconds: this.syncIntervalSeconds,
+      now,
+    });
     const fingerprintKey = createHmac('sha256', options.encryptionKey)
       .update('idempotency-fingerprint')
       .digest();
@@ -91,7 +102,6 @@ export class Slotbridge {
       fingerprintKey,
     );
     this.writeBack = new WriteBack(this.db, this.ehr, this.connections, this.secrets, options.log);
-    this.syncIntervalSeconds = options.syncIntervalSeconds ?? 30;
   }
 
   static async create(options: SlotbridgeOptions): Promise<Slotbridge> {

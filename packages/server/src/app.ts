@@ -9,8 +9,13 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import type { LoggerOptions } from 'pino';
 import { apiKeyAuth } from './auth.ts';
 import { registerProblemHandlers } from './problem.ts';
+import { appointmentRoutes } from './routes/appointments.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { bookingCatalogueRoutes } from './routes/booking-catalogue.ts';
 import { bookingRoutes } from './routes/bookings.ts';
 import { connectionRoutes } from './routes/connection.ts';
+import { diagnosticsRoutes } from './routes/diagnostics.ts';
+import { ehrCatalogueRoutes } from './routes/ehr-catalogue.ts';
 import { healthRoutes } from './routes/health.ts';
 import { mappingRoutes } from './routes/mappings.ts';
 import { partnerRoutes } from './routes/partners.ts';
@@ -68,11 +73,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await api.register(pluginRoutes);
     await api.register(partnerRoutes);
     await api.register(practiceRoutes);
+    await api.register(bookingCatalogueRoutes);
+    await api.register(ehrCatalogueRoutes);
+    await api.register(auditRoutes);
     await api.register(connectionRoutes);
     await api.register(mappingRoutes);
     await api.register(syncRoutes);
     await api.register(slotRoutes);
     await api.register(bookingRoutes);
+    await api.register(appointmentRoutes);
+    await api.register(diagnosticsRoutes);
   });
   return app;
 }

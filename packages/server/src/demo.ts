@@ -86,7 +86,7 @@ export async function setUpFromCatalogue(
     if (/unregistered/i.test(entry.name)) {
       features.push({ ehrSlotTypeId: entry.ehrId, feature: 'unregistered_patient', appointmentTypeId: null });
       active.push(entry.ehrId);
-    } else if (entry.attributes?.bookable === true) {
+    } else if (entry.attributes.bookable === true) {
       const typeId = await slotbridge.catalogue.addAppointmentType(practice, entry.name, 10);
       features.push({ ehrSlotTypeId: entry.ehrId, feature: 'bookable', appointmentTypeId: typeId });
       bookingFeatures.push({ appointmentTypeId: typeId, ehrSlotTypeId: entry.ehrId });

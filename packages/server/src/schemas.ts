@@ -182,6 +182,149 @@ export const BookingSchema = Type.Object(
   { $id: 'Booking', description: 'A booking. Patient details are never returned.' },
 );
 
+const bookingEntityFields = {
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+};
+
+export const PractitionerSchema = Type.Object(
+  {
+    ...bookingEntityFields,
+    createdAt: DateTime('When it was created'),
+    updatedAt: DateTime('When it last changed'),
+  },
+  { $id: 'Practitioner', description: 'A practitioner of the booking side (stage 1 maps it to an EHR one)' },
+);
+
+export const LocationSchema = Type.Object(
+  {
+    ...bookingEntityFields,
+    createdAt: DateTime('When it was created'),
+    updatedAt: DateTime('When it last changed'),
+  },
+  { $id: 'Location', description: 'A location of the booking side (stage 2 maps it to an EHR site)' },
+);
+
+export const AppointmentTypeSchema = Type.Object(
+  {
+    ...bookingEntityFields,
+    durationMinutes: Type.Integer({ minimum: 1, maximum: 600 }),
+    createdAt: DateTime('When it was created'),
+    updatedAt: DateTime('When it last changed'),
+  },
+  { $id: 'AppointmentType', description: 'An appointment type of the booking side (stages 3 and 4 map it)' },
+);
+
+const CatalogueKindSchema = Type.Union([
+  Type.Literal('practitioner'),
+  Type.Literal('location'),
+  Type.Literal('slot_type'),
+]);
+
+export const EhrCatalogueEntrySchema = Type.Object(
+  {
+    ehrId: Type.String({ description: "The EHR's id: the value the mapping tables take" }),
+    name: Type.String(),
+    attributes: Type.Object(
+      {},
+      { additionalProperties: true, description: 'Plugin-specific facts, e.g. EMIS "bookable"' },
+    ),
+    gone: Type.Boolean({ description: 'The EHR no longer lists it' }),
+    firstSeenAt: DateTime('The first discovery that listed it'),
+    lastSeenAt: DateTime('The last discovery that listed it'),
+    goneAt: NullableDateTime('The first discovery that missed it; null while listed'),
+  },
+  { $id: 'EhrCatalogueEntry', description: 'A practitioner, site or slot type as the EHR lists it' },
+);
+
+export const MappingPointingAtGoneSchema = Type.Union(
+  [
+    Type.Object({
+      table: Type.Literal('practitioner_mappings'),
+      row: Type.Object({
+        practitionerId: Type.String({ format: 'uuid' }),
+        practitionerName: Type.String(),
+        ehrPractitionerId: Type.String(),
+      }),
+    }),
+    Type.Object({
+      table: Type.Literal('location_mappings'),
+      row: Type.Object({
+        locationId: Type.String({ format: 'uuid' }),
+        locationName: Type.String(),
+        ehrLocationId: Type.String(),
+      }),
+    }),
+    Type.Object({
+      table: Type.Literal('slot_type_mappings'),
+      row: Type.Object({
+        ehrSlotTypeId: Type.String(),
+        feature: Type.Union([
+          Type.Literal('bookable'),
+          Type.Literal('not_bookable'),
+          Type.Literal('unregistered_patient'),
+        ]),
+        appointmentTypeId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+        disabled: Type.Boolean(),
+      }),
+    }),
+    Type.Object({
+      table: Type.Literal('appointment_type_mappings'),
+      row: Type.Object({
+        appointmentTypeId: Type.String({ format: 'uuid' }),
+        appointmentTypeName: Type.String(),
+        ehrSlotTypeId: Type.String(),
+      }),
+    }),
+    Type.Object({
+      table: Type.Literal('active_slot_types'),
+      row: Type.Object({ ehrSlotTypeId: Type.String() }),
+    }),
+  ],
+  {
+    $id: 'MappingPointingAtGone',
+    description: 'A mapping row whose EHR id is an entity the EHR no longer lists; it is kept until changed',
+  },
+);
+
+export const DiscoverySchema = Type.Object(
+  {
+    practitioners: Type.Integer({ description: 'How many practitioners the EHR lists now' }),
+    locations: Type.Integer({ description: 'How many sites the EHR lists now' }),
+    slotTypes: Type.Integer({ description: 'How many slot types the EHR lists now' }),
+    gone: Type.Array(
+      Type.Object({
+        kind: CatalogueKindSchema,
+        ehrId: Type.String(),
+        name: Type.String(),
+        goneAt: DateTime('The first discovery that missed it'),
+      }),
+      { description: 'Every entity the EHR no longer lists (missed now or earlier, and not back since)' },
+    ),
+    mappingsPointingAtGone: Type.Array(Type.Ref('MappingPointingAtGone'), {
+      description: 'Mapping rows to change: they point at gone entities',
+    }),
+  },
+  { $id: 'Discovery', description: 'What a discovery of the EHR catalogue found' },
+);
+
+export const AuditEventSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid', description: 'Pass as "before" to read the next (older) page' }),
+    action: Type.String({ examples: ['practitioner.created'] }),
+    apiKeyId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+      description: 'The key that made the change; null for the system or a deleted key',
+    }),
+    apiKeyLabel: Type.Union([Type.String(), Type.Null()]),
+    details: Type.Object(
+      {},
+      { additionalProperties: true, description: 'What changed. Never secrets or patient data.' },
+    ),
+    createdAt: DateTime('When it happened'),
+  },
+  { $id: 'AuditEvent', description: 'One change to a practice: who made it, what changed' },
+);
+
 export const sharedSchemas = [
   ProblemSchema,
   CapabilitiesSchema,
@@ -194,6 +337,13 @@ export const sharedSchemas = [
   SyncRunSchema,
   SlotSchema,
   BookingSchema,
+  PractitionerSchema,
+  LocationSchema,
+  AppointmentTypeSchema,
+  EhrCatalogueEntrySchema,
+  MappingPointingAtGoneSchema,
+  DiscoverySchema,
+  AuditEventSchema,
 ];
 
 export const ref = (id: string) => Type.Ref(id);

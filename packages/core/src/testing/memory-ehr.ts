@@ -4,22 +4,27 @@
  * behaviour over a real transport is tested against each plugin's sandbox.
  */
 import { Type } from 'typebox';
-import { defineEhrPlugin, type EhrPluginDefinition, type EhrSlot } from '../ehr-plugin.ts';
+import { defineEhrPlugin, type EhrCatalogue, type EhrPluginDefinition, type EhrSlot } from '../ehr-plugin.ts';
 import { EhrError, type EhrErrorKind } from '../errors.ts';
+
+type MemoryOperation = 'discover' | 'fetch' | 'write';
 
 export interface MemoryEhr {
   definition: EhrPluginDefinition;
+  /** What discover answers (a copy of it): empty until a test fills it. */
+  catalogue: EhrCatalogue;
   slots: EhrSlot[];
   /** Written bookings by ehrSlotId. */
   booked: Map<string, string>;
   /** The next N calls of `operation` throw an EhrError of `kind`. */
-  failNext(operation: 'fetch' | 'write', kind: EhrErrorKind, times?: number): void;
+  failNext(operation: MemoryOperation, kind: EhrErrorKind, times?: number): void;
   calls: { fetch: number; write: number };
 }
 
 export function createMemoryEhr(options: { id?: string; cancel?: boolean } = {}): MemoryEhr {
-  const failures: { operation: 'fetch' | 'write'; kind: EhrErrorKind }[] = [];
+  const failures: { operation: MemoryOperation; kind: EhrErrorKind }[] = [];
   const memory: MemoryEhr = {
+    catalogue: { practitioners: [], locations: [], slotTypes: [] },
     slots: [],
     booked: new Map(),
     calls: { fetch: 0, write: 0 },
@@ -28,7 +33,7 @@ export function createMemoryEhr(options: { id?: string; cancel?: boolean } = {})
     },
     definition: undefined as unknown as EhrPluginDefinition,
   };
-  const maybeFail = (operation: 'fetch' | 'write') => {
+  const maybeFail = (operation: MemoryOperation) => {
     const index = failures.findIndex((f) => f.operation === operation);
     if (index >= 0) {
       const [failure] = failures.splice(index, 1);
@@ -36,6 +41,7 @@ export function createMemoryEhr(options: { id?: string; cancel?: boolean } = {})
         failure!.kind,
         `MEM_ERR_${failure!.kind.toUpperCase()}`,
         `injected ${failure!.kind}`,
+        { fix: 'Nothing to fix: the in-memory EHR failed on purpose (failNext); the next call succeeds.' },
       );
     }
   };
@@ -67,7 +73,8 @@ export function createMemoryEhr(options: { id?: string; cancel?: boolean } = {})
       ];
     },
     async discover() {
-      return { practitioners: [], locations: [], slotTypes: [] };
+      maybeFail('discover');
+      return structuredClone(memory.catalogue);
     },
     async onSlotFetch(_ctx, window) {
       memory.calls.fetch += 1;

@@ -1,0 +1,177 @@
+/**
+ * The practice diary as the booking side sees it: appointments booked through us and those
+ * booked in the EHR, in one list. An EHR booking shows as the appointment type its slot type is
+ * mapped to; one whose slot type is --DISABLED-- is left out (its time stays unavailable, as
+ * availability only offers free slots).
+ */
+import type { Kysely } from 'kysely';
+import { LIVE_BOOKING_STATES } from './availability.ts';
+import type { Connections } from './connections.ts';
+import type { BookingState, Database, Practice } from './db/schema.ts';
+import type { SlotTypeMappingRow } from './ehr-plugin.ts';
+import type { EhrRegistry } from './ehr-registry.ts';
+import { instantToLocalIso } from './time.ts';
+
+export interface DiaryEntry {
+  /** Where it was booked: through slotbridge, or in the EHR by the practice. */
+  source: 'slotbridge' | 'ehr';
+  start: string;
+  end: string;
+  ehrSlotId: string;
+  /** Ours only. */
+  bookingId: string | null;
+  state: BookingState | null;
+  appointmentType: { id: string; name: string } | null;
+  practitioner: { id: string; name: string } | null;
+  location: { id: string; name: string } | null;
+  /** The EHR's own words for the slot, for the practice to find it. */
+  ehr: {
+    practitionerId: string | null;
+    locationId: string | null;
+    slotTypeId: string;
+    slotTypeName: string | null;
+  };
+}
+
+interface Row {
+  source: 'slotbridge' | 'ehr';
+  startAt: Date;
+  endAt: Date;
+  ehrSlotId: string;
+  ehrSessionId: string | null;
+  ehrPractitionerId: string | null;
+  ehrLocationId: string | null;
+  ehrSlotTypeId: string;
+  bookingId: string | null;
+  state: BookingState | null;
+  appointmentTypeId: string | null;
+}
+
+export class Diary {
+  constructor(
+    private readonly ehr: EhrRegistry,
+    private readonly connections: Connections,
+  ) {}
+
+  async appointments(db: Kysely<Database>, practice: Practice, from: Date, to: Date): Promise<DiaryEntry[]> {
+    const ours = await db
+      .selectFrom('bookings')
+      .selectAll()
+      .where('practice_id', '=', practice.id)
+      .where('state', 'in', LIVE_BOOKING_STATES)
+      .where('start_at', '>=', from)
+      .where('start_at', '<', to)
+      .execute();
+    const heldSlots = new Set(ours.map((b) => b.slot_id).filter((id): id is string => id !== null));
+    const booked = await db
+      .selectFrom('slots')
+      .selectAll()
+      .where('practice_id', '=', practice.id)
+      .where('status', '=', 'booked')
+      .where('start_at', '>=', from)
+      .where('start_at', '<', to)
+      .execute();
+
+    const rows: Row[] = [
+      ...ours.map((b) => ({
+        source: 'slotbridge' as const,
+        startAt: b.start_at,
+        endAt: b.end_at,
+        ehrSlotId: b.ehr_slot_id,
+        ehrSessionId: b.ehr_session_id,
+        ehrPractitionerId: b.ehr_practitioner_id,
+        ehrLocationId: b.ehr_location_id,
+        ehrSlotTypeId: b.ehr_slot_type_id,
+        bookingId: b.id,
+        state: b.state,
+        appointmentTypeId: b.appointment_type_id,
+      })),
+    ];
+    const ehrSide = booked.filter((s) => !heldSlots.has(s.id));
+    if (ehrSide.length > 0) {
+      const mappings = await db
+        .selectFrom('slot_type_mappings')
+        .selectAll()
+        .where('practice_id', '=', practice.id)
+        .execute();
+      const slotTypeMappings: SlotTypeMappingRow[] = mappings.map((m) => ({
+        ehrSlotTypeId: m.ehr_slot_type_id,
+        feature: m.feature,
+        appointmentTypeId: m.disabled ? 'disabled' : m.appointment_type_id,
+      }));
+      const ctx = await this.connections.context(practice, { db });
+      for (const s of ehrSide) {
+        const slot = {
+          ehrSlotId: s.ehr_slot_id,
+          ehrSessionId: s.ehr_session_id,
+          ehrPractitionerId: s.ehr_practitioner_id,
+          ehrLocationId: s.ehr_location_id,
+          ehrSlotTypeId: s.ehr_slot_type_id,
+          startAt: s.start_at,
+          endAt: s.end_at,
+        };
+        const mapping = await this.ehr.mapSlotType(practice.ehr, ctx, { slot, slotTypeMappings });
+        if (mapping.appointmentTypeId === 'disabled') continue;
+        rows.push({
+          source: 'ehr',
+          ...slot,
+          bookingId: null,
+          state: null,
+          appointmentTypeId: mapping.appointmentTypeId,
+        });
+      }
+    }
+    return this.describe(db, practice, rows);
+  }
+
+  private async describe(db: Kysely<Database>, practice: Practice, rows: Row[]): Promise<DiaryEntry[]> {
+    const [types, practitioners, locations, slotTypes] = await Promise.all([
+      db
+        .selectFrom('appointment_types')
+        .select(['id', 'name'])
+        .where('practice_id', '=', practice.id)
+        .execute(),
+      db
+        .selectFrom('practitioner_mappings as m')
+        .innerJoin('practitioners as p', 'p.id', 'm.practitioner_id')
+        .select(['m.ehr_practitioner_id as ehrId', 'p.id', 'p.name'])
+        .where('m.practice_id', '=', practice.id)
+        .execute(),
+      db
+        .selectFrom('location_mappings as m')
+        .innerJoin('locations as l', 'l.id', 'm.location_id')
+        .select(['m.ehr_location_id as ehrId', 'l.id', 'l.name'])
+        .where('m.practice_id', '=', practice.id)
+        .execute(),
+      db
+        .selectFrom('ehr_catalogue')
+        .select(['ehr_id', 'name'])
+        .where('practice_id', '=', practice.id)
+        .where('kind', '=', 'slot_type')
+        .execute(),
+    ]);
+    const typeById = new Map(types.map((t) => [t.id, t]));
+    const practitionerByEhr = new Map(practitioners.map((p) => [p.ehrId, { id: p.id, name: p.name }]));
+    const locationByEhr = new Map(locations.map((l) => [l.ehrId, { id: l.id, name: l.name }]));
+    const slotTypeName = new Map(slotTypes.map((s) => [s.ehr_id, s.name]));
+    return rows
+      .sort((a, b) => a.startAt.getTime() - b.startAt.getTime() || a.ehrSlotId.localeCompare(b.ehrSlotId))
+      .map((r) => ({
+        source: r.source,
+        start: instantToLocalIso(r.startAt, practice.time_zone),
+        end: instantToLocalIso(r.endAt, practice.time_zone),
+        ehrSlotId: r.ehrSlotId,
+        bookingId: r.bookingId,
+        state: r.state,
+        appointmentType: r.appointmentTypeId ? (typeById.get(r.appointmentTypeId) ?? null) : null,
+        practitioner: r.ehrPractitionerId ? (practitionerByEhr.get(r.ehrPractitionerId) ?? null) : null,
+        location: r.ehrLocationId ? (locationByEhr.get(r.ehrLocationId) ?? null) : null,
+        ehr: {
+          practitionerId: r.ehrPractitionerId,
+          locationId: r.ehrLocationId,
+          slotTypeId: r.ehrSlotTypeId,
+          slotTypeName: slotTypeName.get(r.ehrSlotTypeId) ?? null,
+        },
+      }));
+  }
+}
