@@ -17,6 +17,7 @@ import {
   Slotbridge,
 } from '@slotbridge/core';
 import emisPlugin from '@slotbridge/plugin-emis';
+import systmonePlugin from '@slotbridge/plugin-systmone';
 import pino from 'pino';
 import { buildApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
@@ -83,7 +84,7 @@ async function main(command: Command): Promise<void> {
   });
   const app = await buildApp({
     slotbridge,
-    ehrPlugins: [emisPlugin],
+    ehrPlugins: [emisPlugin, systmonePlugin],
     logger: loggerOptions(config.logLevel),
   });
   await app.ready();

@@ -6,7 +6,8 @@
  * reserved). Idempotent: a restart reuses the practices and points them at the new sandboxes.
  */
 import type { BookingFeatureRow, Caller, Slotbridge, SlotTypeFeatureRow, SyncRun } from '@slotbridge/core';
-import { createEmisSandbox, type EmisSandbox } from '@slotbridge/plugin-emis/sandbox';
+import { createEmisSandbox } from '@slotbridge/plugin-emis/sandbox';
+import { createSystmOneSandbox } from '@slotbridge/plugin-systmone/sandbox';
 
 export const DEMO_PARTNER_NAME = 'Demo partner';
 
@@ -14,6 +15,7 @@ export interface DemoPractice {
   practiceId: string;
   name: string;
   ehr: string;
+  /** The base URL of the sandbox's HTTP control surface (its diary: /_sandbox/diary?date=…). */
   sandboxUrl: string;
   sync: SyncRun;
 }
@@ -44,6 +46,11 @@ async function rotateDemoKey(slotbridge: Slotbridge, partnerId: string): Promise
     .where('revoked_at', 'is', null)
     .execute();
   return (await slotbridge.apiKeys.issuePartnerKey(partnerId, 'demo')).key;
+}
+
+/** Whether the EHR lets partners book a slot type, in each plugin's own words. */
+function bookableByPartners(attributes: Record<string, unknown>): boolean {
+  return attributes.bookable === true || attributes.bookableByThirdParties === true;
 }
 
 /** Sets a practice up from its EHR catalogue, as a practice manager would in the four stages. */
@@ -86,7 +93,7 @@ export async function setUpFromCatalogue(
     if (/unregistered/i.test(entry.name)) {
       features.push({ ehrSlotTypeId: entry.ehrId, feature: 'unregistered_patient', appointmentTypeId: null });
       active.push(entry.ehrId);
-    } else if (entry.attributes.bookable === true) {
+    } else if (bookableByPartners(entry.attributes)) {
       const typeId = await slotbridge.catalogue.addAppointmentType(practice, entry.name, 10);
       features.push({ ehrSlotTypeId: entry.ehrId, feature: 'bookable', appointmentTypeId: typeId });
       bookingFeatures.push({ appointmentTypeId: typeId, ehrSlotTypeId: entry.ehrId });
@@ -125,30 +132,66 @@ async function demoPractice(
   return practice.id;
 }
 
+interface DemoSandbox {
+  name: string;
+  ehr: string;
+  odsCode: string;
+  connection: Record<string, unknown>;
+  /** The base URL of its HTTP control surface. */
+  sandboxUrl: string;
+  close(): Promise<void>;
+}
+
+/** One sandbox per plugin, each with four weeks of a realistic diary. */
+async function startSandboxes(): Promise<DemoSandbox[]> {
+  const emis = await createEmisSandbox({ timeZone: 'Europe/London', demo: { days: 28 } });
+  const emisUrl = await emis.listen();
+  const systmone = await createSystmOneSandbox({ timeZone: 'Europe/London', demo: { days: 28 } });
+  const systmoneControl = await systmone.listenControl();
+  return [
+    {
+      name: 'Demo Surgery (EMIS Web)',
+      ehr: 'emis',
+      odsCode: 'A81001',
+      connection: { ...emis.connection() },
+      sandboxUrl: emisUrl,
+      close: () => emis.close(),
+    },
+    {
+      name: 'Demo Health Centre (TPP SystmOne)',
+      ehr: 'systmone',
+      odsCode: 'B82001',
+      connection: { ...systmone.connection() },
+      sandboxUrl: systmoneControl,
+      close: () => systmone.close(),
+    },
+  ];
+}
+
 export async function startDemo(slotbridge: Slotbridge): Promise<Demo> {
   const partnerId = await demoPartner(slotbridge);
   const partnerKey = await rotateDemoKey(slotbridge, partnerId);
   const caller = (await slotbridge.apiKeys.authenticate(partnerKey))!;
-  const sandboxes: EmisSandbox[] = [];
+  const sandboxes = await startSandboxes();
   const practices: DemoPractice[] = [];
-
-  const emis = await createEmisSandbox({ timeZone: 'Europe/London', demo: { days: 28 } });
-  sandboxes.push(emis);
-  await emis.listen();
-  const emisPracticeId = await demoPractice(slotbridge, caller, {
-    name: 'Demo Surgery (EMIS Web)',
-    ehr: 'emis',
-    odsCode: 'A81001',
-    timeZone: 'Europe/London',
-    connection: { ...emis.connection() },
-  });
-
-  for (const [practiceId, sandbox, ehr] of [[emisPracticeId, emis, 'emis']] as const) {
+  for (const sandbox of sandboxes.filter((s) => slotbridge.ehr.has(s.ehr))) {
+    const practiceId = await demoPractice(slotbridge, caller, {
+      name: sandbox.name,
+      ehr: sandbox.ehr,
+      odsCode: sandbox.odsCode,
+      timeZone: 'Europe/London',
+      connection: sandbox.connection,
+    });
     const practice = await slotbridge.practices.get(caller, practiceId);
     const sync = await slotbridge.sync.run(practice, 'startup');
-    practices.push({ practiceId, name: practice.name, ehr, sandboxUrl: sandbox.url, sync });
+    practices.push({
+      practiceId,
+      name: practice.name,
+      ehr: sandbox.ehr,
+      sandboxUrl: sandbox.sandboxUrl,
+      sync,
+    });
   }
-
   return {
     partnerId,
     partnerKey,

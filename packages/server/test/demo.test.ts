@@ -1,14 +1,15 @@
 import { createTestSlotbridge } from '@slotbridge/core/testing';
 import emisPlugin from '@slotbridge/plugin-emis';
+import systmonePlugin from '@slotbridge/plugin-systmone';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
 import { startDemo } from '../src/demo.ts';
 
 t.test(
-  'the demo sets up a practice per sandbox, syncs it, and restarts onto the same practice',
+  'the demo sets up a practice per sandbox, syncs it, and restarts onto the same practices',
   async (t) => {
     const { slotbridge, database } = await createTestSlotbridge();
-    const app = await buildApp({ slotbridge, ehrPlugins: [emisPlugin] });
+    const app = await buildApp({ slotbridge, ehrPlugins: [emisPlugin, systmonePlugin] });
     await app.ready();
     t.teardown(async () => {
       await app.close();
@@ -16,28 +17,53 @@ t.test(
     });
 
     const first = await startDemo(slotbridge);
-    t.equal(first.practices.length, 1);
-    const [emis] = first.practices;
-    t.match(emis, { ehr: 'emis', name: 'Demo Surgery (EMIS Web)', sync: { status: 'succeeded' } });
-    t.ok(emis!.sync.inserted > 100, `${emis!.sync.inserted} slots`);
-    const slots = await app.inject({
-      url: `/v1/practices/${emis!.practiceId}/slots`,
-      headers: { authorization: `Bearer ${first.partnerKey}` },
-    });
-    t.ok(slots.json().data.length > 0, 'slots are offered to the demo partner key');
+    t.same(
+      first.practices.map((p) => [p.ehr, p.name, p.sync.status]),
+      [
+        ['emis', 'Demo Surgery (EMIS Web)', 'succeeded'],
+        ['systmone', 'Demo Health Centre (TPP SystmOne)', 'succeeded'],
+      ],
+    );
+    for (const practice of first.practices) {
+      t.ok(practice.sync.inserted > 100, `${practice.ehr}: ${practice.sync.inserted} slots`);
+      const slots = await app.inject({
+        url: `/v1/practices/${practice.practiceId}/slots`,
+        headers: { authorization: `Bearer ${first.partnerKey}` },
+      });
+      t.ok(slots.json().data.length > 0, `${practice.ehr}: slots are offered to the demo partner key`);
+      const diary = await fetch(
+        `${practice.sandboxUrl}/_sandbox/diary?date=${new Date().toISOString().slice(0, 10)}`,
+      );
+      t.equal(diary.status, 200, `${practice.ehr}: the sandbox diary answers over HTTP`);
+    }
     await first.close();
 
     const second = await startDemo(slotbridge);
     t.teardown(() => second.close());
-    t.equal(second.practices[0]!.practiceId, emis!.practiceId, 'the same practice');
+    t.same(
+      second.practices.map((p) => p.practiceId),
+      first.practices.map((p) => p.practiceId),
+      'the same practices',
+    );
     t.not(second.partnerKey, first.partnerKey);
-    t.equal(second.practices[0]!.sync.inserted, 0, 'the same diary: nothing new to store');
+    t.same(
+      second.practices.map((p) => p.sync.inserted),
+      [0, 0],
+      'the same diaries: nothing new to store',
+    );
     const old = await app.inject({
       url: '/v1/practices',
       headers: { authorization: `Bearer ${first.partnerKey}` },
     });
     t.equal(old.statusCode, 401, 'the previous demo key is revoked');
-    const types = await slotbridge.db.selectFrom('appointment_types').select('name').execute();
-    t.equal(new Set(types.map((r) => r.name)).size, types.length, 'set up once, not twice');
+    const types = await slotbridge.db
+      .selectFrom('appointment_types')
+      .select(['practice_id', 'name'])
+      .execute();
+    t.equal(
+      new Set(types.map((r) => `${r.practice_id}/${r.name}`)).size,
+      types.length,
+      'set up once, not twice',
+    );
   },
 );
