@@ -3,7 +3,7 @@
  * the request path). A slot is offered when it is free; its slot type is active, bookable and
  * mapped to an appointment type (through the mapSlotType hooks); its practitioner and location
  * are mapped; it is in the future and inside the publishing horizon; no live booking of ours
- * holds it; and the connection's last good sync is recent enough (the stale limit).
+ * holds it or overlaps it for the same practitioner; and the connection's last good sync is recent enough (the stale limit).
  */
 import { type Kysely, sql } from 'kysely';
 import type { Connections } from './connections.ts';
@@ -117,13 +117,25 @@ export class Availability {
       .where('s.start_at', '>=', from)
       .where('s.start_at', '<', to)
       .where('c.last_good_sync_at', '>', freshSince)
+      // Free of our live bookings: the slot itself, and any booking of the same practitioner
+      // that overlaps it (an EHR may offer one time as several slots, e.g. per booking reason).
       .where(({ not, exists, selectFrom }) =>
         not(
           exists(
             selectFrom('bookings as b')
               .select(sql`1`.as('one'))
-              .whereRef('b.slot_id', '=', 's.id')
-              .where('b.state', 'in', LIVE_BOOKING_STATES),
+              .whereRef('b.practice_id', '=', 's.practice_id')
+              .where('b.state', 'in', LIVE_BOOKING_STATES)
+              .where((b) =>
+                b.or([
+                  b('b.slot_id', '=', b.ref('s.id')),
+                  b.and([
+                    b('b.ehr_practitioner_id', '=', b.ref('s.ehr_practitioner_id')),
+                    b('b.start_at', '<', b.ref('s.end_at')),
+                    b('b.end_at', '>', b.ref('s.start_at')),
+                  ]),
+                ]),
+              ),
           ),
         ),
       )

@@ -164,3 +164,34 @@ t.test('an EHR without online cancellation refuses it, and nothing is written', 
   const commands = await slotbridge.db.selectFrom('outbox_commands').select('kind').execute();
   t.same(commands, [{ kind: 'book' }]);
 });
+
+t.test('one time offered as several slots (e.g. per booking reason): a booking takes them all', async (t) => {
+  const setup = await memoryPractice();
+  t.teardown(setup.close);
+  const { slotbridge, memory, practice, caller } = setup;
+  const [a] = tomorrowSlots(1, 'a');
+  const [b] = tomorrowSlots(1, 'b');
+  const [other] = tomorrowSlots(1, 'c');
+  memory.slots.push(a!, b!, { ...other!, ehrPractitionerId: 'p2' });
+  await slotbridge.sync.run(practice, 'manual');
+  const offered = await slotbridge.availability.offered(slotbridge.db, practice);
+  t.same(offered.map((s) => s.ehrSlotId).sort(), ['a1', 'b1'], 'both variants offered (p2 is not mapped)');
+
+  const results = await Promise.allSettled(
+    offered.map((slot, i) =>
+      slotbridge.bookings.create(caller, practice, `variant-key-${i}`, { slotId: slot.id, patient }),
+    ),
+  );
+  t.equal(
+    results.filter((r) => r.status === 'fulfilled').length,
+    1,
+    'exactly one of the racing variants wins',
+  );
+  const lost = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  t.equal(lost?.reason.code, CoreErrorCode.SLOT_TAKEN);
+  t.same(
+    await slotbridge.availability.offered(slotbridge.db, practice),
+    [],
+    'neither variant is offered any more',
+  );
+});

@@ -5,6 +5,7 @@
  * slot, so two requests racing for a slot can never both win.
  */
 import { createHmac } from 'node:crypto';
+import { sql } from 'kysely';
 import { recordAudit } from '../audit.ts';
 import type { Availability } from '../availability.ts';
 import { LIVE_BOOKING_STATES } from '../availability.ts';
@@ -130,11 +131,28 @@ export class Bookings {
             fix: 'Pick a slot id from GET /v1/practices/{practiceId}/slots.',
           });
         }
+        // One booking at a time per practitioner: overlapping slots (one time offered as several
+        // slots) are different rows, so the slot lock alone would not serialise them.
+        if (slot.ehr_practitioner_id !== null) {
+          await sql`select pg_advisory_xact_lock(hashtextextended(${`${practice.id}:${slot.ehr_practitioner_id}`}, 0))`.execute(
+            trx,
+          );
+        }
         const live = await trx
           .selectFrom('bookings')
           .select('id')
-          .where('slot_id', '=', slot.id)
+          .where('practice_id', '=', practice.id)
           .where('state', 'in', LIVE_BOOKING_STATES)
+          .where((eb) =>
+            eb.or([
+              eb('slot_id', '=', slot.id),
+              eb.and([
+                eb('ehr_practitioner_id', '=', slot.ehr_practitioner_id),
+                eb('start_at', '<', slot.end_at),
+                eb('end_at', '>', slot.start_at),
+              ]),
+            ]),
+          )
           .executeTakeFirst();
         if (live || slot.status !== 'free') throw slotTaken(input.slotId);
         const [offered] = await this.availability.offered(trx, practice, { slotId: slot.id });

@@ -347,18 +347,23 @@ export class AvailabilityDiagnostics {
       feature: m.feature,
       appointmentTypeId: m.disabled ? ('disabled' as const) : m.appointment_type_id,
     }));
-    const held = new Set(
-      (
-        await this.db
-          .selectFrom('bookings')
-          .select('slot_id')
-          .where('practice_id', '=', practice.id)
-          .where('state', 'in', LIVE_BOOKING_STATES)
-          .where('start_at', '>=', from)
-          .where('start_at', '<', to)
-          .execute()
-      ).map((b) => b.slot_id),
-    );
+    const liveBookings = await this.db
+      .selectFrom('bookings')
+      .select(['slot_id', 'ehr_practitioner_id', 'start_at', 'end_at'])
+      .where('practice_id', '=', practice.id)
+      .where('state', 'in', LIVE_BOOKING_STATES)
+      .where('start_at', '<', to)
+      .where('end_at', '>', from)
+      .execute();
+    const heldByBooking = (slot: Slot) =>
+      liveBookings.some(
+        (b) =>
+          b.slot_id === slot.id ||
+          (b.ehr_practitioner_id !== null &&
+            b.ehr_practitioner_id === slot.ehr_practitioner_id &&
+            b.start_at < slot.end_at &&
+            b.end_at > slot.start_at),
+      );
     const candidates: Candidate[] = [];
     for (const slot of storedMatching) {
       const mapping = ctx
@@ -367,7 +372,7 @@ export class AvailabilityDiagnostics {
             slotTypeMappings: mappingRows,
           })
         : { feature: 'unmapped' as const, appointmentTypeId: null };
-      candidates.push({ slot, mapping, heldByBooking: held.has(slot.id) });
+      candidates.push({ slot, mapping, heldByBooking: heldByBooking(slot) });
     }
     const horizonEnd = addDays(now, await this.practices.horizonDays(practice));
     const mappedPractitioners = new Set(practitionerMaps.map((m) => m.ehr_practitioner_id).filter(Boolean));
