@@ -92,3 +92,9 @@ export async function insertCatalogue(
     .values(entries.map((e) => ({ practice_id: practiceId, kind: e.kind, ehr_id: e.ehrId, name: e.name })))
     .execute();
 }
+
+export {
+  type ConformanceSandbox,
+  type ConformanceSubject,
+  ehrConformanceSuite,
+} from './conformance.ts';

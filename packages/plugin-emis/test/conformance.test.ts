@@ -1,0 +1,94 @@
+/**
+ * The shared conformance kit, run against the EMIS sandbox over real HTTP.
+ */
+import { addDays, localDateOf, localToInstant } from '@slotbridge/core';
+import { ehrConformanceSuite } from '@slotbridge/core/testing';
+import t from 'tap';
+import { type EmisConnection, emisPlugin } from '../src/index.ts';
+import { createEmisSandbox, DEMO_SLOT_TYPE } from '../src/sandbox/index.ts';
+
+const ZONE = 'Europe/London';
+const BOOKED = ['Booked', 'Arrived', 'Send In', 'Left', 'DNA'];
+
+ehrConformanceSuite(t, {
+  plugin: emisPlugin,
+  async start() {
+    const sandbox = await createEmisSandbox({ timeZone: ZONE, demo: { days: 10 } });
+    await sandbox.listen();
+    const connection: EmisConnection = { ...sandbox.connection() };
+    const firstDay = localDateOf(addDays(new Date(), 1), ZONE);
+    const days = [0, 1, 2, 3, 4].map((n) =>
+      localDateOf(addDays(localToInstant(firstDay, '12:00', ZONE), n), ZONE),
+    );
+    const slotTypeIds = [DEMO_SLOT_TYPE.ROUTINE_GP, DEMO_SLOT_TYPE.TELEPHONE];
+    return {
+      connection,
+      timeZone: ZONE,
+      window: {
+        from: localToInstant(days[0]!, '00:00', ZONE),
+        to: localToInstant(days[4]!, '00:00', ZONE),
+        slotTypeIds,
+      },
+      async slotIdsInWindow() {
+        return days
+          .slice(0, 4)
+          .flatMap((date) => sandbox.diary.day(date))
+          .flatMap((session) => session.slots)
+          .filter((slot) => (slotTypeIds as string[]).includes(slot.slotTypeId))
+          .map((slot) => String(slot.slotId));
+      },
+      async isBooked(ehrSlotId) {
+        return BOOKED.includes(sandbox.diary.slot(Number(ehrSlotId))?.status ?? '');
+      },
+      patient: { firstName: 'Alice', lastName: 'Jones', dateOfBirth: '1984-02-29' },
+      otherPatient: { firstName: 'Bashir', lastName: 'Khan', dateOfBirth: '1957-11-03' },
+      invalidConnections: [
+        {},
+        { ...connection, baseUrl: 'not a url' },
+        { ...connection, cdbNumber: 'ABC' },
+        { ...connection, apiPassword: 12345 },
+        { ...connection, favouriteColour: 'blue' },
+      ],
+      brokenSetups: [
+        {
+          name: 'the EMIS user password typed instead of the API password',
+          break: () => {
+            connection.apiPassword = sandbox.access.setup.emisPassword;
+          },
+          failingCheckId: 'emis.sign-in',
+        },
+        {
+          name: 'a space at the end of the API password',
+          break: () => {
+            connection.apiPassword = `${connection.apiPassword} `;
+          },
+          failingCheckId: 'credentials.spaces',
+        },
+        {
+          name: 'the application not activated in EMAS Manager',
+          break: () => void sandbox.access.updateSetup({ applicationActivated: false }),
+          failingCheckId: 'emis.sign-in',
+        },
+        {
+          name: 'Login Access: Allow Login not ticked',
+          break: () => void sandbox.access.updateSetup({ allowLogin: false }),
+          failingCheckId: 'emis.sign-in',
+        },
+        {
+          name: 'EMIS not reachable',
+          break: () => sandbox.close(),
+          failingCheckId: 'emis.reachable',
+        },
+      ],
+      injectOutage(operation) {
+        sandbox.faults.add({
+          operation: operation === 'fetch' ? 'GetAppointmentSessions' : 'BookAppointment',
+          kind: 'error',
+          status: 503,
+          times: 'always',
+        });
+      },
+      stop: () => sandbox.close(),
+    };
+  },
+});
