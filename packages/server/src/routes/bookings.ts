@@ -98,13 +98,15 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Answered at once with state "cancelling"; the cancellation is written to the EHR in the background and the booking becomes "cancelled". Plugins whose EHR has no online cancellation answer 409.',
         params: BookingParams,
-        body: Type.Optional(
-          Type.Object(
-            { reason: Type.Optional(Type.String({ maxLength: 200 })) },
-            { additionalProperties: false },
-          ),
+        body: Type.Object(
+          { reason: Type.Optional(Type.String({ maxLength: 200 })) },
+          { additionalProperties: false, description: 'Optional: a bare POST cancels without a reason' },
         ),
         response: { 200: ref('Booking'), ...problemResponses(400, 401, 404, 409) },
+      },
+      // The body is optional: a bare POST (no body at all) cancels without a reason.
+      preValidation: async (request) => {
+        request.body ??= {};
       },
     },
     async (request) => {
@@ -113,7 +115,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.caller,
         practice,
         request.params.bookingId,
-        request.body?.reason ?? null,
+        request.body.reason ?? null,
       );
       return bookingView(booking, practice.time_zone);
     },
