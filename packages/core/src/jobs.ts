@@ -35,14 +35,23 @@ export class JobQueue {
   readonly boss: PgBoss;
   readonly pollingIntervalSeconds: number;
 
-  private constructor(boss: PgBoss, pollingIntervalSeconds: number) {
+  readonly #state: { stopping: boolean };
+
+  private constructor(boss: PgBoss, pollingIntervalSeconds: number, state: { stopping: boolean }) {
     this.boss = boss;
     this.pollingIntervalSeconds = pollingIntervalSeconds;
+    this.#state = state;
   }
 
   static async start(options: JobQueueOptions): Promise<JobQueue> {
     const boss = new PgBoss({ connectionString: options.connectionString, max: 4, schema: 'pgboss' });
-    boss.on('error', (error: Error) => options.log.error({ err: error.message }, 'job queue error'));
+    const queue = { stopping: false };
+    // While stopping, connections ended under the queue (the database shutting down) are expected.
+    boss.on('error', (error: Error) =>
+      queue.stopping
+        ? options.log.debug({ err: error.message }, 'job queue error while stopping')
+        : options.log.error({ err: error.message }, 'job queue error'),
+    );
     await boss.start();
     await boss.createQueue(Queue.bookingWrite, {
       name: Queue.bookingWrite,
@@ -60,7 +69,7 @@ export class JobQueue {
       expireInSeconds: 600,
     });
     await boss.createQueue(Queue.syncSweep, { name: Queue.syncSweep, policy: 'singleton', retryLimit: 0 });
-    return new JobQueue(boss, Math.max(0.5, options.pollingIntervalSeconds ?? 1));
+    return new JobQueue(boss, Math.max(0.5, options.pollingIntervalSeconds ?? 1), queue);
   }
 
   /** Sends a job as part of a Kysely transaction: it exists only if the transaction commits. */
@@ -99,6 +108,7 @@ export class JobQueue {
   }
 
   async stop(): Promise<void> {
+    this.#state.stopping = true;
     await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
   }
 }

@@ -132,7 +132,7 @@ async function main(command: Command): Promise<void> {
       lines.push(
         `  Demo practice: ${p.name}  id ${p.practiceId}`,
         `                 ${p.ehr} sandbox ${p.sandboxUrl}  (diary: ${p.sandboxUrl}/_sandbox/diary?date=${today})`,
-        `                 first sync: ${p.sync.status}, ${p.sync.inserted} slots stored`,
+        `                 sync at start: ${p.sync.status}, ${p.sync.fetched} slots read (${p.sync.inserted} new, ${p.sync.updated} changed, ${p.sync.deleted} gone)`,
       );
     }
     lines.push('', 'Try it: see "Try it" in README.md. Stop with Ctrl+C.');
