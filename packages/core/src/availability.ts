@@ -12,7 +12,7 @@ import type { EhrRegistry } from './ehr-registry.ts';
 import type { Practices } from './practices.ts';
 import { addDays, instantToLocalIso } from './time.ts';
 
-export const LIVE_BOOKING_STATES = ['pending', 'confirmed', 'cancelling'] as const;
+export const LIVE_BOOKING_STATES = ['pending', 'confirmed', 'needs_reconciliation', 'cancelling'] as const;
 
 export interface AvailabilityQuery {
   from?: Date;

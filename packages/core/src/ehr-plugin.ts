@@ -43,6 +43,12 @@ export interface EhrCapabilities {
   maxFetchWindowDays: number;
   /** Does onSlotFetch honour a cursor to read only what changed? */
   incrementalSync: boolean;
+  /**
+   * Does onSlotFetch return booked slots too, not only free ones? When it does, a slot of ours
+   * that vanishes from an active slot type means the appointment is gone from the EHR diary.
+   * Default false (SystmOne lists free slots only).
+   */
+  listsBookedSlots?: boolean;
 }
 
 export interface SetupCheck {
@@ -135,6 +141,13 @@ export type BookingWriteCommand =
       patient: PatientDetails;
       reason: string;
       note: string | null;
+      /**
+       * The practice's Unregistered Patient Booking slot type (seed 002), or null when none is
+       * set. When the EHR cannot match the patient to exactly one record and this is set, the
+       * plugin holds the slot with this slot type and a note (so the time is blocked) and
+       * answers `heldForReconciliation: true`; without it, it throws patient_not_matched.
+       */
+      unregisteredSlotTypeId?: string | null;
     }
   | {
       kind: 'cancel';
@@ -149,6 +162,11 @@ export type BookingWriteCommand =
 export interface BookingWriteResult {
   /** The EHR's reference for the appointment (kept to cancel it later). */
   ehrBookingRef: string;
+  /**
+   * true: the patient could not be matched, so the slot is held with the unregistered-patient
+   * slot type for the practice to book the right patient into; the booking awaits reconciliation.
+   */
+  heldForReconciliation?: boolean;
 }
 
 /** What mapSlotType answers for one EHR slot. */

@@ -101,7 +101,7 @@ export class Slotbridge {
       this.jobs,
       fingerprintKey,
     );
-    this.writeBack = new WriteBack(this.db, this.ehr, this.connections, this.secrets, options.log);
+    this.writeBack = new WriteBack(this.db, this.ehr, this.connections, this.secrets, this.jobs, options.log);
   }
 
   static async create(options: SlotbridgeOptions): Promise<Slotbridge> {

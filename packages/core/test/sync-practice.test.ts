@@ -90,3 +90,36 @@ t.test('a failed fetch writes nothing but the run and the connection error', asy
     'refused credentials mark it failing',
   );
 });
+
+t.test(
+  'our booking whose slot vanishes: cancelled_in_ehr when the EHR lists booked slots, kept otherwise',
+  async (t) => {
+    for (const listsBookedSlots of [true, false]) {
+      const { slotbridge, memory, practice, caller, close } = await memoryPractice({ listsBookedSlots });
+      memory.slots.push(...tomorrowSlots(2));
+      await slotbridge.sync.run(practice, 'manual');
+      const [slot] = await slotbridge.availability.offered(slotbridge.db, practice);
+      const { booking } = await slotbridge.bookings.create(caller, practice, `vanish-${listsBookedSlots}`, {
+        slotId: slot!.id,
+        patient: { firstName: 'A', lastName: 'B', dateOfBirth: '1990-01-01' },
+      });
+      const past = new Date(Date.now() - 60_000);
+      await slotbridge.db
+        .updateTable('bookings')
+        .set({ state: 'confirmed', confirmed_at: past, updated_at: past })
+        .where('id', '=', booking.id)
+        .execute();
+      memory.slots.splice(0, 1); // the session is removed in the EHR
+      const run = await slotbridge.sync.run(practice, 'manual');
+      const after = await slotbridge.bookings.get(practice, booking.id);
+      if (listsBookedSlots) {
+        t.equal(run.bookings_changed, 1);
+        t.equal(after.state, 'cancelled_in_ehr', 'a diary listing booked slots lost it: cancelled there');
+      } else {
+        t.equal(run.bookings_changed, 0);
+        t.equal(after.state, 'confirmed', 'a diary listing free slots only says nothing about it');
+      }
+      await close();
+    }
+  },
+);

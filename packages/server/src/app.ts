@@ -21,6 +21,7 @@ import { mappingRoutes } from './routes/mappings.ts';
 import { partnerRoutes } from './routes/partners.ts';
 import { pluginRoutes } from './routes/plugins.ts';
 import { practiceRoutes } from './routes/practices.ts';
+import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { slotRoutes } from './routes/slots.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { sharedSchemas } from './schemas.ts';
@@ -81,6 +82,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await api.register(syncRoutes);
     await api.register(slotRoutes);
     await api.register(bookingRoutes);
+    await api.register(reconciliationRoutes);
     await api.register(appointmentRoutes);
     await api.register(diagnosticsRoutes);
   });

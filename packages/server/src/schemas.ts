@@ -2,6 +2,7 @@
  * Shared response schemas: one TypeBox source for validation, serialisation and the OpenAPI
  * components (each `$id` becomes a component of the same name).
  */
+import { BOOKING_STATES } from '@slotbridge/core';
 import { Type } from 'typebox';
 
 const DateTime = (description: string) => Type.String({ format: 'date-time', description });
@@ -29,6 +30,11 @@ export const CapabilitiesSchema = Type.Object(
     minPollIntervalSeconds: Type.Number(),
     maxFetchWindowDays: Type.Integer(),
     incrementalSync: Type.Boolean(),
+    listsBookedSlots: Type.Optional(
+      Type.Boolean({
+        description: 'The EHR lists booked slots too, so a vanished booking means it was cancelled there',
+      }),
+    ),
   },
   { $id: 'Capabilities' },
 );
@@ -126,6 +132,7 @@ export const SyncRunSchema = Type.Object(
       updated: Type.Integer(),
       deleted: Type.Integer(),
       unchanged: Type.Integer(),
+      bookingsChanged: Type.Integer({ description: 'Our bookings found cancelled or reconciled in the EHR' }),
     }),
     error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
     startedAt: DateTime('Start'),
@@ -154,12 +161,10 @@ export const BookingSchema = Type.Object(
     id: Type.String({ format: 'uuid' }),
     practiceId: Type.String({ format: 'uuid' }),
     state: Type.Union(
-      ['pending', 'confirmed', 'failed', 'cancelling', 'cancelled', 'cancelled_in_ehr'].map((s) =>
-        Type.Literal(s),
-      ),
+      BOOKING_STATES.map((state) => Type.Literal(state)),
       {
         description:
-          'pending: being written to the EHR; confirmed: in the EHR diary; failed: not booked (see failure); cancelling / cancelled; cancelled_in_ehr: the practice cancelled it in the EHR',
+          'pending: being written to the EHR; confirmed: in the EHR diary; needs_reconciliation: the EHR could not match the patient, so the slot is held with the unregistered-patient slot type until the practice books them in (GET …/reconciliation); failed: not booked (see failure); cancelling / cancelled; cancelled_in_ehr: the practice cancelled it in the EHR',
       },
     ),
     slot: Type.Object({
@@ -174,6 +179,9 @@ export const BookingSchema = Type.Object(
     }),
     appointmentTypeId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
     failure: Type.Union([Type.Object({ code: Type.String(), reason: Type.String() }), Type.Null()]),
+    replacesBookingId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+      description: 'Reschedule: the booking this one replaces; it is released once this one is confirmed',
+    }),
     createdAt: DateTime('When it was requested'),
     updatedAt: DateTime('When it last changed'),
     confirmedAt: NullableDateTime('When the EHR accepted it'),

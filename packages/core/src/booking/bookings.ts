@@ -5,19 +5,31 @@
  * slot, so two requests racing for a slot can never both win.
  */
 import { createHmac } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { recordAudit } from '../audit.ts';
-import type { Availability } from '../availability.ts';
+import type { Availability, OfferedSlot } from '../availability.ts';
 import { LIVE_BOOKING_STATES } from '../availability.ts';
 import type { Caller } from '../caller.ts';
 import type { Db } from '../db/database.ts';
-import type { Booking, Practice } from '../db/schema.ts';
+import type { Booking, Database, Practice } from '../db/schema.ts';
 import type { PatientDetails } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
 import { ConflictError, CoreErrorCode, NotFoundError, UnprocessableError } from '../errors.ts';
-import { type JobQueue, Queue } from '../jobs.ts';
+import type { JobQueue } from '../jobs.ts';
 import type { SecretBox } from '../secret-box.ts';
 import { instantToLocalIso } from '../time.ts';
+import { enqueueBookingWrite } from './outbox.ts';
+
+/** Every state a booking can be in (the API documents each). */
+export const BOOKING_STATES = [
+  'pending',
+  'confirmed',
+  'needs_reconciliation',
+  'failed',
+  'cancelling',
+  'cancelled',
+  'cancelled_in_ehr',
+] as const satisfies readonly Booking['state'][];
 
 export interface CreateBookingInput {
   slotId: string;
@@ -44,6 +56,8 @@ export interface BookingView {
   slot: { id: string | null; ehrSlotId: string; start: string; end: string };
   appointmentTypeId: string | null;
   failure: { code: string; reason: string } | null;
+  /** Reschedule: the booking this one replaces. */
+  replacesBookingId: string | null;
   createdAt: string;
   updatedAt: string;
   confirmedAt: string | null;
@@ -65,6 +79,7 @@ export function bookingView(booking: Booking, timeZone: string): BookingView {
     failure: booking.failure_code
       ? { code: booking.failure_code, reason: booking.failure_reason ?? '' }
       : null,
+    replacesBookingId: booking.replaces_booking_id,
     createdAt: booking.created_at.toISOString(),
     updatedAt: booking.updated_at.toISOString(),
     confirmedAt: booking.confirmed_at?.toISOString() ?? null,
@@ -117,105 +132,205 @@ export class Bookings {
     const replay = await this.replay(practice, idempotencyKey, fingerprint);
     if (replay) return { booking: replay, created: false };
 
+    return this.once(practice, idempotencyKey, fingerprint, input.slotId, (trx) =>
+      this.insert(trx, caller, practice, idempotencyKey, fingerprint, input, null, (offered) => ({
+        patient: input.patient,
+        reason: input.reason ?? offered.appointmentType.name,
+        note: input.note ?? null,
+      })),
+    );
+  }
+
+  /**
+   * Moves a confirmed booking to another slot: the new slot is booked first, and the old one
+   * is released only once the new one is written to the EHR. If the new write fails, the old
+   * booking stands. Answers the new booking (pending).
+   */
+  async reschedule(
+    caller: Caller,
+    practice: Practice,
+    bookingId: string,
+    idempotencyKey: string,
+    input: { slotId: string },
+  ): Promise<CreateBookingOutcome> {
+    const capabilities = await this.ehr.capabilities(practice.ehr);
+    const plugin = this.ehr.get(practice.ehr);
+    if (!capabilities.cancel) {
+      throw new ConflictError(
+        CoreErrorCode.RESCHEDULE_UNSUPPORTED,
+        `Online rescheduling is not supported for ${plugin.name}; the practice moves the appointment in ${plugin.name}`,
+        { fix: 'Ask the patient to contact the practice; the change reaches us at the next sync.' },
+      );
+    }
+    const fingerprint = createHmac('sha256', this.#fingerprintKey)
+      .update(JSON.stringify({ reschedule: bookingId, slotId: input.slotId }))
+      .digest('hex');
+    const replay = await this.replay(practice, idempotencyKey, fingerprint);
+    if (replay) return { booking: replay, created: false };
+    return this.once(practice, idempotencyKey, fingerprint, input.slotId, async (trx) => {
+      const old = await trx
+        .selectFrom('bookings')
+        .selectAll()
+        .where('id', '=', bookingId)
+        .where('practice_id', '=', practice.id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!old)
+        throw new NotFoundError(CoreErrorCode.BOOKING_NOT_FOUND, `No booking ${bookingId} at this practice`);
+      if (old.state !== 'confirmed') {
+        throw new ConflictError(
+          CoreErrorCode.BOOKING_NOT_RESCHEDULABLE,
+          `Booking ${bookingId} is ${old.state}; only a confirmed booking can be moved`,
+          {
+            fix:
+              old.state === 'pending'
+                ? 'Wait until it is confirmed, then move it.'
+                : 'Book a new slot instead.',
+          },
+        );
+      }
+      const moving = await trx
+        .selectFrom('bookings')
+        .select('id')
+        .where('replaces_booking_id', '=', old.id)
+        .where('state', 'in', LIVE_BOOKING_STATES)
+        .executeTakeFirst();
+      if (moving) {
+        throw new ConflictError(
+          CoreErrorCode.BOOKING_NOT_RESCHEDULABLE,
+          `Booking ${bookingId} is already being moved (to booking ${moving.id})`,
+          { fix: 'Wait for that move to finish; GET the new booking to follow it.' },
+        );
+      }
+      const details = this.secrets.open<SealedBookingDetails>(old.patient_ciphertext);
+      return this.insert(trx, caller, practice, idempotencyKey, fingerprint, input, old.id, () => ({
+        patient: details.patient,
+        reason: details.reason,
+        note: details.note,
+      }));
+    });
+  }
+
+  /** Runs a booking transaction once per Idempotency-Key, turning lost races into clear answers. */
+  private async once(
+    practice: Practice,
+    idempotencyKey: string,
+    fingerprint: string,
+    slotId: string,
+    work: (trx: Transaction<Database>) => Promise<Booking>,
+  ): Promise<CreateBookingOutcome> {
     try {
-      return await this.db.transaction().execute(async (trx) => {
-        const slot = await trx
-          .selectFrom('slots')
-          .selectAll()
-          .where('id', '=', input.slotId)
-          .where('practice_id', '=', practice.id)
-          .forUpdate()
-          .executeTakeFirst();
-        if (!slot) {
-          throw new NotFoundError(CoreErrorCode.SLOT_NOT_FOUND, `No slot ${input.slotId} at this practice`, {
-            fix: 'Pick a slot id from GET /v1/practices/{practiceId}/slots.',
-          });
-        }
-        // One booking at a time per practitioner: overlapping slots (one time offered as several
-        // slots) are different rows, so the slot lock alone would not serialise them.
-        if (slot.ehr_practitioner_id !== null) {
-          await sql`select pg_advisory_xact_lock(hashtextextended(${`${practice.id}:${slot.ehr_practitioner_id}`}, 0))`.execute(
-            trx,
-          );
-        }
-        const live = await trx
-          .selectFrom('bookings')
-          .select('id')
-          .where('practice_id', '=', practice.id)
-          .where('state', 'in', LIVE_BOOKING_STATES)
-          .where((eb) =>
-            eb.or([
-              eb('slot_id', '=', slot.id),
-              eb.and([
-                eb('ehr_practitioner_id', '=', slot.ehr_practitioner_id),
-                eb('start_at', '<', slot.end_at),
-                eb('end_at', '>', slot.start_at),
-              ]),
-            ]),
-          )
-          .executeTakeFirst();
-        if (live || slot.status !== 'free') throw slotTaken(input.slotId);
-        const [offered] = await this.availability.offered(trx, practice, { slotId: slot.id });
-        if (!offered) {
-          throw new ConflictError(
-            CoreErrorCode.SLOT_NOT_BOOKABLE,
-            `Slot ${input.slotId} is not offered for booking`,
-            {
-              fix: 'Ask GET /v1/practices/{practiceId}/slots for slots that are offered now.',
-            },
-          );
-        }
-        if (input.appointmentTypeId && input.appointmentTypeId !== offered.appointmentType.id) {
-          throw new UnprocessableError(
-            CoreErrorCode.APPOINTMENT_TYPE_MISMATCH,
-            `Slot ${input.slotId} is offered as appointment type ${offered.appointmentType.id}, not ${input.appointmentTypeId}`,
-            {
-              fix: 'Book a slot listed for the appointment type you want (filter /slots by appointmentTypeId).',
-            },
-          );
-        }
-        const details: SealedBookingDetails = {
-          patient: input.patient,
-          reason: input.reason ?? offered.appointmentType.name,
-          note: input.note ?? null,
-        };
-        const booking = await trx
-          .insertInto('bookings')
-          .values({
-            practice_id: practice.id,
-            slot_id: slot.id,
-            appointment_type_id: offered.appointmentType.id,
-            ehr_slot_id: slot.ehr_slot_id,
-            ehr_session_id: slot.ehr_session_id,
-            ehr_practitioner_id: slot.ehr_practitioner_id,
-            ehr_location_id: slot.ehr_location_id,
-            ehr_slot_type_id: slot.ehr_slot_type_id,
-            start_at: slot.start_at,
-            end_at: slot.end_at,
-            state: 'pending',
-            failure_code: null,
-            failure_reason: null,
-            ehr_booking_ref: null,
-            patient_ciphertext: this.secrets.seal(details),
-            idempotency_key: idempotencyKey,
-            request_fingerprint: fingerprint,
-            api_key_id: caller.apiKeyId,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await this.enqueueWrite(trx, practice.id, booking.id, 'book');
-        return { booking, created: true };
-      });
+      const booking = await this.db.transaction().execute(work);
+      return { booking, created: true };
     } catch (error) {
       // Lost a race: another request took the slot, or replayed the same key, between our checks.
       const constraint = (error as { constraint?: string }).constraint;
-      if (constraint === 'bookings_one_live_per_slot') throw slotTaken(input.slotId);
+      if (constraint === 'bookings_one_live_per_slot') throw slotTaken(slotId);
       if (constraint === 'bookings_idempotency_unique') {
         const winner = await this.replay(practice, idempotencyKey, fingerprint);
         if (winner) return { booking: winner, created: false };
       }
       throw error;
     }
+  }
+
+  /**
+   * Locks the slot (and the practitioner's time), checks it is offered, and stores the booking
+   * with its outbox command and write-back job.
+   */
+  private async insert(
+    trx: Transaction<Database>,
+    caller: Caller,
+    practice: Practice,
+    idempotencyKey: string,
+    fingerprint: string,
+    input: { slotId: string; appointmentTypeId?: string },
+    replacesBookingId: string | null,
+    detailsFor: (offered: OfferedSlot) => SealedBookingDetails,
+  ): Promise<Booking> {
+    const slot = await trx
+      .selectFrom('slots')
+      .selectAll()
+      .where('id', '=', input.slotId)
+      .where('practice_id', '=', practice.id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!slot) {
+      throw new NotFoundError(CoreErrorCode.SLOT_NOT_FOUND, `No slot ${input.slotId} at this practice`, {
+        fix: 'Pick a slot id from GET /v1/practices/{practiceId}/slots.',
+      });
+    }
+    // One booking at a time per practitioner: overlapping slots (one time offered as several
+    // slots) are different rows, so the slot lock alone would not serialise them.
+    if (slot.ehr_practitioner_id !== null) {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`${practice.id}:${slot.ehr_practitioner_id}`}, 0))`.execute(
+        trx,
+      );
+    }
+    const live = await trx
+      .selectFrom('bookings')
+      .select('id')
+      .where('practice_id', '=', practice.id)
+      .where('state', 'in', LIVE_BOOKING_STATES)
+      .where((eb) =>
+        eb.or([
+          eb('slot_id', '=', slot.id),
+          eb.and([
+            eb('ehr_practitioner_id', '=', slot.ehr_practitioner_id),
+            eb('start_at', '<', slot.end_at),
+            eb('end_at', '>', slot.start_at),
+          ]),
+        ]),
+      )
+      .executeTakeFirst();
+    if (live || slot.status !== 'free') throw slotTaken(input.slotId);
+    const [offered] = await this.availability.offered(trx, practice, { slotId: slot.id });
+    if (!offered) {
+      throw new ConflictError(
+        CoreErrorCode.SLOT_NOT_BOOKABLE,
+        `Slot ${input.slotId} is not offered for booking`,
+        {
+          fix: 'Ask GET /v1/practices/{practiceId}/slots for slots that are offered now.',
+        },
+      );
+    }
+    if (input.appointmentTypeId && input.appointmentTypeId !== offered.appointmentType.id) {
+      throw new UnprocessableError(
+        CoreErrorCode.APPOINTMENT_TYPE_MISMATCH,
+        `Slot ${input.slotId} is offered as appointment type ${offered.appointmentType.id}, not ${input.appointmentTypeId}`,
+        {
+          fix: 'Book a slot listed for the appointment type you want (filter /slots by appointmentTypeId).',
+        },
+      );
+    }
+    const details = detailsFor(offered);
+    const booking = await trx
+      .insertInto('bookings')
+      .values({
+        practice_id: practice.id,
+        slot_id: slot.id,
+        appointment_type_id: offered.appointmentType.id,
+        ehr_slot_id: slot.ehr_slot_id,
+        ehr_session_id: slot.ehr_session_id,
+        ehr_practitioner_id: slot.ehr_practitioner_id,
+        ehr_location_id: slot.ehr_location_id,
+        ehr_slot_type_id: slot.ehr_slot_type_id,
+        start_at: slot.start_at,
+        end_at: slot.end_at,
+        state: 'pending',
+        failure_code: null,
+        failure_reason: null,
+        ehr_booking_ref: null,
+        patient_ciphertext: this.secrets.seal(details),
+        idempotency_key: idempotencyKey,
+        request_fingerprint: fingerprint,
+        api_key_id: caller.apiKeyId,
+        replaces_booking_id: replacesBookingId,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await enqueueBookingWrite(trx, this.jobs, practice.id, booking.id, 'book');
+    return booking;
   }
 
   async cancel(
@@ -244,7 +359,7 @@ export class Bookings {
       if (!booking)
         throw new NotFoundError(CoreErrorCode.BOOKING_NOT_FOUND, `No booking ${bookingId} at this practice`);
       if (['cancelling', 'cancelled', 'cancelled_in_ehr'].includes(booking.state)) return booking;
-      if (booking.state !== 'confirmed') {
+      if (booking.state !== 'confirmed' && booking.state !== 'needs_reconciliation') {
         throw new ConflictError(
           CoreErrorCode.BOOKING_NOT_CANCELLABLE,
           `Booking ${bookingId} is ${booking.state} and cannot be cancelled`,
@@ -269,30 +384,10 @@ export class Bookings {
         .where('id', '=', booking.id)
         .returningAll()
         .executeTakeFirstOrThrow();
-      await this.enqueueWrite(trx, practice.id, booking.id, 'cancel');
+      await enqueueBookingWrite(trx, this.jobs, practice.id, booking.id, 'cancel');
       await recordAudit(trx, caller, practice.id, 'booking.cancel_requested', { bookingId });
       return updated;
     });
-  }
-
-  private async enqueueWrite(
-    trx: Parameters<JobQueue['sendInTransaction']>[0],
-    practiceId: string,
-    bookingId: string,
-    kind: 'book' | 'cancel',
-  ): Promise<void> {
-    const command = await trx
-      .insertInto('outbox_commands')
-      .values({
-        practice_id: practiceId,
-        booking_id: bookingId,
-        kind,
-        last_error_code: null,
-        last_error: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await this.jobs.sendInTransaction(trx, Queue.bookingWrite, { commandId: command.id });
   }
 
   private async replay(

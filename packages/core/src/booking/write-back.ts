@@ -3,14 +3,30 @@
  * command is never written twice at once, whichever process picks the job up. The outcome is
  * returned: `retry` asks the job queue to try again later (transient EHR trouble).
  */
+import type { Transaction } from 'kysely';
 import type { Connections } from '../connections.ts';
 import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
 import type { BookingWriteCommand, EhrSlotRef, HookLogger } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
 import { CoreErrorCode, EhrError, SlotbridgeError } from '../errors.ts';
-import type { JobMeta } from '../jobs.ts';
+import type { JobMeta, JobQueue } from '../jobs.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { SealedBookingDetails } from './bookings.ts';
+import { enqueueBookingWrite } from './outbox.ts';
+
+async function unregisteredSlotTypeIdOf(
+  db: Transaction<Database>,
+  practiceId: string,
+): Promise<string | null> {
+  const row = await db
+    .selectFrom('slot_type_mappings')
+    .select('ehr_slot_type_id')
+    .where('practice_id', '=', practiceId)
+    .where('feature', '=', 'unregistered_patient')
+    .executeTakeFirst();
+  return row?.ehr_slot_type_id ?? null;
+}
 
 export type WriteBackOutcome = 'done' | 'failed' | 'retry' | 'skipped';
 
@@ -20,6 +36,7 @@ export class WriteBack {
     private readonly ehr: EhrRegistry,
     private readonly connections: Connections,
     private readonly secrets: SecretBox,
+    private readonly jobs: JobQueue,
     private readonly log: HookLogger,
   ) {}
 
@@ -74,6 +91,7 @@ export class WriteBack {
           patient: sealed.patient,
           reason: sealed.reason,
           note: sealed.note,
+          unregisteredSlotTypeId: await unregisteredSlotTypeIdOf(trx, practice.id),
         };
       } else {
         writeCommand = {
@@ -104,7 +122,14 @@ export class WriteBack {
           })
           .where('id', '=', command.id)
           .execute();
-        if (command.kind === 'book') {
+        if (command.kind === 'book' && result.heldForReconciliation) {
+          // The EHR could not match the patient: the slot is held for the practice to book them in.
+          await trx
+            .updateTable('bookings')
+            .set({ state: 'needs_reconciliation', ehr_booking_ref: result.ehrBookingRef, updated_at: now })
+            .where('id', '=', booking.id)
+            .execute();
+        } else if (command.kind === 'book') {
           await trx
             .updateTable('bookings')
             .set({
@@ -135,6 +160,16 @@ export class WriteBack {
               .where('id', '=', booking.slot_id)
               .execute();
           }
+        }
+        if (command.kind === 'book' && booking.replaces_booking_id) {
+          // Reschedule: the new slot is held, so the old booking can now be released.
+          await trx
+            .updateTable('bookings')
+            .set({ state: 'cancelling', updated_at: now })
+            .where('id', '=', booking.replaces_booking_id)
+            .where('state', 'in', ['confirmed', 'needs_reconciliation'])
+            .execute();
+          await enqueueBookingWrite(trx, this.jobs, practice.id, booking.replaces_booking_id, 'cancel');
         }
         this.log.info(logFields, 'booking written to the EHR');
         return 'done';

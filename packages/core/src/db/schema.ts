@@ -129,6 +129,7 @@ export interface SlotsTable {
 export type BookingState =
   | 'pending'
   | 'confirmed'
+  | 'needs_reconciliation'
   | 'failed'
   | 'cancelling'
   | 'cancelled'
@@ -158,6 +159,8 @@ export interface BookingsTable {
   updated_at: Timestamp;
   confirmed_at: NullableTimestamp;
   cancelled_at: NullableTimestamp;
+  /** Reschedule: the booking this one replaces (released once this one is written). */
+  replaces_booking_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type OutboxKind = 'book' | 'cancel';
@@ -191,6 +194,7 @@ export interface SyncRunsTable {
   updated: number;
   deleted: number;
   unchanged: number;
+  bookings_changed: ColumnType<number, number | undefined, number>;
   error_code: string | null;
   error_message: string | null;
   started_at: Date;

@@ -3,10 +3,10 @@
  * what is stored, and write only the changes in one transaction, recording the run. A failed
  * fetch writes nothing but the run record and the connection's last error.
  */
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Connections } from '../connections.ts';
 import type { Db } from '../db/database.ts';
-import type { Practice, SyncRun, SyncTrigger } from '../db/schema.ts';
+import type { Database, Practice, SyncRun, SyncTrigger } from '../db/schema.ts';
 import type { EhrSlot, HookLogger } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
 import { CoreErrorCode, EhrError, SlotbridgeError } from '../errors.ts';
@@ -20,7 +20,15 @@ export interface SyncRunView {
   trigger: SyncTrigger;
   status: 'succeeded' | 'failed';
   window: { from: string; to: string };
-  counts: { fetched: number; inserted: number; updated: number; deleted: number; unchanged: number };
+  counts: {
+    fetched: number;
+    inserted: number;
+    updated: number;
+    deleted: number;
+    unchanged: number;
+    /** Our bookings found cancelled or reconciled in the EHR. */
+    bookingsChanged: number;
+  };
   error: { code: string; message: string } | null;
   startedAt: string;
   finishedAt: string;
@@ -39,6 +47,7 @@ export function syncRunView(run: SyncRun): SyncRunView {
       updated: run.updated,
       deleted: run.deleted,
       unchanged: run.unchanged,
+      bookingsChanged: run.bookings_changed,
     },
     error: run.error_code ? { code: run.error_code, message: run.error_message ?? '' } : null,
     startedAt: run.started_at.toISOString(),
@@ -147,6 +156,7 @@ export class SlotSync {
       counts.updated = diff.updates.length;
       counts.deleted = diff.deletes.length;
       counts.unchanged = diff.unchanged;
+      const bookingsChanged = await this.followBookings(trx, practice, fetched, from, to, startedAt);
 
       const finishedAt = this.now();
       await trx
@@ -163,6 +173,7 @@ export class SlotSync {
           window_from: from,
           window_to: to,
           ...counts,
+          bookings_changed: bookingsChanged,
           error_code: null,
           error_message: null,
           started_at: startedAt,
@@ -170,9 +181,89 @@ export class SlotSync {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      this.log.info({ practiceId: practice.id, trigger, ...counts }, 'sync succeeded');
+      this.log.info({ practiceId: practice.id, trigger, ...counts, bookingsChanged }, 'sync succeeded');
       return run;
     });
+  }
+
+  /**
+   * What the EHR diary says about our own bookings: one confirmed here whose slot is free
+   * again was cancelled in the EHR; one awaiting reconciliation whose held slot the practice
+   * has booked is reconciled, and one whose hold the practice released is cancelled. Only
+   * bookings last changed before this fetch started are judged, so a write that landed while
+   * the EHR was being read is never mistaken for a cancellation.
+   */
+  private async followBookings(
+    trx: Transaction<Database>,
+    practice: Practice,
+    fetched: EhrSlot[],
+    from: Date,
+    to: Date,
+    fetchStartedAt: Date,
+  ): Promise<number> {
+    const bookings = await trx
+      .selectFrom('bookings')
+      .select(['id', 'state', 'ehr_slot_id', 'ehr_slot_type_id'])
+      .where('practice_id', '=', practice.id)
+      .where('state', 'in', ['confirmed', 'needs_reconciliation'])
+      .where('start_at', '>=', from)
+      .where('start_at', '<', to)
+      .where('updated_at', '<', fetchStartedAt)
+      .execute();
+    if (bookings.length === 0) return 0;
+    const slots = new Map(fetched.map((slot) => [slot.ehrSlotId, slot]));
+    const unregistered = await trx
+      .selectFrom('slot_type_mappings')
+      .select('ehr_slot_type_id')
+      .where('practice_id', '=', practice.id)
+      .where('feature', '=', 'unregistered_patient')
+      .executeTakeFirst();
+    const { listsBookedSlots = false } = await this.ehr.capabilities(practice.ehr);
+    const active = new Set(
+      (
+        await trx
+          .selectFrom('active_slot_types')
+          .select('ehr_slot_type_id')
+          .where('practice_id', '=', practice.id)
+          .execute()
+      ).map((r) => r.ehr_slot_type_id),
+    );
+    const now = this.now();
+    let changed = 0;
+    for (const booking of bookings) {
+      const slot = slots.get(booking.ehr_slot_id);
+      let next: { state: 'confirmed' | 'cancelled_in_ehr'; at: 'confirmed_at' | 'cancelled_at' } | null =
+        null;
+      if (!slot) {
+        // Gone from a diary that lists booked slots too, while its type is still read: the
+        // appointment was cancelled (or its session removed) in the EHR.
+        if (booking.state === 'confirmed' && listsBookedSlots && active.has(booking.ehr_slot_type_id)) {
+          next = { state: 'cancelled_in_ehr', at: 'cancelled_at' };
+        }
+      } else if (booking.state === 'confirmed' && slot.status === 'free') {
+        next = { state: 'cancelled_in_ehr', at: 'cancelled_at' };
+      } else if (booking.state === 'needs_reconciliation' && slot.status === 'booked') {
+        next = { state: 'confirmed', at: 'confirmed_at' };
+      } else if (
+        booking.state === 'needs_reconciliation' &&
+        slot.status === 'free' &&
+        slot.ehrSlotTypeId !== unregistered?.ehr_slot_type_id
+      ) {
+        next = { state: 'cancelled_in_ehr', at: 'cancelled_at' };
+      }
+      if (!next) continue;
+      await trx
+        .updateTable('bookings')
+        .set({ state: next.state, [next.at]: now, updated_at: now })
+        .where('id', '=', booking.id)
+        .execute();
+      this.log.info(
+        { practiceId: practice.id, bookingId: booking.id, state: next.state },
+        'booking changed in the EHR',
+      );
+      changed += 1;
+    }
+    return changed;
   }
 
   /** Reads [from, to) in windows no longer than the plugin's maxFetchWindowDays. */

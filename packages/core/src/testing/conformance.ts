@@ -214,6 +214,7 @@ export function ehrConformanceSuite<C extends Record<string, unknown>>(
         patient: sandbox.otherPatient,
         reason: 'Conformance check',
         note: null,
+        unregisteredSlotTypeId: null,
       }),
     );
     tt.type(taken, EhrError);
@@ -263,6 +264,7 @@ export function ehrConformanceSuite<C extends Record<string, unknown>>(
               patient: sandbox.patient,
               reason: 'Conformance check',
               note: null,
+              unregisteredSlotTypeId: null,
             }),
       );
       tt.type(error, EhrError, `${operation}: an EhrError`);

@@ -21,7 +21,9 @@ export interface MemoryEhr {
   calls: { fetch: number; write: number };
 }
 
-export function createMemoryEhr(options: { id?: string; cancel?: boolean } = {}): MemoryEhr {
+export function createMemoryEhr(
+  options: { id?: string; cancel?: boolean; listsBookedSlots?: boolean } = {},
+): MemoryEhr {
   const failures: { operation: MemoryOperation; kind: EhrErrorKind }[] = [];
   const memory: MemoryEhr = {
     catalogue: { practitioners: [], locations: [], slotTypes: [] },
@@ -59,6 +61,7 @@ export function createMemoryEhr(options: { id?: string; cancel?: boolean } = {})
       minPollIntervalSeconds: 5,
       maxFetchWindowDays: 90,
       incrementalSync: false,
+      listsBookedSlots: options.listsBookedSlots ?? false,
     },
     async checkSetup(ctx) {
       const ok = ctx.connection.secret === 'right';

@@ -40,7 +40,9 @@ export function tomorrowSlots(count: number, prefix = 's'): EhrSlot[] {
   );
 }
 
-export async function memoryPractice(options: { cancel?: boolean } = {}): Promise<MemoryPractice> {
+export async function memoryPractice(
+  options: { cancel?: boolean; listsBookedSlots?: boolean } = {},
+): Promise<MemoryPractice> {
   const memory = createMemoryEhr(options);
   const { slotbridge, close } = await createTestSlotbridge();
   slotbridge.ehr.register(memory.definition);

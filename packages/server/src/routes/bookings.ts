@@ -120,4 +120,40 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return bookingView(booking, practice.time_zone);
     },
   );
+
+  app.post(
+    '/v1/practices/:practiceId/bookings/:bookingId/reschedule',
+    {
+      schema: {
+        tags: ['bookings'],
+        summary: 'Move a booking to another slot',
+        description:
+          'The new slot is booked first, as a new booking (answered at once, "pending", with replacesBookingId); the old booking is released only once the new one is confirmed in the EHR. If the new write fails, the old booking stands. Plugins whose EHR has no online cancellation answer 409 and nothing is written.',
+        params: BookingParams,
+        headers: Type.Object({
+          'idempotency-key': Type.String({
+            minLength: 8,
+            maxLength: 200,
+            description: 'A unique key per request',
+          }),
+        }),
+        body: Type.Object({ slotId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
+        response: { 200: ref('Booking'), 201: ref('Booking'), ...problemResponses(400, 401, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const practice = await practices.get(request.caller, request.params.practiceId);
+      const { booking, created } = await bookings.reschedule(
+        request.caller,
+        practice,
+        request.params.bookingId,
+        request.headers['idempotency-key'],
+        request.body,
+      );
+      return reply
+        .code(created ? 201 : 200)
+        .header('location', `/v1/practices/${practice.id}/bookings/${booking.id}`)
+        .send(bookingView(booking, practice.time_zone));
+    },
+  );
 };

@@ -1,0 +1,80 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { instantToLocalIso } from '@slotbridge/core';
+import { Type } from 'typebox';
+import { PracticeParams, problemResponses } from '../schemas.ts';
+
+const Item = Type.Object({
+  bookingId: Type.String({ format: 'uuid' }),
+  since: Type.String({ format: 'date-time', description: 'When the slot was held' }),
+  slot: Type.Object({
+    ehrSlotId: Type.String({ description: "The held slot's id in the EHR" }),
+    start: Type.String({ format: 'date-time' }),
+    end: Type.String({ format: 'date-time' }),
+  }),
+  practitioner: Type.Union([Type.Object({ id: Type.String(), name: Type.String() }), Type.Null()]),
+  location: Type.Union([Type.Object({ id: Type.String(), name: Type.String() }), Type.Null()]),
+});
+
+export const reconciliationRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { practices, db } = app.slotbridge;
+
+  app.get(
+    '/v1/practices/:practiceId/reconciliation',
+    {
+      schema: {
+        tags: ['bookings'],
+        summary: 'Bookings awaiting reconciliation in the EHR',
+        description:
+          "Bookings whose patient the EHR could not match: the slot is held there with the unregistered-patient slot type and a note for reception. When the practice books the patient into that slot in the EHR, the next sync confirms the booking; if it releases the slot, the booking becomes cancelled_in_ehr. Patient details are in the EHR's slot note, never here.",
+        params: PracticeParams,
+        response: { 200: Type.Object({ data: Type.Array(Item) }), ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const practice = await practices.get(request.caller, request.params.practiceId);
+      const rows = await db
+        .selectFrom('bookings as b')
+        .leftJoin('practitioner_mappings as pm', (j) =>
+          j
+            .onRef('pm.practice_id', '=', 'b.practice_id')
+            .onRef('pm.ehr_practitioner_id', '=', 'b.ehr_practitioner_id'),
+        )
+        .leftJoin('practitioners as p', 'p.id', 'pm.practitioner_id')
+        .leftJoin('location_mappings as lm', (j) =>
+          j
+            .onRef('lm.practice_id', '=', 'b.practice_id')
+            .onRef('lm.ehr_location_id', '=', 'b.ehr_location_id'),
+        )
+        .leftJoin('locations as l', 'l.id', 'lm.location_id')
+        .select([
+          'b.id',
+          'b.updated_at',
+          'b.ehr_slot_id',
+          'b.start_at',
+          'b.end_at',
+          'p.id as practitioner_id',
+          'p.name as practitioner_name',
+          'l.id as location_id',
+          'l.name as location_name',
+        ])
+        .where('b.practice_id', '=', practice.id)
+        .where('b.state', '=', 'needs_reconciliation')
+        .orderBy('b.start_at')
+        .execute();
+      const zone = practice.time_zone;
+      return {
+        data: rows.map((r) => ({
+          bookingId: r.id,
+          since: r.updated_at.toISOString(),
+          slot: {
+            ehrSlotId: r.ehr_slot_id,
+            start: instantToLocalIso(r.start_at, zone),
+            end: instantToLocalIso(r.end_at, zone),
+          },
+          practitioner: r.practitioner_id ? { id: r.practitioner_id, name: r.practitioner_name! } : null,
+          location: r.location_id ? { id: r.location_id, name: r.location_name! } : null,
+        })),
+      };
+    },
+  );
+};
