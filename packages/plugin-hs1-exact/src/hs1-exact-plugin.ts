@@ -1,0 +1,45 @@
+/**
+ * The HS1 Exact plugin, declared as one object: its connection settings, what Exact's online
+ * booking can do, and the hooks the core calls. The client holds no state (no token: the API key
+ * goes with every call), so each hook call makes its own.
+ */
+import { defineEhrPlugin, type EhrCapabilities } from '@slotbridge/core';
+import { writeBooking } from './booking-write.ts';
+import { checkHs1ExactSetup } from './check-setup.ts';
+import { Hs1ExactClient } from './client.ts';
+import { connectionSchema, type Hs1ExactConnection } from './connection.ts';
+import { diagnoseAvailability } from './diagnose.ts';
+import { discoverCatalogue } from './discover.ts';
+import { MAX_SCHEDULE_DAYS } from './exact-api.ts';
+import { fetchSlots } from './slot-fetch.ts';
+
+export const hs1ExactCapabilities: EhrCapabilities = {
+  // Exact's online booking has no cancellation: patients call the practice, which cancels in Exact (seed 003).
+  cancel: false,
+  // A move is a cancellation and a booking; without the first there is no reschedule.
+  reschedule: false,
+  // Seed 003: the integration publishes 30 days by default and 90 at most.
+  publishingHorizonDays: { default: 30, max: 90 },
+  // Every read is relayed by HS1's cloud to the practice's own server over its internet link; a sync
+  // of 30 days is 2 relayed calls (set-up, schedule), 4 for 90. Every 2 minutes keeps that light and
+  // is well inside seed 001's 15-minute lag and Healthengine's 5–10 minutes.
+  minPollIntervalSeconds: 120,
+  // The schedule is read at most 31 days a call; onSlotFetch also splits longer windows itself.
+  maxFetchWindowDays: MAX_SCHEDULE_DAYS,
+  // The schedule has no change feed or cursor.
+  incrementalSync: false,
+  // Live appointments come back as booked slots, so one that vanishes was cancelled in Exact.
+  listsBookedSlots: true,
+};
+
+export const hs1ExactPlugin = defineEhrPlugin<Hs1ExactConnection>({
+  id: 'hs1-exact',
+  name: 'HS1 Exact',
+  connectionSchema,
+  capabilities: hs1ExactCapabilities,
+  checkSetup: (ctx) => checkHs1ExactSetup(ctx),
+  discover: (ctx) => discoverCatalogue(new Hs1ExactClient(ctx.connection), ctx),
+  onSlotFetch: (ctx, window) => fetchSlots(new Hs1ExactClient(ctx.connection), ctx, window),
+  onBookingWrite: (ctx, command) => writeBooking(new Hs1ExactClient(ctx.connection), ctx, command),
+  diagnose: (ctx, input) => diagnoseAvailability(new Hs1ExactClient(ctx.connection), ctx, input),
+});
