@@ -17,6 +17,7 @@ import {
   Slotbridge,
 } from '@slotbridge/core';
 import emisPlugin from '@slotbridge/plugin-emis';
+import hs1ExactPlugin from '@slotbridge/plugin-hs1-exact';
 import systmonePlugin from '@slotbridge/plugin-systmone';
 import pino from 'pino';
 import { buildApp } from './app.ts';
@@ -84,7 +85,7 @@ async function main(command: Command): Promise<void> {
   });
   const app = await buildApp({
     slotbridge,
-    ehrPlugins: [emisPlugin, systmonePlugin],
+    ehrPlugins: [emisPlugin, systmonePlugin, hs1ExactPlugin],
     logger: loggerOptions(config.logLevel),
   });
   await app.ready();

@@ -7,6 +7,7 @@
  */
 import type { BookingFeatureRow, Caller, Slotbridge, SlotTypeFeatureRow, SyncRun } from '@slotbridge/core';
 import { createEmisSandbox } from '@slotbridge/plugin-emis/sandbox';
+import { createHs1ExactSandbox } from '@slotbridge/plugin-hs1-exact/sandbox';
 import { createSystmOneSandbox } from '@slotbridge/plugin-systmone/sandbox';
 
 export const DEMO_PARTNER_NAME = 'Demo partner';
@@ -110,7 +111,13 @@ export async function setUpFromCatalogue(
 async function demoPractice(
   slotbridge: Slotbridge,
   caller: Caller,
-  spec: { name: string; ehr: string; odsCode: string; timeZone: string; connection: Record<string, unknown> },
+  spec: {
+    name: string;
+    ehr: string;
+    odsCode: string | null;
+    timeZone: string;
+    connection: Record<string, unknown>;
+  },
 ): Promise<string> {
   const existing = await slotbridge.db
     .selectFrom('practices')
@@ -135,7 +142,10 @@ async function demoPractice(
 interface DemoSandbox {
   name: string;
   ehr: string;
-  odsCode: string;
+  /** UK practices only. */
+  odsCode: string | null;
+  /** The diary's IANA zone. */
+  timeZone: string;
   connection: Record<string, unknown>;
   /** The base URL of its HTTP control surface. */
   sandboxUrl: string;
@@ -148,11 +158,14 @@ async function startSandboxes(): Promise<DemoSandbox[]> {
   const emisUrl = await emis.listen();
   const systmone = await createSystmOneSandbox({ timeZone: 'Europe/London', demo: { days: 28 } });
   const systmoneControl = await systmone.listenControl();
+  const hs1 = await createHs1ExactSandbox({ timeZone: 'Australia/Sydney', demo: { days: 30 } });
+  const hs1Url = await hs1.listen();
   return [
     {
       name: 'Demo Surgery (EMIS Web)',
       ehr: 'emis',
       odsCode: 'A81001',
+      timeZone: 'Europe/London',
       connection: { ...emis.connection() },
       sandboxUrl: emisUrl,
       close: () => emis.close(),
@@ -161,9 +174,19 @@ async function startSandboxes(): Promise<DemoSandbox[]> {
       name: 'Demo Health Centre (TPP SystmOne)',
       ehr: 'systmone',
       odsCode: 'B82001',
+      timeZone: 'Europe/London',
       connection: { ...systmone.connection() },
       sandboxUrl: systmoneControl,
       close: () => systmone.close(),
+    },
+    {
+      name: 'Demo Dental (HS1 Exact)',
+      ehr: 'hs1-exact',
+      odsCode: null,
+      timeZone: 'Australia/Sydney',
+      connection: { ...hs1.connection() },
+      sandboxUrl: hs1Url,
+      close: () => hs1.close(),
     },
   ];
 }
@@ -179,7 +202,7 @@ export async function startDemo(slotbridge: Slotbridge): Promise<Demo> {
       name: sandbox.name,
       ehr: sandbox.ehr,
       odsCode: sandbox.odsCode,
-      timeZone: 'Europe/London',
+      timeZone: sandbox.timeZone,
       connection: sandbox.connection,
     });
     const practice = await slotbridge.practices.get(caller, practiceId);

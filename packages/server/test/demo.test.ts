@@ -1,5 +1,6 @@
 import { createTestSlotbridge } from '@slotbridge/core/testing';
 import emisPlugin from '@slotbridge/plugin-emis';
+import hs1ExactPlugin from '@slotbridge/plugin-hs1-exact';
 import systmonePlugin from '@slotbridge/plugin-systmone';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
@@ -9,7 +10,7 @@ t.test(
   'the demo sets up a practice per sandbox, syncs it, and restarts onto the same practices',
   async (t) => {
     const { slotbridge, database } = await createTestSlotbridge();
-    const app = await buildApp({ slotbridge, ehrPlugins: [emisPlugin, systmonePlugin] });
+    const app = await buildApp({ slotbridge, ehrPlugins: [emisPlugin, systmonePlugin, hs1ExactPlugin] });
     await app.ready();
     t.teardown(async () => {
       await app.close();
@@ -22,10 +23,11 @@ t.test(
       [
         ['emis', 'Demo Surgery (EMIS Web)', 'succeeded'],
         ['systmone', 'Demo Health Centre (TPP SystmOne)', 'succeeded'],
+        ['hs1-exact', 'Demo Dental (HS1 Exact)', 'succeeded'],
       ],
     );
     for (const practice of first.practices) {
-      t.ok(practice.sync.inserted > 100, `${practice.ehr}: ${practice.sync.inserted} slots`);
+      t.ok(practice.sync.inserted > 20, `${practice.ehr}: ${practice.sync.inserted} slots`);
       const slots = await app.inject({
         url: `/v1/practices/${practice.practiceId}/slots`,
         headers: { authorization: `Bearer ${first.partnerKey}` },
@@ -48,7 +50,7 @@ t.test(
     t.not(second.partnerKey, first.partnerKey);
     t.same(
       second.practices.map((p) => p.sync.inserted),
-      [0, 0],
+      [0, 0, 0],
       'the same diaries: nothing new to store',
     );
     const old = await app.inject({
