@@ -1,15 +1,22 @@
 /**
  * onBookingWrite for EMIS. `book`: find the patient number, BookAppointment as the partner user,
- * then SetSlotType when the booking features ask for another slot type. `cancel`:
- * CancelAppointment with what the booking reference holds. Both are safe to retry after a
- * timeout: a slot already booked for this very patient counts as booked, and an appointment
- * already gone from EMIS counts as cancelled.
+ * then SetSlotType when the booking features ask for another slot type. When EMIS has no single
+ * record for the patient and the practice has an unregistered-patient slot type (seed 002), the
+ * slot is **held** instead: SetSlotType to that type and SetSlotNotes with a note for reception,
+ * so the time is blocked until the practice books the right patient into it. `cancel`:
+ * CancelAppointment with what the booking reference holds, or, for a hold, the slot's own type
+ * back and the note cleared (after cancelling the appointment the practice booked into it). All
+ * are safe to retry after a timeout: a slot already booked for this very patient counts as
+ * booked, a slot already held for this booking counts as held, and an appointment or hold
+ * already gone counts as cancelled.
  */
 import type { BookingWriteCommand, BookingWriteResult, EhrContext } from '@slotbridge/core';
 import type { EmisClient } from './client.ts';
 import type { EmisConnection } from './connection.ts';
+import { emisDateOfIsoDate } from './emis-time.ts';
 import { emisError, isEmisError } from './errors.ts';
-import { resolvePatientNumber } from './patient-match.ts';
+import type { SessionSlot } from './partner-api.ts';
+import { matchPatient, notMatchedError } from './patient-match.ts';
 
 type BookCommand = Extract<BookingWriteCommand, { kind: 'book' }>;
 type CancelCommand = Extract<BookingWriteCommand, { kind: 'cancel' }>;
@@ -22,14 +29,64 @@ export function bookingRefOf(slotId: number, patientNumber: number): string {
   return `${slotId}:${patientNumber}`;
 }
 
-function parseBookingRef(ref: string): { slotId: number; patientNumber: number } {
+/** The reference of a slot held for a patient EMIS could not match. */
+function holdRefOf(slotId: number): string {
+  return `hold:${slotId}`;
+}
+
+type BookingRef = { held: false; slotId: number; patientNumber: number } | { held: true; slotId: number };
+
+function parseBookingRef(ref: string): BookingRef {
+  const hold = /^hold:(\d+)$/.exec(ref);
+  if (hold) return { held: true, slotId: Number(hold[1]) };
   const match = /^(\d+):(\d+)$/.exec(ref);
   if (!match)
     throw emisError(
       'EMIS_ERR_BOOKING_REF_INVALID',
-      'The EMIS booking reference is not "<slotId>:<patientNumber>"',
+      'The EMIS booking reference is neither "<slotId>:<patientNumber>" nor "hold:<slotId>"',
     );
-  return { slotId: Number(match[1]), patientNumber: Number(match[2]) };
+  return { held: false, slotId: Number(match[1]), patientNumber: Number(match[2]) };
+}
+
+/** How every hold note starts: what tells a slot held for this booking from any other note. */
+function holdNotePrefix(bookingId: string): string {
+  return `Online booking ${bookingId}:`;
+}
+
+/**
+ * The note reception reads on a held slot: who the patient is, why EMIS could not match them,
+ * what they booked for, and what to do. It goes to the practice's own EHR; it is never logged.
+ */
+function holdNoteOf(command: BookCommand, matches: number): string {
+  const { firstName, lastName, dateOfBirth, nhsNumber } = command.patient;
+  const who = [
+    `${firstName} ${lastName}`.trim(),
+    `born ${emisDateOfIsoDate(dateOfBirth)}`,
+    ...(nhsNumber ? [`NHS number ${nhsNumber}`] : []),
+  ].join(', ');
+  const why = matches === 0 ? 'no EMIS record matches' : `${matches} EMIS records match`;
+  const reason = command.reason.trim() === '' ? '' : ` Reason: ${command.reason.trim()}.`;
+  return (
+    `${holdNotePrefix(command.bookingId)} could not match ${who} (${why}).${reason} ` +
+    'Please register or find the patient and book them into this slot.'
+  );
+}
+
+/** The slot as EMIS has it now; null when it or its session is gone. */
+async function currentSlot(
+  client: EmisClient,
+  sessionId: string | null,
+  slotId: number,
+  signal: AbortSignal,
+): Promise<SessionSlot | null> {
+  if (sessionId === null || !/^\d+$/.test(sessionId)) return null;
+  try {
+    const { slot = [] } = await client.getSlotsForSession(Number(sessionId), signal);
+    return slot.find((s) => s.dbid === slotId) ?? null;
+  } catch (error) {
+    if (isEmisError(error, 'EMIS_ERR_SESSION_NOT_FOUND')) return null;
+    throw error;
+  }
 }
 
 /** Is the slot already booked for this patient (our own earlier attempt that timed out)? */
@@ -40,10 +97,58 @@ async function isBookedFor(
   patientNumber: number,
   signal: AbortSignal,
 ): Promise<boolean> {
-  if (sessionId === null || !/^\d+$/.test(sessionId)) return false;
-  const { slot = [] } = await client.getSlotsForSession(Number(sessionId), signal);
-  const current = slot.find((s) => s.dbid === slotId);
+  const current = await currentSlot(client, sessionId, slotId, signal);
   return current?.status === 'Booked' && current.patientList?.patient.dbid === patientNumber;
+}
+
+/**
+ * Holds a free slot for a patient EMIS could not match: SetSlotType to the unregistered-patient
+ * slot type, then SetSlotNotes with the note for reception. A slot already held for this
+ * booking is left as it is; a slot taken meanwhile is slot_taken.
+ */
+async function hold(
+  client: EmisClient,
+  ctx: EhrContext<EmisConnection>,
+  command: BookCommand,
+  slotId: number,
+  holdSlotTypeId: string,
+  matches: number,
+): Promise<BookingWriteResult> {
+  const current = await currentSlot(client, command.slot.ehrSessionId, slotId, ctx.signal);
+  if (!current) {
+    throw emisError('EMIS_ERR_SLOT_NOT_FOUND', 'The slot to hold is no longer in EMIS', {
+      details: { slotId },
+    });
+  }
+  const heldAlready =
+    current.type.typeID === holdSlotTypeId && current.notes.startsWith(holdNotePrefix(command.bookingId));
+  if (heldAlready) {
+    ctx.log.info({ bookingId: command.bookingId, slotId }, 'EMIS slot already held by an earlier attempt');
+  } else {
+    if (current.status !== 'Slot Available') {
+      throw emisError('EMIS_ERR_SLOT_NOT_AVAILABLE', 'The slot to hold is no longer free in EMIS', {
+        details: { slotId, status: current.status },
+      });
+    }
+    if (current.type.typeID !== holdSlotTypeId) {
+      try {
+        await client.setSlotType({ slotId, slotType: holdSlotTypeId }, ctx.signal);
+      } catch (error) {
+        if (!isEmisError(error, 'EMIS_ERR_SLOT_TYPE_NOT_FOUND')) throw error;
+        throw emisError(
+          'EMIS_ERR_UNREGISTERED_SLOT_TYPE_NOT_FOUND',
+          'EMIS has no slot type with the unregistered-patient slot type id',
+          { details: { slotTypeId: holdSlotTypeId }, cause: error },
+        );
+      }
+    }
+    await client.setSlotNotes({ slotId, slotNotes: holdNoteOf(command, matches) }, ctx.signal);
+    ctx.log.info(
+      { bookingId: command.bookingId, slotId },
+      'EMIS slot held for a patient EMIS could not match',
+    );
+  }
+  return { ehrBookingRef: holdRefOf(slotId), heldForReconciliation: true };
 }
 
 async function book(
@@ -57,7 +162,12 @@ async function book(
     });
   }
   const slotId = Number(command.slot.ehrSlotId);
-  const patientNumber = await resolvePatientNumber(client, command.patient, ctx.signal);
+  const match = await matchPatient(client, command.patient, ctx.signal);
+  if (match.patientNumber === null) {
+    if (!command.unregisteredSlotTypeId) throw notMatchedError(match.matches);
+    return hold(client, ctx, command, slotId, command.unregisteredSlotTypeId, match.matches);
+  }
+  const { patientNumber } = match;
   const bookedBy = await client.userInRoleId(ctx.signal);
   try {
     await client.bookAppointment(
@@ -84,12 +194,14 @@ async function book(
   return { ehrBookingRef: bookingRefOf(slotId, patientNumber) };
 }
 
-async function cancel(
+/** CancelAppointment; an appointment already gone counts as cancelled. */
+async function cancelAppointment(
   client: EmisClient,
   ctx: EhrContext<EmisConnection>,
-  command: CancelCommand,
-): Promise<BookingWriteResult> {
-  const { slotId, patientNumber } = parseBookingRef(command.ehrBookingRef);
+  bookingId: string,
+  slotId: number,
+  patientNumber: number,
+): Promise<void> {
   try {
     await client.cancelAppointment({ slotId, patientNumber }, ctx.signal);
   } catch (error) {
@@ -104,11 +216,50 @@ async function cancel(
       );
     }
     if (!isEmisError(error, 'EMIS_ERR_APPOINTMENT_NOT_FOUND', 'EMIS_ERR_SLOT_NOT_FOUND')) throw error;
-    ctx.log.info(
-      { bookingId: command.bookingId, slotId },
-      'EMIS appointment already gone: nothing to cancel',
-    );
+    ctx.log.info({ bookingId, slotId }, 'EMIS appointment already gone: nothing to cancel');
   }
+}
+
+/**
+ * Releases a hold, never CancelAppointment while it is one: the slot's own type back
+ * (`command.slot.ehrSlotTypeId`, the slot as it was booked) and the hold note cleared. Once the
+ * practice has booked the patient into the held slot (the core then counts the booking
+ * confirmed), that appointment is cancelled first, so the slot is free and offered again.
+ */
+async function releaseHold(
+  client: EmisClient,
+  ctx: EhrContext<EmisConnection>,
+  command: CancelCommand,
+  slotId: number,
+): Promise<BookingWriteResult> {
+  const current = await currentSlot(client, command.slot.ehrSessionId, slotId, ctx.signal);
+  if (!current) {
+    ctx.log.info({ bookingId: command.bookingId, slotId }, 'EMIS held slot already gone: nothing to release');
+    return { ehrBookingRef: command.ehrBookingRef };
+  }
+  const bookedPatient = current.patientList?.patient;
+  if (bookedPatient) {
+    await cancelAppointment(client, ctx, command.bookingId, slotId, bookedPatient.dbid);
+  }
+  const originalSlotTypeId = command.slot.ehrSlotTypeId;
+  if (current.type.typeID !== originalSlotTypeId) {
+    await client.setSlotType({ slotId, slotType: originalSlotTypeId }, ctx.signal);
+  }
+  if (current.notes.startsWith(holdNotePrefix(command.bookingId))) {
+    await client.setSlotNotes({ slotId, slotNotes: '' }, ctx.signal);
+  }
+  ctx.log.info({ bookingId: command.bookingId, slotId }, 'EMIS held slot released');
+  return { ehrBookingRef: command.ehrBookingRef };
+}
+
+async function cancel(
+  client: EmisClient,
+  ctx: EhrContext<EmisConnection>,
+  command: CancelCommand,
+): Promise<BookingWriteResult> {
+  const ref = parseBookingRef(command.ehrBookingRef);
+  if (ref.held) return releaseHold(client, ctx, command, ref.slotId);
+  await cancelAppointment(client, ctx, command.bookingId, ref.slotId, ref.patientNumber);
   return { ehrBookingRef: command.ehrBookingRef };
 }
 

@@ -14,7 +14,9 @@ import {
   type BookedAppointment,
   type ErrorResponse,
   LegacyOutcome,
+  type OrganisationInformation,
   type PatientMatches,
+  type SessionSlotV2,
   type SlotList,
   type TokenRequest,
   type TokenResponse,
@@ -73,6 +75,7 @@ function errorCodeOf(operation: string, facts: ErrorFacts): EmisErrorCode {
   if (httpStatus === 401 || httpStatus === 403) {
     if (issueCode === 'security') return 'EMIS_ERR_APPLICATION_ID';
     if (operation === 'Token') {
+      if (emisCode === 'ORGANISATION_UNKNOWN') return 'EMIS_ERR_ORGANISATION_ID';
       if (legacyOutcome === LegacyOutcome.UNSUCCESSFUL) return 'EMIS_ERR_API_PASSWORD';
       if (legacyOutcome === LegacyOutcome.PASSWORD_EXPIRED) return 'EMIS_ERR_PASSWORD_EXPIRED';
       return 'EMIS_ERR_NO_ACCESS';
@@ -175,6 +178,15 @@ export class EmisClient {
     signal: AbortSignal,
   ): Promise<void> {
     await this.#call('SetSlotType', 'PATCH', '/api/v1/appointments/SetSlotType', query, signal);
+  }
+
+  /** Replaces the slot's notes (an empty string clears them); answers the slot as it now is. */
+  setSlotNotes(query: { slotId: number; slotNotes: string }, signal: AbortSignal): Promise<SessionSlotV2> {
+    return this.#call('SetSlotNotes', 'PATCH', '/api/v1/appointments/SetSlotNotes', query, signal);
+  }
+
+  getOrganisation(signal: AbortSignal): Promise<OrganisationInformation> {
+    return this.#call('GetOrganisation', 'GET', '/api/v1/organisation/GetOrganisation', {}, signal);
   }
 
   getMatchedPatients(matchedTerms: string, signal: AbortSignal): Promise<PatientMatches> {

@@ -12,9 +12,9 @@ interface EmisErrorEntry {
 
 const DEACTIVATE_REACTIVATE =
   'In EMIS Web: EMIS ball → System Tools → EMAS Manager → Partner API, select the application, ' +
-  'click Deactivate Application then Activate Application; under Edit Users tick the partner user and set its API ' +
-  'password; under Login Access tick Auto Login and Allow Login for the user. The user then logs out of EMIS and ' +
-  'back in.';
+  'click Deactivate Application then Activate Application; under Edit Users tick the partner user and set a fresh ' +
+  'API password (and enter it here); under Login Access tick Auto Login and Allow Login for the user. The user ' +
+  'then logs out of EMIS and back in.';
 
 export const EMIS_ERRORS = {
   EMIS_ERR_UNREACHABLE: {
@@ -44,9 +44,15 @@ export const EMIS_ERRORS = {
   EMIS_ERR_API_PASSWORD: {
     kind: 'auth_failed',
     fix:
-      'Wrong password: the EMIS user password is not the API password. Enter the API password set for the partner ' +
-      'user in EMAS Manager → Edit Users (capitals matter, no spaces). If it is lost, tick the user under Edit ' +
-      'Users again and set a new one.',
+      'Wrong password: the EMIS user password is not the API password. Enter the API password, the password set ' +
+      'under Edit Users in EMAS Manager for the partner user (capitals matter, no spaces). If it is lost, tick the ' +
+      'user under Edit Users again and set a new one.',
+  },
+  EMIS_ERR_ORGANISATION_ID: {
+    kind: 'auth_failed',
+    fix:
+      "Enter the practice's EMIS organisation ID: the CDB number in your practice's EMIS organisation details " +
+      '(digits only; each practice of a group has its own).',
   },
   EMIS_ERR_NO_ACCESS: {
     kind: 'auth_failed',
@@ -96,9 +102,17 @@ export const EMIS_ERRORS = {
     kind: 'rejected',
     fix: 'The booking features map an appointment type to an EMIS slot type that no longer exists. Update the mapping.',
   },
+  EMIS_ERR_UNREGISTERED_SLOT_TYPE_NOT_FOUND: {
+    kind: 'rejected',
+    fix:
+      'The slot type mapped as Unregistered Patient Booking no longer exists in EMIS. Create it in EMIS ' +
+      '(Appointment book → Appts config → Slot type → Add "Hero unregistered patient") and map it again.',
+  },
   EMIS_ERR_BOOKING_REF_INVALID: {
     kind: 'rejected',
-    fix: 'The stored EMIS booking reference is not "<slotId>:<patientNumber>"; cancel the appointment in EMIS.',
+    fix:
+      'The stored EMIS booking reference is neither "<slotId>:<patientNumber>" nor "hold:<slotId>"; cancel the ' +
+      'appointment in EMIS.',
   },
   EMIS_ERR_BAD_REQUEST: {
     kind: 'rejected',

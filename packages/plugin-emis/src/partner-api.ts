@@ -166,6 +166,45 @@ export interface SlotList {
   slot: SessionSlot[];
 }
 
+/** `SlotsForSessionV2.SlotStruct`: SetSlotNotes answers the slot as it now is. */
+export interface SessionSlotV2 extends SessionSlot {
+  /** Comments added to the slot (AddSlotComment, not modelled: always empty in the sandbox). */
+  commentList: string[];
+}
+
+/** `GetPatientAppointments.HolderStruct`. */
+export interface PatientAppointmentHolder {
+  dbid: number;
+  refID: number;
+  title: string;
+  firstNames: string;
+  lastName: string;
+}
+
+/** `GetPatientAppointments.AppointmentStruct`: one appointment of the patient. */
+export interface PatientAppointment {
+  slotID: number;
+  siteID: number;
+  /** dd/mm/yyyy, the session's local date. */
+  date: string;
+  /** HH:mm, local wall-clock time (*modelled* format). */
+  startTime: string;
+  /** Minutes, as a string (*modelled*: the spec types it string). */
+  duration: string;
+  notes: string;
+  reason: string;
+  sessionName: string;
+  sessionDBID: number;
+  holderList: PatientAppointmentHolder[];
+  /** The slot status word: `Booked`, `Arrived`, `Send In`, `Left`, `DNA`. */
+  status: string;
+}
+
+/** `GetPatientAppointments.PatientAppointmentList`. */
+export interface PatientAppointmentList {
+  appointment: PatientAppointment[];
+}
+
 /** `Appointment.BookedAppointmentType`, answered by BookAppointment and CancelAppointment. */
 export interface BookedAppointment {
   appointmentInformation: {
@@ -208,6 +247,41 @@ export interface MatchedPatient {
 export interface PatientMatches {
   patientList: MatchedPatient[];
   peopleList: unknown[];
+}
+
+/**
+ * `OrganisationInformation37.LocationType`, the fields the sandbox fills: the organisation itself,
+ * `dbid` its CDB number and `nationalCode` its ODS code (*modelled* meaning of both).
+ */
+export interface OrganisationLocation {
+  dbid: string;
+  refID: string;
+  guid: string;
+  locationName: string;
+  nationalCode: string;
+}
+
+/** `OrganisationInformation37.PersonType`, the fields the sandbox fills. */
+export interface OrganisationPerson {
+  /** The user's DBID (a partner user's is its `userInRoleId`). */
+  dbid: string;
+  refID: string;
+  guid: string;
+  mnemonic: string;
+  title: string;
+  firstNames: string;
+  lastName: string;
+  /** "true" or "false". */
+  activeUser: string;
+}
+
+/** `OrganisationInformation37.OrganisationInformation`, answered by GetOrganisation. */
+export interface OrganisationInformation {
+  organisationList: OrganisationLocation[];
+  userList: OrganisationPerson[];
+  externalOrganisationList: OrganisationLocation[];
+  externalPersonList: OrganisationPerson[];
+  locationTypeList: { dbid: string; refID: string; guid: string; description: string }[];
 }
 
 /**

@@ -85,7 +85,8 @@ t.test('sign-in failures are auth_failed with the outcome EMIS gave', async (t) 
     kind: 'auth_failed',
     code: 'EMIS_ERR_NO_ACCESS',
   });
-  sandbox.access.updateSetup({ applicationActivated: true, passwordExpired: true });
+  sandbox.access.updateSetup({ applicationActivated: true });
+  sandbox.access.updateUser('Herouser', { passwordExpired: true });
   t.match(await failure(new EmisClient(connection).signIn(NEVER)), {
     kind: 'auth_failed',
     code: 'EMIS_ERR_PASSWORD_EXPIRED',
@@ -94,6 +95,11 @@ t.test('sign-in failures are auth_failed with the outcome EMIS gave', async (t) 
     kind: 'auth_failed',
     code: 'EMIS_ERR_APPLICATION_ID',
   });
+  t.match(await failure(new EmisClient({ ...connection, cdbNumber: '50002' }).signIn(NEVER)), {
+    kind: 'auth_failed',
+    code: 'EMIS_ERR_ORGANISATION_ID',
+    details: { legacyOutcome: 4, emisCode: 'ORGANISATION_UNKNOWN' },
+  });
 });
 
 t.test('access withdrawn after sign-in is auth_failed on the next data call', async (t) => {
@@ -101,7 +107,7 @@ t.test('access withdrawn after sign-in is auth_failed on the next data call', as
   sandbox.seed(SMALL_DIARY);
   const client = new EmisClient(sandbox.connection());
   await client.getSlotsForSession(1001, NEVER);
-  sandbox.access.updateSetup({ allowLogin: false });
+  sandbox.access.updateUser('Herouser', { allowLogin: false });
   t.match(await failure(client.getSlotsForSession(1001, NEVER)), {
     kind: 'auth_failed',
     code: 'EMIS_ERR_NO_ACCESS',

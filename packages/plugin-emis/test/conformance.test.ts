@@ -53,7 +53,7 @@ ehrConformanceSuite(t, {
         {
           name: 'the EMIS user password typed instead of the API password',
           break: () => {
-            connection.apiPassword = sandbox.access.setup.emisPassword;
+            connection.apiPassword = sandbox.access.user('Herouser').emisPassword;
           },
           failingCheckId: 'emis.sign-in',
         },
@@ -71,8 +71,59 @@ ehrConformanceSuite(t, {
         },
         {
           name: 'Login Access: Allow Login not ticked',
-          break: () => void sandbox.access.updateSetup({ allowLogin: false }),
+          break: () => void sandbox.access.updateUser('Herouser', { allowLogin: false }),
           failingCheckId: 'emis.sign-in',
+        },
+        {
+          name: 'the user not ticked under Edit Users',
+          break: () => void sandbox.access.updateUser('Herouser', { apiPassword: null }),
+          failingCheckId: 'emis.sign-in',
+        },
+        {
+          name: 'Login Access: Auto Login not ticked',
+          break: () => void sandbox.access.updateUser('Herouser', { autoLogin: false }),
+          failingCheckId: 'emis.sign-in',
+        },
+        {
+          name: 'an organisation ID (CDB number) EMIS does not know',
+          break: () => {
+            connection.cdbNumber = '50010';
+          },
+          failingCheckId: 'emis.organisation',
+        },
+        {
+          name: "the organisation ID (CDB number) of another practice (the practice's ODS code differs)",
+          break: () =>
+            void sandbox.access.updateSetup({ odsCode: 'B82002', organisationName: 'Hillview Practice' }),
+          failingCheckId: 'emis.organisation',
+        },
+        {
+          name: 'an earlier partner user for the product (Herouser1 set up beside Herouser)',
+          break: () => {
+            sandbox.access.addUser({
+              username: 'Herouser1',
+              userInRoleId: '7002',
+              emisPassword: 'second-login',
+            });
+            sandbox.access.updateUser('Herouser1', {
+              apiPassword: 'second-api',
+              autoLogin: true,
+              allowLogin: true,
+            });
+            Object.assign(connection, sandbox.connection('Herouser1'));
+          },
+          failingCheckId: 'emis.partner-user',
+        },
+        {
+          name: 'no unregistered-patient slot type in EMIS',
+          break: () => sandbox.diary.removeSlotType(DEMO_SLOT_TYPE.UNREGISTERED_PATIENT),
+          failingCheckId: 'emis.unregistered-slot-type',
+        },
+        {
+          name: 'the unregistered-patient slot type also bookable online',
+          break: () =>
+            void sandbox.diary.updateSlotType(DEMO_SLOT_TYPE.UNREGISTERED_PATIENT, { emisAccess: true }),
+          failingCheckId: 'emis.unregistered-slot-type',
         },
         {
           name: 'EMIS not reachable',

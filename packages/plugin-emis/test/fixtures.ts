@@ -30,7 +30,7 @@ export interface LogEntry {
 /** A hook context on `connection`; `logs` collects what the plugin logged. */
 export function contextFor(
   connection: EmisConnection,
-  options: { timeZone?: string; signal?: AbortSignal } = {},
+  options: { timeZone?: string; signal?: AbortSignal; odsCode?: string | null } = {},
 ): EhrContext<EmisConnection> & { logs: LogEntry[] } {
   const logs: LogEntry[] = [];
   const record =
@@ -48,7 +48,7 @@ export function contextFor(
     practice: {
       id: 'practice-1',
       name: 'Riverside',
-      odsCode: 'A81001',
+      odsCode: options.odsCode === undefined ? 'A81001' : options.odsCode,
       timeZone: options.timeZone ?? 'Europe/London',
     },
     connection,

@@ -76,34 +76,103 @@ t.test('the token call answers a bearer token and the partner user DBID', async 
 
 t.test('sign-in outcomes follow the set-up flags', async (t) => {
   const sandbox = await startSandbox(t);
-  const signIn = async (password: string) => {
-    const { applicationId, cdbNumber, username } = sandbox.connection();
+  const signIn = async (password: string, userName = 'Herouser', organisationId = '50001') => {
+    const { applicationId } = sandbox.connection();
     const response = await fetch(`${sandbox.url}/api/v1/auth/token`, {
       method: 'POST',
       headers: { applicationId, 'content-type': 'application/json' },
-      body: JSON.stringify({ organisationId: cdbNumber, userName: username, password }),
+      body: JSON.stringify({ organisationId, userName, password }),
     });
     const body = (await response.json()) as {
-      legacyOutcome: number;
-      issue: { details: { coding: { code: string } } };
+      legacyOutcome?: number;
+      userInRoleId?: string;
+      issue?: { details: { coding: { code: string } } };
     };
-    return [response.status, body.legacyOutcome, body.issue.details.coding.code];
+    return response.status === 200
+      ? [200, body.userInRoleId]
+      : [response.status, body.legacyOutcome, body.issue?.details.coding.code];
   };
-  const { apiPassword, emisPassword } = sandbox.access.setup;
+  const { apiPassword, emisPassword } = sandbox.access.user('Herouser');
+  t.same(await signIn(apiPassword!), [200, '7001'], 'set up correctly: 1 (a token)');
   t.same(await signIn('wrong'), [401, 3, 'WRONG_PASSWORD'], 'wrong password: 3');
   t.same(
     await signIn(emisPassword),
     [401, 3, 'WRONG_PASSWORD'],
     'the EMIS user password is not the API password: 3',
   );
-  sandbox.access.updateSetup({ passwordExpired: true });
+  t.same(
+    await signIn(apiPassword!, 'Herouser', '50002'),
+    [401, 4, 'ORGANISATION_UNKNOWN'],
+    'an organisation ID (CDB number) EMIS does not know: 4',
+  );
+  t.same(await signIn(apiPassword!, 'Herouser9'), [401, 4, 'NO_ACCESS'], 'an unknown user: 4');
+  sandbox.access.updateUser('Herouser', { passwordExpired: true });
   t.same(await signIn(apiPassword!), [401, 2, 'PASSWORD_EXPIRED'], 'expired: 2');
-  sandbox.access.updateSetup({ passwordExpired: false, allowLogin: false });
-  t.same(await signIn(apiPassword!), [401, 4, 'NO_ACCESS'], 'Login Access off: 4');
-  sandbox.access.updateSetup({ allowLogin: true, apiPassword: null });
+  sandbox.access.updateUser('Herouser', { passwordExpired: false, allowLogin: false });
+  t.same(await signIn(apiPassword!), [401, 4, 'NO_ACCESS'], 'Login Access off (Allow Login): 4');
+  sandbox.access.updateUser('Herouser', { allowLogin: true, autoLogin: false });
+  t.same(await signIn(apiPassword!), [401, 4, 'NO_ACCESS'], 'Login Access off (Auto Login): 4');
+  sandbox.access.updateUser('Herouser', { autoLogin: true, apiPassword: null });
   t.same(await signIn(apiPassword!), [401, 4, 'NO_ACCESS'], 'user not ticked under Edit Users: 4');
-  sandbox.access.updateSetup({ apiPassword, applicationActivated: false });
+  sandbox.access.updateUser('Herouser', { apiPassword });
+  sandbox.access.updateSetup({ applicationActivated: false });
   t.same(await signIn(apiPassword!), [401, 4, 'NO_ACCESS'], 'application not activated: 4');
+});
+
+t.test('several partner users, each with its own passwords and Login Access', async (t) => {
+  const sandbox = await startSandbox(t);
+  const added = sandbox.access.addUser({
+    username: 'Herouser1',
+    userInRoleId: '7002',
+    emisPassword: 'second-emis-password',
+  });
+  t.same(
+    added,
+    {
+      username: 'Herouser1',
+      userInRoleId: '7002',
+      title: 'Mr',
+      firstNames: 'Hero',
+      lastName: 'User',
+      mnemonic: 'HH',
+      emisPassword: 'second-emis-password',
+      apiPassword: null,
+      autoLogin: false,
+      allowLogin: false,
+      passwordExpired: false,
+    },
+    'a new EMIS user is not ticked under Edit Users and has no Login Access',
+  );
+  const token = async (userName: string, password: string) => {
+    const response = await fetch(`${sandbox.url}/api/v1/auth/token`, {
+      method: 'POST',
+      headers: { applicationId: 'slotbridge-sandbox', 'content-type': 'application/json' },
+      body: JSON.stringify({ organisationId: '50001', userName, password }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  t.match(await token('Herouser1', 'second-emis-password'), { status: 401, body: { legacyOutcome: 4 } });
+  sandbox.access.updateUser('Herouser1', { apiPassword: 'second-api-password' });
+  t.match(await token('Herouser1', 'second-api-password'), { status: 401, body: { legacyOutcome: 4 } });
+  sandbox.access.updateUser('Herouser1', { autoLogin: true, allowLogin: true });
+  t.match(await token('Herouser1', 'second-api-password'), { status: 200, body: { userInRoleId: '7002' } });
+  t.match(
+    await token('Herouser1', 'api-password-from-emas'),
+    { status: 401, body: { legacyOutcome: 3 } },
+    "another user's API password is a wrong password",
+  );
+  t.match(await token('Herouser', 'api-password-from-emas'), { status: 200, body: { userInRoleId: '7001' } });
+  t.same(sandbox.connection('Herouser1').apiPassword, 'second-api-password');
+
+  const { access_token: herouser1Token } = (await token('Herouser1', 'second-api-password')).body;
+  sandbox.access.removeUser('Herouser1');
+  const response = await fetch(`${sandbox.url}/api/v1/organisation/GetOrganisation`, {
+    headers: { applicationId: 'slotbridge-sandbox', authorization: `Bearer ${herouser1Token}` },
+  });
+  t.equal(response.status, 401, "a deleted user's token stops working");
+  t.throws(() => sandbox.access.addUser({ username: 'herouser', userInRoleId: '7003', emisPassword: 'x' }), {
+    message: 'A user herouser already exists',
+  });
 });
 
 t.test('every call needs the applicationId header and a bearer token', async (t) => {
@@ -416,6 +485,214 @@ t.test('SetSlotType changes the slot type (PATCH, 204)', async (t) => {
   });
 });
 
+t.test('SetSlotType: slotType and bookingNote are each optional', async (t) => {
+  const sandbox = await startSandbox(t);
+  sandbox.seed(SMALL_DIARY);
+  const call = await partnerApi(sandbox);
+  t.same(
+    await call('PATCH', '/api/v1/appointments/SetSlotType', { slotId: '100001', bookingNote: 'Hold' }),
+    { status: 204, body: undefined },
+    'the booking note alone',
+  );
+  t.match(
+    (await call('GET', '/api/v1/appointments/GetSlotsForSession', { appointmentSessionId: '1001' })).body,
+    {
+      slot: [{ dbid: 100001, type: { typeID: '11' }, notes: 'Hold' }],
+    },
+  );
+  t.match(await call('PATCH', '/api/v1/appointments/SetSlotType', { slotType: '15' }), {
+    status: 400,
+    body: { issue: { diagnostics: 'slotId is required' } },
+  });
+});
+
+t.test('SetSlotNotes replaces the slot notes and answers the slot (SlotsForSessionV2)', async (t) => {
+  const sandbox = await startSandbox(t);
+  sandbox.seed(SMALL_DIARY);
+  const call = await partnerApi(sandbox);
+  const setNotes = (query: Record<string, string>) =>
+    call('PATCH', '/api/v1/appointments/SetSlotNotes', query);
+  t.same(await setNotes({ slotId: '100002', slotNotes: 'Prefers mornings' }), {
+    status: 200,
+    body: {
+      dbid: 100002,
+      refID: 100002,
+      startTime: '09:10',
+      slotLength: '10',
+      type: { typeID: '11', description: 'Routine GP' },
+      status: 'Booked',
+      patientList: {
+        patient: {
+          dbid: 9001,
+          refID: 9001,
+          title: 'Mrs',
+          firstNames: 'Alice',
+          surname: 'Jones',
+          fullName: 'Mrs Alice Jones',
+        },
+      },
+      notes: 'Prefers mornings',
+      reason: 'Cough',
+      commentList: [],
+    },
+  });
+  t.same(
+    await setNotes({ slotId: '100001', slotNotes: '' }),
+    {
+      status: 200,
+      body: {
+        dbid: 100001,
+        refID: 100001,
+        startTime: '09:00',
+        slotLength: '10',
+        type: { typeID: '11', description: 'Routine GP' },
+        status: 'Slot Available',
+        notes: '',
+        reason: '',
+        commentList: [],
+      },
+    },
+    'empty notes clear them',
+  );
+  t.match(
+    await setNotes({ slotId: '100002' }),
+    { status: 200, body: { notes: '' } },
+    'no slotNotes: cleared',
+  );
+  t.same(await setNotes({ slotId: '4242', slotNotes: 'x' }), {
+    status: 404,
+    body: errorBody(1, 'SLOT_NOT_FOUND', 'not-found', 'No slot 4242', 3),
+  });
+  t.match(
+    await call('GET', '/api/v1/appointments/SetSlotNotes', { slotId: '100001' }),
+    { status: 404 },
+    'PATCH only',
+  );
+});
+
+t.test("GetPatientAppointments: the patient's appointments in a window of at most 90 days", async (t) => {
+  const sandbox = await startSandbox(t);
+  sandbox.seed(SMALL_DIARY);
+  sandbox.diary.addSession({
+    name: 'Dr Hart PM',
+    date: '2026-02-03',
+    startTime: '14:00',
+    endTime: '14:20',
+    slotLength: 10,
+    siteId: 1,
+    holderIds: [501],
+    slots: [
+      { startTime: '14:00', slotTypeId: '11', patientNumber: 9001, status: 'Arrived', reason: 'Review' },
+      { startTime: '14:10', slotTypeId: '11' },
+    ],
+  });
+  const call = await partnerApi(sandbox);
+  const appointments = (query: Record<string, string>) =>
+    call('GET', '/api/v1/appointments/GetPatientAppointments', query);
+  const holderList = [{ dbid: 501, refID: 501, title: 'Dr', firstNames: 'Amelia', lastName: 'Hart' }];
+  t.same(await appointments({ patientNumber: '9001', startDate: '01/02/2026', endDate: '28/02/2026' }), {
+    status: 200,
+    body: {
+      appointment: [
+        {
+          slotID: 100002,
+          siteID: 1,
+          date: '02/02/2026',
+          startTime: '09:10',
+          duration: '10',
+          notes: '',
+          reason: 'Cough',
+          sessionName: 'Dr Hart AM',
+          sessionDBID: 1001,
+          holderList,
+          status: 'Booked',
+        },
+        {
+          slotID: 100005,
+          siteID: 1,
+          date: '03/02/2026',
+          startTime: '14:00',
+          duration: '10',
+          notes: '',
+          reason: 'Review',
+          sessionName: 'Dr Hart PM',
+          sessionDBID: 1002,
+          holderList,
+          status: 'Arrived',
+        },
+      ],
+    },
+  });
+  t.same(
+    (
+      await appointments({ patientNumber: '9001', startDate: '03/02/2026', endDate: '03/02/2026' })
+    ).body.appointment.map((a: { slotID: number }) => a.slotID),
+    [100005],
+    'dates bound the sessions',
+  );
+  t.same(await appointments({ patientNumber: '9001', startDate: '01/01/2026', endDate: '01/04/2026' }), {
+    status: 400,
+    body: errorBody(
+      1,
+      'DATE_RANGE_TOO_LONG',
+      'invalid',
+      'The maximum window to retrieve sessions is 90 days; 91 were asked for',
+      3,
+    ),
+  });
+  t.same(await appointments({ patientNumber: '1', startDate: '01/02/2026', endDate: '28/02/2026' }), {
+    status: 404,
+    body: errorBody(2, 'PATIENT_NOT_FOUND', 'not-found', 'No patient 1', 3),
+  });
+  t.match(await appointments({ startDate: '01/02/2026', endDate: '28/02/2026' }), {
+    status: 400,
+    body: { issue: { diagnostics: 'patientNumber is required' } },
+  });
+  t.match(await appointments({ patientNumber: '9001', startDate: '2026-02-01', endDate: '28/02/2026' }), {
+    status: 400,
+    body: { issue: { details: { coding: { code: 'INVALID_PARAMETER' } } } },
+  });
+});
+
+t.test('GetOrganisation: the organisation (CDB number, ODS code), its staff and partner users', async (t) => {
+  const sandbox = await startSandbox(t);
+  sandbox.seed(SMALL_DIARY);
+  sandbox.access.addUser({ username: 'Herouser1', userInRoleId: '7002', emisPassword: 'x' });
+  const call = await partnerApi(sandbox);
+  const person = (dbid: string, mnemonic: string, title: string, firstNames: string, lastName: string) => ({
+    dbid,
+    refID: dbid,
+    guid: `00000000-0000-4000-b000-${dbid.padStart(12, '0')}`,
+    mnemonic,
+    title,
+    firstNames,
+    lastName,
+    activeUser: 'true',
+  });
+  t.same(await call('GET', '/api/v1/organisation/GetOrganisation'), {
+    status: 200,
+    body: {
+      organisationList: [
+        {
+          dbid: '50001',
+          refID: '50001',
+          guid: '00000000-0000-4000-b000-000000050001',
+          locationName: 'Riverside Surgery',
+          nationalCode: 'A81001',
+        },
+      ],
+      userList: [
+        person('501', 'AH', 'Dr', 'Amelia', 'Hart'),
+        person('7001', 'HH', 'Mr', 'Hero', 'User'),
+        person('7002', 'HH', 'Mr', 'Hero', 'User'),
+      ],
+      externalOrganisationList: [],
+      externalPersonList: [],
+      locationTypeList: [],
+    },
+  });
+});
+
 t.test('GetMatchedPatients matches "DOB firstName lastName" terms', async (t) => {
   const sandbox = await startSandbox(t, { demo: { days: 1, from: '2026-02-02' } });
   const call = await partnerApi(sandbox);
@@ -547,13 +824,83 @@ t.test('control surface: seed, reception, diary, set-up, faults, calls', async (
     body: { issue: { details: { coding: { code: 'SLOT_NOT_AVAILABLE' } } } },
   });
 
-  t.match(await control('PATCH', '/setup', { allowLogin: false }), {
+  t.match(await control('PATCH', '/setup', { applicationActivated: false, odsCode: 'A81002' }), {
     status: 200,
-    body: { allowLogin: false, autoLogin: true },
+    body: { applicationActivated: false, odsCode: 'A81002', cdbNumber: '50001' },
   });
-  t.match(await control('GET', '/setup'), { status: 200, body: { allowLogin: false } });
-  t.match(await control('PATCH', '/setup', { allowLogin: 'yes' }), { status: 400 });
-  await control('PATCH', '/setup', { allowLogin: true });
+  t.match(await control('GET', '/setup'), { status: 200, body: { applicationActivated: false } });
+  t.match(await control('PATCH', '/setup', { applicationActivated: 'yes' }), { status: 400 });
+  t.match(
+    await control('PATCH', '/setup', { allowLogin: false }),
+    { status: 400 },
+    'Login Access is per user',
+  );
+  await control('PATCH', '/setup', { applicationActivated: true });
+
+  t.same(
+    await control('POST', '/partner-users', {
+      username: 'Herouser1',
+      userInRoleId: '7002',
+      emisPassword: 'second-login',
+    }),
+    {
+      status: 201,
+      body: {
+        username: 'Herouser1',
+        userInRoleId: '7002',
+        title: 'Mr',
+        firstNames: 'Hero',
+        lastName: 'User',
+        mnemonic: 'HH',
+        emisPassword: 'second-login',
+        apiPassword: null,
+        autoLogin: false,
+        allowLogin: false,
+        passwordExpired: false,
+      },
+    },
+  );
+  t.match(await control('PATCH', '/partner-users/Herouser1', { apiPassword: 'x', allowLogin: true }), {
+    status: 200,
+    body: { username: 'Herouser1', apiPassword: 'x', allowLogin: true, autoLogin: false },
+  });
+  t.match(await control('PATCH', '/partner-users/Herouser1', { userInRoleId: '1' }), { status: 400 });
+  t.match(await control('PATCH', '/partner-users/Nobody', { allowLogin: true }), {
+    status: 400,
+    body: { issue: { diagnostics: 'No partner user Nobody' } },
+  });
+  t.same(
+    (await control('GET', '/setup')).body.partnerUsers.map((u: { username: string }) => u.username),
+    ['Herouser', 'Herouser1'],
+  );
+  t.equal((await control('DELETE', '/partner-users/Herouser1')).status, 204);
+  t.equal((await control('GET', '/setup')).body.partnerUsers.length, 1);
+
+  const unregistered = {
+    id: '14',
+    description: 'Hero unregistered patient',
+    display: 'Unreg',
+    bookable: true,
+    emisAccess: false,
+  };
+  t.same(await control('POST', '/slot-types', unregistered), { status: 201, body: unregistered });
+  t.same(await control('PATCH', '/slot-types/14', { emisAccess: true }), {
+    status: 200,
+    body: { ...unregistered, emisAccess: true },
+  });
+  t.match(await control('POST', '/slot-types', unregistered), {
+    status: 400,
+    body: { issue: { diagnostics: 'Slot type 14 already exists' } },
+  });
+  t.match(await control('DELETE', '/slot-types/11'), {
+    status: 400,
+    body: { issue: { diagnostics: 'Slot type 11 is in use by slots' } },
+  });
+  t.equal((await control('DELETE', '/slot-types/14')).status, 204);
+  t.match(await control('PATCH', '/slot-types/14', { bookable: false }), {
+    status: 400,
+    body: { issue: { details: { coding: { code: 'SLOT_TYPE_NOT_FOUND' } } } },
+  });
 
   t.equal(
     (await control('POST', '/faults', { operation: 'GetAppointmentSessions', kind: 'error', status: 503 }))

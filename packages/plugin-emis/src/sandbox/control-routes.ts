@@ -1,7 +1,8 @@
 /**
  * The sandbox's control surface under `/_sandbox/…`: JSON, no authentication, for tests and the
- * demo. Seed a diary, act as reception, read the diary (patients by number only), flip the
- * set-up flags, expire tokens, inject faults, read the call log. Errors are ErrorResponses.
+ * demo. Seed a diary, act as reception, read the diary (patients by number only), change the
+ * slot types (Appts config), flip the set-up flags, add, change and delete partner users,
+ * expire tokens, inject faults, read the call log. Errors are ErrorResponses.
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
@@ -37,16 +38,59 @@ const SetupPatch = Type.Object(
     applicationActivated: Type.Optional(Type.Boolean()),
     cdbNumber: Type.Optional(Type.String()),
     odsCode: Type.Optional(Type.String()),
-    username: Type.Optional(Type.String()),
-    userInRoleId: Type.Optional(Type.String()),
-    emisPassword: Type.Optional(Type.String()),
-    apiPassword: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-    autoLogin: Type.Optional(Type.Boolean()),
-    allowLogin: Type.Optional(Type.Boolean()),
-    passwordExpired: Type.Optional(Type.Boolean()),
+    organisationName: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 );
+
+/** What may change on a partner user (not its user name or DBID). */
+const partnerUserFlags = {
+  title: Type.Optional(Type.String()),
+  firstNames: Type.Optional(Type.String()),
+  lastName: Type.Optional(Type.String()),
+  mnemonic: Type.Optional(Type.String()),
+  emisPassword: Type.Optional(Type.String()),
+  apiPassword: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  autoLogin: Type.Optional(Type.Boolean()),
+  allowLogin: Type.Optional(Type.Boolean()),
+  passwordExpired: Type.Optional(Type.Boolean()),
+};
+
+const PartnerUserPatch = Type.Object(partnerUserFlags, { additionalProperties: false });
+
+const PartnerUserBody = Type.Object(
+  {
+    ...partnerUserFlags,
+    username: Type.String({ minLength: 1 }),
+    userInRoleId: Type.String({ pattern: '^\\d+$' }),
+    emisPassword: Type.String({ minLength: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+const UsernameParams = Type.Object({ username: Type.String() });
+
+const slotTypeFlags = {
+  description: Type.Optional(Type.String({ minLength: 1 })),
+  display: Type.Optional(Type.String()),
+  bookable: Type.Optional(Type.Boolean()),
+  emisAccess: Type.Optional(Type.Boolean()),
+};
+
+const SlotTypePatch = Type.Object(slotTypeFlags, { additionalProperties: false });
+
+const SlotTypeBody = Type.Object(
+  {
+    id: Type.String({ pattern: '^\\d+$' }),
+    description: Type.String({ minLength: 1 }),
+    display: Type.String(),
+    bookable: Type.Boolean(),
+    emisAccess: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+
+const SlotTypeParams = Type.Object({ slotTypeId: Type.String() });
 
 const FaultBody = Type.Object(
   {
@@ -152,10 +196,60 @@ export function registerControlRoutes(app: FastifyInstance, sandbox: EmisSandbox
     },
   );
 
+  app.post('/_sandbox/slot-types', { schema: { body: SlotTypeBody } }, async (request, reply) =>
+    reply
+      .code(201)
+      .send(sandbox.diary.addSlotType(request.body as Parameters<EmisSandbox['diary']['addSlotType']>[0])),
+  );
+
+  app.patch(
+    '/_sandbox/slot-types/:slotTypeId',
+    { schema: { params: SlotTypeParams, body: SlotTypePatch } },
+    async (request) =>
+      sandbox.diary.updateSlotType(
+        (request.params as { slotTypeId: string }).slotTypeId,
+        request.body as Parameters<EmisSandbox['diary']['updateSlotType']>[1],
+      ),
+  );
+
+  app.delete(
+    '/_sandbox/slot-types/:slotTypeId',
+    { schema: { params: SlotTypeParams } },
+    async (request, reply) => {
+      sandbox.diary.removeSlotType((request.params as { slotTypeId: string }).slotTypeId);
+      return reply.code(204).send();
+    },
+  );
+
   app.get('/_sandbox/setup', async () => sandbox.access.setup);
 
   app.patch('/_sandbox/setup', { schema: { body: SetupPatch } }, async (request) =>
     sandbox.access.updateSetup(request.body as Parameters<EmisSandbox['access']['updateSetup']>[0]),
+  );
+
+  app.post('/_sandbox/partner-users', { schema: { body: PartnerUserBody } }, async (request, reply) =>
+    reply
+      .code(201)
+      .send(sandbox.access.addUser(request.body as Parameters<EmisSandbox['access']['addUser']>[0])),
+  );
+
+  app.patch(
+    '/_sandbox/partner-users/:username',
+    { schema: { params: UsernameParams, body: PartnerUserPatch } },
+    async (request) =>
+      sandbox.access.updateUser(
+        (request.params as { username: string }).username,
+        request.body as Parameters<EmisSandbox['access']['updateUser']>[1],
+      ),
+  );
+
+  app.delete(
+    '/_sandbox/partner-users/:username',
+    { schema: { params: UsernameParams } },
+    async (request, reply) => {
+      sandbox.access.removeUser((request.params as { username: string }).username);
+      return reply.code(204).send();
+    },
   );
 
   app.post('/_sandbox/tokens/expire', async (_request, reply) => {

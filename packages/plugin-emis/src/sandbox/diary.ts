@@ -10,7 +10,9 @@ import type {
   AppointmentSession,
   BookedAppointment,
   MatchedPatient,
+  PatientAppointment,
   SessionSlot,
+  SessionSlotV2,
   SlotStatusWord,
 } from '../partner-api.ts';
 import { SandboxError } from './sandbox-error.ts';
@@ -209,6 +211,33 @@ export class EmisDiary {
     this.#nextSlotId = FIRST_SLOT_ID;
   }
 
+  /** Appts config → Slot type → Add. */
+  addSlotType(slotType: SandboxSlotType): SandboxSlotType {
+    if (!/^\d+$/.test(slotType.id))
+      throw new SandboxError('INVALID_PARAMETER', `Slot type id ${slotType.id} is not digits`);
+    if (this.#slotTypes.has(slotType.id))
+      throw new SandboxError('INVALID_PARAMETER', `Slot type ${slotType.id} already exists`);
+    this.#slotTypes.set(slotType.id, { ...slotType });
+    return { ...slotType };
+  }
+
+  /** Appts config → Slot type: rename it, make it bookable or not, offer it online or not. */
+  updateSlotType(id: string, patch: Partial<Omit<SandboxSlotType, 'id'>>): SandboxSlotType {
+    const slotType = this.#slotTypes.get(id);
+    if (!slotType) throw new SandboxError('SLOT_TYPE_NOT_FOUND', `Unknown slot type ${id}`);
+    Object.assign(slotType, patch);
+    return { ...slotType };
+  }
+
+  /** Appts config → Slot type → Delete; refused while a slot has the type. */
+  removeSlotType(id: string): void {
+    if (!this.#slotTypes.has(id)) throw new SandboxError('SLOT_TYPE_NOT_FOUND', `Unknown slot type ${id}`);
+    if ([...this.#slots.values()].some((slot) => slot.slotTypeId === id)) {
+      throw new SandboxError('INVALID_PARAMETER', `Slot type ${id} is in use by slots`);
+    }
+    this.#slotTypes.delete(id);
+  }
+
   /** Adds one session with its slots; answers the session's id. */
   addSession(seed: SessionSeed): number {
     if (!this.#sites.has(seed.siteId))
@@ -350,6 +379,42 @@ export class EmisDiary {
     return this.#slotsOf(sessionId).map((slot) => this.#wireSlot(slot));
   }
 
+  /** The patient's appointments (booked-like slots) in sessions dated startDate..endDate. */
+  patientAppointments(patientNumber: number, startDate: string, endDate: string): PatientAppointment[] {
+    this.#patient(patientNumber);
+    return this.#sessionsBetween(startDate, endDate).flatMap((session) =>
+      this.#slotsOf(session.dbid)
+        .filter((slot) => slot.patientNumber === patientNumber)
+        .map((slot) => ({
+          slotID: slot.dbid,
+          siteID: session.siteId,
+          date: toWireDate(session.date),
+          startTime: slot.startTime,
+          duration: String(slot.slotLength),
+          notes: slot.notes,
+          reason: slot.reason,
+          sessionName: session.name,
+          sessionDBID: session.dbid,
+          holderList: session.holderIds.map((id) => {
+            const holder = this.#holders.get(id)!;
+            return {
+              dbid: holder.dbid,
+              refID: holder.dbid,
+              title: holder.title,
+              firstNames: holder.firstNames,
+              lastName: holder.lastName,
+            };
+          }),
+          status: slot.status,
+        })),
+    );
+  }
+
+  /** The session holders, who are also the organisation's staff in GetOrganisation. */
+  holders(): SandboxHolder[] {
+    return [...this.#holders.values()].map((holder) => ({ ...holder }));
+  }
+
   /**
    * Patients matching every term: each term (case-insensitive) must equal the date of birth
    * (dd/mm/yyyy), the NHS number, or one word of the names.
@@ -421,12 +486,20 @@ export class EmisDiary {
     return cancelled;
   }
 
-  setSlotType(slotId: number, slotTypeId: string, bookingNote: string | null): void {
+  /** SetSlotType: the slot type and the booking note, each when given. */
+  setSlotType(slotId: number, slotTypeId: string | null, bookingNote: string | null): void {
     const slot = this.#slot(slotId);
-    if (!this.#slotTypes.has(slotTypeId))
+    if (slotTypeId !== null && !this.#slotTypes.has(slotTypeId))
       throw new SandboxError('SLOT_TYPE_NOT_FOUND', `Unknown slot type ${slotTypeId}`);
-    slot.slotTypeId = slotTypeId;
+    if (slotTypeId !== null) slot.slotTypeId = slotTypeId;
     if (bookingNote !== null) slot.notes = bookingNote;
+  }
+
+  /** SetSlotNotes: replaces the slot's notes (empty clears them); answers the slot as it now is. */
+  setSlotNotes(slotId: number, notes: string): SessionSlotV2 {
+    const slot = this.#slot(slotId);
+    slot.notes = notes;
+    return { ...this.#wireSlot(slot), commentList: [] };
   }
 
   // ---- Reception (control surface) ---------------------------------------------------------

@@ -4,7 +4,7 @@
  * call but the (*modelled*) token call needs a bearer token.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { TokenRequest } from '../partner-api.ts';
+import type { OrganisationInformation, TokenRequest } from '../partner-api.ts';
 import type { EmisDiary } from './diary.ts';
 import type { PartnerAccess } from './partner-access.ts';
 import { SandboxError } from './sandbox-error.ts';
@@ -23,8 +23,11 @@ export const OPERATION_BY_PATH: Record<string, string> = {
   '/api/v1/appointments/GetSlotsForSession': 'GetSlotsForSession',
   '/api/v1/appointments/BookAppointment': 'BookAppointment',
   '/api/v1/appointments/CancelAppointment': 'CancelAppointment',
+  '/api/v1/appointments/GetPatientAppointments': 'GetPatientAppointments',
   '/api/v1/appointments/SetSlotType': 'SetSlotType',
+  '/api/v1/appointments/SetSlotNotes': 'SetSlotNotes',
   '/api/v1/patientMatching/GetMatchedPatients': 'GetMatchedPatients',
+  '/api/v1/organisation/GetOrganisation': 'GetOrganisation',
 };
 
 type Query = Record<string, string | undefined>;
@@ -76,6 +79,62 @@ function requiredDateRange(query: Query): { startDate: string; endDate: string; 
   return { startDate, endDate, days };
 }
 
+/** A date range of at most MAX_SESSION_WINDOW_DAYS (GetAppointmentSessions, GetPatientAppointments). */
+function requiredWindow(query: Query): { startDate: string; endDate: string } {
+  const { startDate, endDate, days } = requiredDateRange(query);
+  if (days > MAX_SESSION_WINDOW_DAYS) {
+    throw new SandboxError(
+      'DATE_RANGE_TOO_LONG',
+      `The maximum window to retrieve sessions is ${MAX_SESSION_WINDOW_DAYS} days; ${days} were asked for`,
+    );
+  }
+  return { startDate, endDate };
+}
+
+/** GetOrganisation: the organisation itself, its staff (session holders) and partner users. */
+function organisationInformation(diary: EmisDiary, access: PartnerAccess): OrganisationInformation {
+  const setup = access.setup;
+  const guidOf = (dbid: string) => `00000000-0000-4000-b000-${dbid.padStart(12, '0')}`;
+  const staff = diary.holders().map((holder) => ({
+    dbid: String(holder.dbid),
+    title: holder.title,
+    firstNames: holder.firstNames,
+    lastName: holder.lastName,
+    mnemonic: `${holder.firstNames[0] ?? ''}${holder.lastName[0] ?? ''}`.toUpperCase(),
+  }));
+  const partnerUsers = setup.partnerUsers.map((user) => ({
+    dbid: user.userInRoleId,
+    title: user.title,
+    firstNames: user.firstNames,
+    lastName: user.lastName,
+    mnemonic: user.mnemonic,
+  }));
+  return {
+    organisationList: [
+      {
+        dbid: setup.cdbNumber,
+        refID: setup.cdbNumber,
+        guid: guidOf(setup.cdbNumber),
+        locationName: setup.organisationName,
+        nationalCode: setup.odsCode,
+      },
+    ],
+    userList: [...staff, ...partnerUsers].map((person) => ({
+      dbid: person.dbid,
+      refID: person.dbid,
+      guid: guidOf(person.dbid),
+      mnemonic: person.mnemonic,
+      title: person.title,
+      firstNames: person.firstNames,
+      lastName: person.lastName,
+      activeUser: 'true',
+    })),
+    externalOrganisationList: [],
+    externalPersonList: [],
+    locationTypeList: [],
+  };
+}
+
 export function registerPartnerApiRoutes(
   app: FastifyInstance,
   diary: EmisDiary,
@@ -99,13 +158,7 @@ export function registerPartnerApiRoutes(
 
   app.get('/api/v1/appointments/GetAppointmentSessions', async (request) => {
     const query = request.query as Query;
-    const { startDate, endDate, days } = requiredDateRange(query);
-    if (days > MAX_SESSION_WINDOW_DAYS) {
-      throw new SandboxError(
-        'DATE_RANGE_TOO_LONG',
-        `The maximum window to retrieve sessions is ${MAX_SESSION_WINDOW_DAYS} days; ${days} were asked for`,
-      );
-    }
+    const { startDate, endDate } = requiredWindow(query);
     const slotType = optionalString(query, 'slotType');
     return { appointmentSession: diary.sessions(startDate, endDate, slotType === '' ? null : slotType) };
   });
@@ -137,18 +190,33 @@ export function registerPartnerApiRoutes(
     return diary.cancel(requiredInteger(query, 'slotId'), requiredInteger(query, 'patientNumber'));
   });
 
+  app.get('/api/v1/appointments/GetPatientAppointments', async (request) => {
+    const query = request.query as Query;
+    const patientNumber = requiredInteger(query, 'patientNumber');
+    const { startDate, endDate } = requiredWindow(query);
+    return { appointment: diary.patientAppointments(patientNumber, startDate, endDate) };
+  });
+
   app.patch('/api/v1/appointments/SetSlotType', async (request, reply) => {
     const query = request.query as Query;
+    const slotType = optionalString(query, 'slotType');
     diary.setSlotType(
       requiredInteger(query, 'slotId'),
-      requiredString(query, 'slotType'),
+      slotType === '' ? null : slotType,
       optionalString(query, 'bookingNote'),
     );
     return reply.code(204).send();
+  });
+
+  app.patch('/api/v1/appointments/SetSlotNotes', async (request) => {
+    const query = request.query as Query;
+    return diary.setSlotNotes(requiredInteger(query, 'slotId'), optionalString(query, 'slotNotes') ?? '');
   });
 
   app.get('/api/v1/patientMatching/GetMatchedPatients', async (request) => ({
     patientList: diary.matchPatients(requiredString(request.query as Query, 'matchedTerms')),
     peopleList: [],
   }));
+
+  app.get('/api/v1/organisation/GetOrganisation', async () => organisationInformation(diary, access));
 }

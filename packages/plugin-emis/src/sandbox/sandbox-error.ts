@@ -26,6 +26,7 @@ export const SANDBOX_ERRORS = {
   WRONG_PASSWORD: { status: 401, issueCode: 'login', legacyOutcome: LegacyOutcome.UNSUCCESSFUL },
   PASSWORD_EXPIRED: { status: 401, issueCode: 'expired', legacyOutcome: LegacyOutcome.PASSWORD_EXPIRED },
   NO_ACCESS: { status: 401, issueCode: 'forbidden', legacyOutcome: LegacyOutcome.NO_ACCESS },
+  ORGANISATION_UNKNOWN: { status: 401, issueCode: 'login', legacyOutcome: LegacyOutcome.NO_ACCESS },
   INVALID_PARAMETER: { status: 400, issueCode: 'invalid', legacyOutcome: LegacyOutcome.UNSUCCESSFUL },
   DATE_RANGE_TOO_LONG: { status: 400, issueCode: 'invalid', legacyOutcome: LegacyOutcome.UNSUCCESSFUL },
   SLOT_NOT_AVAILABLE: { status: 400, issueCode: 'conflict', legacyOutcome: LegacyOutcome.UNSUCCESSFUL },
