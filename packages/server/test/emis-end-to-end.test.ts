@@ -107,31 +107,6 @@ t.test('a booking made through the API lands in the EMIS diary; cancelling frees
     status: 'Slot Available',
     patientNumber: null,
   });
-
-  // A patient EMIS cannot match: the booking fails with the reason, nothing lands in the diary.
-  const unmatched = await app.inject({
-    method: 'POST',
-    url: `/v1/practices/${practice.id}/bookings`,
-    headers: { ...bearer(a.key), 'idempotency-key': 'e2e-booking-0003' },
-    payload: {
-      slotId: slots[1].id,
-      patient: { firstName: 'Nobody', lastName: 'Known', dateOfBirth: '2000-01-01' },
-    },
-  });
-  const failed = await settle(
-    async () =>
-      (
-        await app.inject({
-          url: `/v1/practices/${practice.id}/bookings/${unmatched.json().id}`,
-          headers: bearer(a.key),
-        })
-      ).json(),
-    ['pending'],
-  );
-  t.match(failed, { state: 'failed', failure: { code: /^EMIS_ERR_/ } });
-  t.match(await (await fetch(`${sandbox.url}/_sandbox/slots/${failed.slot.ehrSlotId}`)).json(), {
-    status: 'Slot Available',
-  });
 });
 
 t.test('reception books a slot in EMIS: the next sync takes it off offer', async (t) => {
