@@ -48,7 +48,8 @@ function diary(count: number): EhrSlot[] {
   const perDay = Math.ceil(count / 27);
   return Array.from({ length: count }, (_, i) => {
     const day = Math.floor(i / perDay);
-    const at = new Date(start.getTime() + day * 86_400_000 + (i % perDay) * 60_000);
+    // Five practitioners in turn, a slot every 2 minutes: each practitioner's 10-minute slots follow on.
+    const at = new Date(start.getTime() + day * 86_400_000 + (i % perDay) * 120_000);
     return {
       ehrSlotId: `slot-${i}`,
       ehrSessionId: `session-${day}`,
