@@ -2,7 +2,8 @@
  * Shared set-up for the EMIS tests: a sandbox listening on 127.0.0.1 (closed when the test
  * ends), a hook context for it, and a small hand-written diary.
  */
-import type { EhrContext, HookLogger } from '@slotbridge/core';
+import type { EhrContext } from '@slotbridge/core';
+import { hookContext, type LogEntry } from '@slotbridge/core/testing';
 import type { EmisConnection } from '../src/connection.ts';
 import {
   createEmisSandbox,
@@ -21,41 +22,19 @@ export async function startSandbox(
   return sandbox;
 }
 
-export interface LogEntry {
-  level: string;
-  obj: object;
-  msg: string | undefined;
-}
-
 /** A hook context on `connection`; `logs` collects what the plugin logged. */
 export function contextFor(
   connection: EmisConnection,
   options: { timeZone?: string; signal?: AbortSignal; odsCode?: string | null } = {},
 ): EhrContext<EmisConnection> & { logs: LogEntry[] } {
-  const logs: LogEntry[] = [];
-  const record =
-    (level: string) =>
-    (obj: object, msg?: string): void => {
-      logs.push({ level, obj, msg });
-    };
-  const log: HookLogger = {
-    debug: record('debug'),
-    info: record('info'),
-    warn: record('warn'),
-    error: record('error'),
-  };
-  return {
+  return hookContext(connection, {
     practice: {
-      id: 'practice-1',
       name: 'Riverside',
       odsCode: options.odsCode === undefined ? 'A81001' : options.odsCode,
       timeZone: options.timeZone ?? 'Europe/London',
     },
-    connection,
-    log,
-    signal: options.signal ?? new AbortController().signal,
-    logs,
-  };
+    ...(options.signal && { signal: options.signal }),
+  });
 }
 
 /** One site, one holder, two slot types, one patient, one session on 2026-02-02 with four slots. */
@@ -96,3 +75,4 @@ export const SMALL_DIARY: DiarySeed = {
     },
   ],
 };
+

@@ -3,7 +3,8 @@
  * ends), a hook context for it, and a small hand-made practice whose published slots can be
  * counted by hand.
  */
-import type { EhrContext, EhrSlot, HookLogger } from '@slotbridge/core';
+import type { EhrContext, EhrSlot } from '@slotbridge/core';
+import { hookContext, type LogEntry } from '@slotbridge/core/testing';
 import { DateTime } from 'luxon';
 import type { Hs1ExactConnection } from '../src/connection.ts';
 import {
@@ -23,41 +24,15 @@ export async function startSandbox(
   return sandbox;
 }
 
-export interface LogEntry {
-  level: string;
-  obj: object;
-  msg: string | undefined;
-}
-
 /** A hook context on `connection`; `logs` collects what the plugin logged. */
 export function contextFor(
   connection: Hs1ExactConnection,
   options: { timeZone?: string; signal?: AbortSignal } = {},
 ): EhrContext<Hs1ExactConnection> & { logs: LogEntry[] } {
-  const logs: LogEntry[] = [];
-  const record =
-    (level: string) =>
-    (obj: object, msg?: string): void => {
-      logs.push({ level, obj, msg });
-    };
-  const log: HookLogger = {
-    debug: record('debug'),
-    info: record('info'),
-    warn: record('warn'),
-    error: record('error'),
-  };
-  return {
-    practice: {
-      id: 'practice-1',
-      name: 'Harbourside Dental',
-      odsCode: null,
-      timeZone: options.timeZone ?? 'Australia/Sydney',
-    },
-    connection,
-    log,
-    signal: options.signal ?? new AbortController().signal,
-    logs,
-  };
+  return hookContext(connection, {
+    practice: { name: 'Harbourside Dental', odsCode: null, timeZone: options.timeZone ?? 'Australia/Sydney' },
+    ...(options.signal && { signal: options.signal }),
+  });
 }
 
 /** Monday 2 February 2026, the small practice's day. */
@@ -183,3 +158,4 @@ export const DAY_WINDOW = {
   to: sydney('2026-02-03T00:00'),
   slotTypeIds: ['R01', 'R02', 'R03'],
 };
+

@@ -3,8 +3,9 @@
  * ends), a hook context for it, a small hand-written diary, and a raw TCP caller for the wire.
  */
 import { connect } from 'node:net';
-import type { EhrContext, HookLogger } from '@slotbridge/core';
+import type { EhrContext } from '@slotbridge/core';
 import { EhrError } from '@slotbridge/core';
+import { hookContext, type LogEntry } from '@slotbridge/core/testing';
 import { EofFramer } from '../src/client-integration-api.ts';
 import type { SystmOneConnection } from '../src/connection.ts';
 import {
@@ -23,41 +24,15 @@ export async function startSandbox(
   return sandbox;
 }
 
-export interface LogEntry {
-  level: string;
-  obj: object;
-  msg: string | undefined;
-}
-
 /** A hook context on `connection`; `logs` collects what the plugin logged. */
 export function contextFor(
   connection: SystmOneConnection,
   options: { timeZone?: string; signal?: AbortSignal } = {},
 ): EhrContext<SystmOneConnection> & { logs: LogEntry[] } {
-  const logs: LogEntry[] = [];
-  const record =
-    (level: string) =>
-    (obj: object, msg?: string): void => {
-      logs.push({ level, obj, msg });
-    };
-  const log: HookLogger = {
-    debug: record('debug'),
-    info: record('info'),
-    warn: record('warn'),
-    error: record('error'),
-  };
-  return {
-    practice: {
-      id: 'practice-1',
-      name: 'Riverside',
-      odsCode: 'A81001',
-      timeZone: options.timeZone ?? 'Europe/London',
-    },
-    connection,
-    log,
-    signal: options.signal ?? new AbortController().signal,
-    logs,
-  };
+  return hookContext(connection, {
+    practice: { name: 'Riverside', odsCode: 'A81001', timeZone: options.timeZone ?? 'Europe/London' },
+    ...(options.signal && { signal: options.signal }),
+  });
 }
 
 /** The facts of an EhrError worth asserting, whole. */
@@ -155,3 +130,4 @@ export const SMALL_DIARY: DiarySeed = {
     },
   ],
 };
+

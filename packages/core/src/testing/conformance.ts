@@ -14,16 +14,10 @@
  */
 import type { Test } from 'tap';
 import { Value } from 'typebox/value';
-import type {
-  EhrContext,
-  EhrPluginDefinition,
-  EhrSlot,
-  EhrSlotRef,
-  HookLogger,
-  PatientDetails,
-} from '../ehr-plugin.ts';
+import type { EhrContext, EhrPluginDefinition, EhrSlot, EhrSlotRef, PatientDetails } from '../ehr-plugin.ts';
 import { EhrRegistry } from '../ehr-registry.ts';
 import { EhrError } from '../errors.ts';
+import { hookContext } from './hook-context.ts';
 
 /** A sandbox as the kit drives it. Each call of `start` gives a fresh one with a known diary. */
 export interface ConformanceSandbox<C extends Record<string, unknown>> {
@@ -55,15 +49,10 @@ export interface ConformanceSubject<C extends Record<string, unknown>> {
   start(): Promise<ConformanceSandbox<C>>;
 }
 
-const quietLog: HookLogger = { debug() {}, info() {}, warn() {}, error() {} };
-
 function contextFor<C extends Record<string, unknown>>(connection: C, timeZone: string): EhrContext<C> {
-  return {
+  return hookContext(connection, {
     practice: { id: 'conformance-practice', name: 'Conformance practice', odsCode: 'A81001', timeZone },
-    connection,
-    log: quietLog,
-    signal: new AbortController().signal,
-  };
+  });
 }
 
 function refOf(slot: EhrSlot): EhrSlotRef {

@@ -98,3 +98,5 @@ export {
   type ConformanceSubject,
   ehrConformanceSuite,
 } from './conformance.ts';
+
+export { hookContext, type LogEntry } from './hook-context.ts';
