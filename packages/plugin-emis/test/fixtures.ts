@@ -75,4 +75,3 @@ export const SMALL_DIARY: DiarySeed = {
     },
   ],
 };
-

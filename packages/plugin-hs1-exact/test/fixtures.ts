@@ -158,4 +158,3 @@ export const DAY_WINDOW = {
   to: sydney('2026-02-03T00:00'),
   slotTypeIds: ['R01', 'R02', 'R03'],
 };
-

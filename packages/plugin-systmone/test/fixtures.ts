@@ -130,4 +130,3 @@ export const SMALL_DIARY: DiarySeed = {
     },
   ],
 };
-

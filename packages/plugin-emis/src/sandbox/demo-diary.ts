@@ -5,6 +5,7 @@
  * slots for the next `days` days, some already booked, blocked or embargoed. The same options
  * (and `seed`) always build the same diary.
  */
+import { seededRandom } from '@slotbridge/core/sandbox-kit';
 import { DateTime } from 'luxon';
 import type { SlotStatusWord } from '../partner-api.ts';
 import type { DiarySeed, SandboxPatient, SessionSeed, SlotSeed } from './diary.ts';
@@ -85,18 +86,6 @@ export const DEMO_PATIENTS: SandboxPatient[] = [
     sex: 'M',
   },
 ];
-
-/** mulberry32: a tiny deterministic pseudo-random generator. */
-function pseudoRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface SessionPlan {
   name: string;
@@ -193,7 +182,7 @@ export function buildDemoDiary(options: DemoDiaryOptions = {}): DiarySeed {
     ? DateTime.fromISO(options.from, { zone: timeZone })
     : DateTime.now().setZone(timeZone).startOf('day');
   if (!first.isValid) throw new Error(`Invalid demo diary start: ${options.from} in ${timeZone}`);
-  const random = pseudoRandom(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const sessions: SessionSeed[] = [];
   for (let offset = 0; offset < (options.days ?? 28); offset += 1) {
     const day = first.plus({ days: offset });

@@ -7,6 +7,7 @@
  * Appointment Stacking is off, as Exact ships. The same options (and `seed`) always build the
  * same diary.
  */
+import { seededRandom } from '@slotbridge/core/sandbox-kit';
 import { DateTime } from 'luxon';
 import type { AppointmentStatus } from '../exact-api.ts';
 import type { AppointmentSeed, ClinicSeed, PracticeSeed, SandboxProvider } from './practice-server.ts';
@@ -80,18 +81,6 @@ export const DEMO_PROVIDERS: SandboxProvider[] = [
   },
 ];
 
-/** mulberry32: a tiny deterministic pseudo-random generator. */
-function pseudoRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function timeOf(minutes: number): string {
   return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
@@ -144,7 +133,7 @@ export function buildDemoDiary(options: DemoDiaryOptions = {}): PracticeSeed {
     ? DateTime.fromISO(options.from, { zone: timeZone })
     : DateTime.now().setZone(timeZone).startOf('day');
   if (!first.isValid) throw new Error(`Invalid demo diary start: ${options.from} in ${timeZone}`);
-  const random = pseudoRandom(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const clinics: ClinicSeed[] = [];
   const appointments: AppointmentSeed[] = [];
   for (let offset = 0; offset < (options.days ?? 28); offset += 1) {

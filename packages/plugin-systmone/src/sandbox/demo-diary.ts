@@ -5,6 +5,7 @@
  * patient, one not bookable by third parties). Weekday clinics for `days` days, about a quarter
  * of the slots booked at reception and some blocked. The same options always build the same diary.
  */
+import { seededRandom } from '@slotbridge/core/sandbox-kit';
 import { DateTime } from 'luxon';
 import type { ClinicSeed, DiarySeed, SandboxPatient, SlotSeed } from './diary.ts';
 
@@ -61,18 +62,6 @@ export const DEMO_PATIENTS: SandboxPatient[] = [
   // A temporary resident not yet traced: no NHS number.
   { nhsNumber: null, title: 'Ms', firstName: 'Eva', surname: 'Novak', dateOfBirth: '1991-09-09' },
 ];
-
-/** mulberry32: a tiny deterministic pseudo-random generator. */
-function pseudoRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ClinicPlan {
   userName: string;
@@ -185,7 +174,7 @@ export function buildDemoDiary(options: DemoDiaryOptions = {}): DiarySeed {
     ? DateTime.fromISO(options.from, { zone: timeZone })
     : DateTime.now().setZone(timeZone).startOf('day');
   if (!first.isValid) throw new Error(`Invalid demo diary start: ${options.from} in ${timeZone}`);
-  const random = pseudoRandom(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const clinics: ClinicSeed[] = [];
   for (let offset = 0; offset < (options.days ?? 28); offset += 1) {
     const day = first.plus({ days: offset });
