@@ -3,6 +3,7 @@
  * client gives up, or have their connection dropped. Faults are matched in the order they were
  * added; each is used up after `times` calls.
  */
+import { FaultQueue } from '@slotbridge/core/sandbox-kit';
 import { SandboxError } from './sandbox-error.ts';
 
 export type Fault =
@@ -18,19 +19,10 @@ export type FaultSpec = Fault & {
   times?: number | 'always';
 };
 
-interface ArmedFault {
-  spec: FaultSpec;
-  remaining: number;
-}
-
 export class FaultInjector {
-  readonly #armed: ArmedFault[] = [];
+  readonly #queue = new FaultQueue<Fault>();
 
   add(spec: FaultSpec): void {
-    const times = spec.times ?? 1;
-    if (times !== 'always' && !(Number.isInteger(times) && times > 0)) {
-      throw new SandboxError('INVALID_PARAMETER', 'times must be a positive integer or "always"');
-    }
     if (spec.kind === 'error' && spec.status !== 500 && spec.status !== 503) {
       throw new SandboxError('INVALID_PARAMETER', 'An error fault answers status 500 or 503');
     }
@@ -40,21 +32,20 @@ export class FaultInjector {
     if (!['error', 'latency', 'hang', 'drop'].includes(spec.kind)) {
       throw new SandboxError('INVALID_PARAMETER', 'kind is one of error, latency, hang, drop');
     }
-    this.#armed.push({ spec, remaining: times === 'always' ? Number.POSITIVE_INFINITY : times });
+    const { operation: target, times, ...fault } = spec;
+    try {
+      this.#queue.arm(target, fault as Fault, times);
+    } catch (error) {
+      throw new SandboxError('INVALID_PARAMETER', (error as Error).message);
+    }
   }
 
   clear(): void {
-    this.#armed.length = 0;
+    this.#queue.clear();
   }
 
   /** The fault for this call of `operation`, if one is armed; uses it up. */
   take(operation: string): Fault | undefined {
-    const index = this.#armed.findIndex(({ spec }) => spec.operation === '*' || spec.operation === operation);
-    if (index === -1) return undefined;
-    const armed = this.#armed[index]!;
-    armed.remaining -= 1;
-    if (armed.remaining <= 0) this.#armed.splice(index, 1);
-    const { operation: _operation, times: _times, ...fault } = armed.spec;
-    return fault;
+    return this.#queue.take(operation);
   }
 }

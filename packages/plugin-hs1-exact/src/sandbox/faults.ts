@@ -4,6 +4,7 @@
  * connection dropped. Faults are matched in the order they were added; each is used up after
  * `times` calls.
  */
+import { FaultQueue } from '@slotbridge/core/sandbox-kit';
 import { SandboxError } from './sandbox-error.ts';
 
 export const FAULT_STATUSES = [500, 502, 503, 504] as const;
@@ -21,19 +22,10 @@ export type FaultSpec = Fault & {
   times?: number | 'always';
 };
 
-interface ArmedFault {
-  spec: FaultSpec;
-  remaining: number;
-}
-
 export class FaultInjector {
-  readonly #armed: ArmedFault[] = [];
+  readonly #queue = new FaultQueue<Fault>();
 
   add(spec: FaultSpec): void {
-    const times = spec.times ?? 1;
-    if (times !== 'always' && !(Number.isInteger(times) && times > 0)) {
-      throw new SandboxError('INVALID_PARAMETER', 'times must be a positive integer or "always"');
-    }
     if (!['error', 'latency', 'hang', 'drop'].includes(spec.kind)) {
       throw new SandboxError('INVALID_PARAMETER', 'kind is one of error, latency, hang, drop');
     }
@@ -46,22 +38,21 @@ export class FaultInjector {
     if (spec.kind === 'latency' && !(spec.latencyMs >= 0)) {
       throw new SandboxError('INVALID_PARAMETER', 'A latency fault needs latencyMs >= 0');
     }
-    this.#armed.push({ spec, remaining: times === 'always' ? Number.POSITIVE_INFINITY : times });
+    const { operation: target, times, ...fault } = spec;
+    try {
+      this.#queue.arm(target, fault as Fault, times);
+    } catch (error) {
+      throw new SandboxError('INVALID_PARAMETER', (error as Error).message);
+    }
   }
 
   clear(): void {
-    this.#armed.length = 0;
+    this.#queue.clear();
   }
 
   /** The fault for this call of `operation`, if one is armed; uses it up. */
   take(operation: string): Fault | undefined {
-    const index = this.#armed.findIndex(({ spec }) => spec.operation === '*' || spec.operation === operation);
-    if (index === -1) return undefined;
-    const armed = this.#armed[index]!;
-    armed.remaining -= 1;
-    if (armed.remaining <= 0) this.#armed.splice(index, 1);
-    const { operation: _operation, times: _times, ...fault } = armed.spec;
-    return fault;
+    return this.#queue.take(operation);
   }
 }
 

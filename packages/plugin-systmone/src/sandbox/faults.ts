@@ -4,6 +4,7 @@
  * answer in small chunks, or answer something that is not XML. Faults are matched in the order
  * they were added; each is used up after `times` requests.
  */
+import { FaultQueue } from '@slotbridge/core/sandbox-kit';
 import { SandboxError } from './sandbox-error.ts';
 
 export type Fault =
@@ -28,41 +29,31 @@ export type FaultSpec = Fault & {
 
 const KINDS: readonly FaultKind[] = ['error', 'latency', 'hang', 'drop', 'chunked', 'garbage'];
 
-interface ArmedFault {
-  spec: FaultSpec;
-  remaining: number;
-}
-
 export class FaultInjector {
-  readonly #armed: ArmedFault[] = [];
+  readonly #queue = new FaultQueue<Fault>();
 
   add(spec: FaultSpec): void {
     const invalid = (why: string) => new SandboxError('INVALID_PARAMETERS', why);
-    const times = spec.times ?? 1;
-    if (times !== 'always' && !(Number.isInteger(times) && times > 0)) {
-      throw invalid('times must be a positive integer or "always"');
-    }
     if (!KINDS.includes(spec.kind)) throw invalid(`kind is one of ${KINDS.join(', ')}`);
     if (spec.kind === 'latency' && !(spec.latencyMs >= 0))
       throw invalid('A latency fault needs latencyMs >= 0');
     if (spec.kind === 'chunked' && !(Number.isInteger(spec.chunkBytes) && spec.chunkBytes > 0)) {
       throw invalid('A chunked fault needs chunkBytes > 0');
     }
-    this.#armed.push({ spec, remaining: times === 'always' ? Number.POSITIVE_INFINITY : times });
+    const { function: target, times, ...fault } = spec;
+    try {
+      this.#queue.arm(target, fault as Fault, times);
+    } catch (error) {
+      throw new SandboxError('INVALID_PARAMETERS', (error as Error).message);
+    }
   }
 
   clear(): void {
-    this.#armed.length = 0;
+    this.#queue.clear();
   }
 
-  /** The fault for this request of `fn`, if one is armed; uses it up. */
+  /** The fault for this call of `function`, if one is armed; uses it up. */
   take(fn: string): Fault | undefined {
-    const index = this.#armed.findIndex(({ spec }) => spec.function === '*' || spec.function === fn);
-    if (index === -1) return undefined;
-    const armed = this.#armed[index]!;
-    armed.remaining -= 1;
-    if (armed.remaining <= 0) this.#armed.splice(index, 1);
-    const { function: _function, times: _times, ...fault } = armed.spec;
-    return fault;
+    return this.#queue.take(fn);
   }
 }
