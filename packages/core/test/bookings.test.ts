@@ -3,6 +3,7 @@ import t, { type Test } from 'tap';
 import type { Booking } from '../src/db/schema.ts';
 import { CoreErrorCode } from '../src/errors.ts';
 import type { Slotbridge } from '../src/slotbridge.ts';
+import { insertCatalogue } from '../src/testing/index.ts';
 import { memoryPractice, tomorrowSlots } from './helpers/memory-practice.ts';
 
 const patient = { firstName: 'Alice', lastName: 'Jones', dateOfBirth: '1984-02-29' };
@@ -194,4 +195,51 @@ t.test('one time offered as several slots (e.g. per booking reason): a booking t
     [],
     'neither variant is offered any more',
   );
+});
+
+t.test('an unmatched patient: held for reconciliation, then resolved by the practice', async (t) => {
+  const setup = await memoryPractice();
+  t.teardown(setup.close);
+  const { slotbridge, memory, practice, caller } = setup;
+  memory.unmatchedLastNames.add('Nobody');
+  memory.slots.push(...tomorrowSlots(2));
+  await slotbridge.sync.run(practice, 'manual');
+  await slotbridge.startWorkers();
+  const [first, second] = await slotbridge.availability.offered(slotbridge.db, practice);
+  const unmatched = { firstName: 'No', lastName: 'Nobody', dateOfBirth: '2000-01-01' };
+
+  // Without an unregistered-patient slot type, nothing can be held: the booking fails.
+  const refused = await slotbridge.bookings.create(caller, practice, 'unmatched-1', {
+    slotId: first!.id,
+    patient: unmatched,
+  });
+  t.match(await settled(slotbridge, refused.booking.id, ['failed', 'needs_reconciliation']), {
+    state: 'failed',
+    failure_code: 'MEM_ERR_PATIENT_NOT_MATCHED',
+  });
+
+  await insertCatalogue(slotbridge.db, practice.id, [
+    { kind: 'slot_type', ehrId: 'st9', name: 'Unregistered patient' },
+  ]);
+  await slotbridge.mappings.putSlotTypeFeatures(caller, practice, [
+    { ehrSlotTypeId: 'st1', feature: 'bookable', appointmentTypeId: setup.appointmentTypeId },
+    { ehrSlotTypeId: 'st9', feature: 'unregistered_patient', appointmentTypeId: null },
+  ]);
+  const held = await slotbridge.bookings.create(caller, practice, 'unmatched-2', {
+    slotId: second!.id,
+    patient: unmatched,
+  });
+  const booking = await settled(slotbridge, held.booking.id, ['failed', 'needs_reconciliation']);
+  t.match(booking, { state: 'needs_reconciliation', ehr_booking_ref: `hold-${second!.ehrSlotId}` });
+  t.notOk(
+    (await slotbridge.availability.offered(slotbridge.db, practice)).some((s) => s.id === second!.id),
+    'the held time is not offered',
+  );
+
+  const resolved = await slotbridge.bookings.resolveReconciliation(caller, practice, booking.id);
+  t.match(resolved, { state: 'confirmed' });
+  t.ok(resolved.confirmed_at);
+  await t.rejects(slotbridge.bookings.resolveReconciliation(caller, practice, refused.booking.id), {
+    code: CoreErrorCode.BOOKING_NOT_IN_RECONCILIATION,
+  });
 });

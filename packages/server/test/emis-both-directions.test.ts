@@ -158,3 +158,33 @@ t.test('reschedule: when the new write fails, the old booking stands', async (t)
   });
   t.match(again.json(), { status: 409, code: 'SB_ERR_BOOKING_NOT_RESCHEDULABLE' });
 });
+
+t.test('the practice can mark a held booking reconciled through the API', async (t) => {
+  const p = await emisPractice(t, { workers: true });
+  const [slot, other] = (await p.call('GET', `/slots?from=${p.weekday}`)).json().data;
+  const held = await settle(
+    p,
+    (
+      await book(p, slot.id, 'resolve-0001', {
+        firstName: 'John',
+        lastName: 'Smith',
+        dateOfBirth: '1970-01-01',
+      })
+    ).id,
+    ['pending'],
+  );
+  t.equal(held.state, 'needs_reconciliation');
+  const resolved = await p.call('POST', `/reconciliation/${held.id}/resolve`);
+  t.equal(resolved.statusCode, 200);
+  t.match(resolved.json(), { id: held.id, state: 'confirmed' });
+  t.same((await p.call('GET', '/reconciliation')).json().data, []);
+
+  const normal = await settle(p, (await book(p, other.id, 'resolve-0002', alice)).id, ['pending']);
+  await p.call('POST', `/bookings/${normal.id}/cancel`);
+  const cancelled = await settle(p, normal.id, ['cancelling']);
+  t.equal(cancelled.state, 'cancelled');
+  t.match((await p.call('POST', `/reconciliation/${normal.id}/resolve`)).json(), {
+    status: 409,
+    code: 'SB_ERR_BOOKING_NOT_IN_RECONCILIATION',
+  });
+});

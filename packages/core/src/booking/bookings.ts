@@ -211,6 +211,41 @@ export class Bookings {
     });
   }
 
+  /**
+   * The practice says it has booked the patient into the held slot in its EHR: for EHRs whose
+   * diary cannot show that (the next sync resolves it by itself where it can).
+   */
+  async resolveReconciliation(caller: Caller, practice: Practice, bookingId: string): Promise<Booking> {
+    return this.db.transaction().execute(async (trx) => {
+      const booking = await trx
+        .selectFrom('bookings')
+        .selectAll()
+        .where('id', '=', bookingId)
+        .where('practice_id', '=', practice.id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!booking)
+        throw new NotFoundError(CoreErrorCode.BOOKING_NOT_FOUND, `No booking ${bookingId} at this practice`);
+      if (booking.state === 'confirmed') return booking;
+      if (booking.state !== 'needs_reconciliation') {
+        throw new ConflictError(
+          CoreErrorCode.BOOKING_NOT_IN_RECONCILIATION,
+          `Booking ${bookingId} is ${booking.state}, not awaiting reconciliation`,
+          { fix: 'GET /v1/practices/{practiceId}/reconciliation lists the bookings awaiting it.' },
+        );
+      }
+      const now = new Date();
+      const resolved = await trx
+        .updateTable('bookings')
+        .set({ state: 'confirmed', confirmed_at: now, updated_at: now })
+        .where('id', '=', booking.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, caller, practice.id, 'booking.reconciled', { bookingId });
+      return resolved;
+    });
+  }
+
   /** Runs a booking transaction once per Idempotency-Key, turning lost races into clear answers. */
   private async once(
     practice: Practice,

@@ -16,6 +16,8 @@ export interface MemoryEhr {
   slots: EhrSlot[];
   /** Written bookings by ehrSlotId. */
   booked: Map<string, string>;
+  /** Patients with these last names match no record: their slot is held (or the write refused). */
+  unmatchedLastNames: Set<string>;
   /** The next N calls of `operation` throw an EhrError of `kind`. */
   failNext(operation: MemoryOperation, kind: EhrErrorKind, times?: number): void;
   calls: { fetch: number; write: number };
@@ -29,6 +31,7 @@ export function createMemoryEhr(
     catalogue: { practitioners: [], locations: [], slotTypes: [] },
     slots: [],
     booked: new Map(),
+    unmatchedLastNames: new Set(),
     calls: { fetch: 0, write: 0 },
     failNext(operation, kind, times = 1) {
       for (let i = 0; i < times; i++) failures.push({ operation, kind });
@@ -97,6 +100,17 @@ export function createMemoryEhr(
       if (command.kind === 'book') {
         if (memory.booked.has(command.slot.ehrSlotId)) {
           throw new EhrError('slot_taken', 'MEM_ERR_SLOT_TAKEN', 'The slot is already booked');
+        }
+        if (memory.unmatchedLastNames.has(command.patient.lastName)) {
+          if (!command.unregisteredSlotTypeId) {
+            throw new EhrError(
+              'patient_not_matched',
+              'MEM_ERR_PATIENT_NOT_MATCHED',
+              'No unique patient record',
+            );
+          }
+          memory.booked.set(command.slot.ehrSlotId, `hold:${command.bookingId}`);
+          return { ehrBookingRef: `hold-${command.slot.ehrSlotId}`, heldForReconciliation: true };
         }
         memory.booked.set(command.slot.ehrSlotId, command.bookingId);
         return { ehrBookingRef: `mem-${command.slot.ehrSlotId}` };

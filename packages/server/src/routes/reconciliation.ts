@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { instantToLocalIso } from '@slotbridge/core';
+import { bookingView, instantToLocalIso } from '@slotbridge/core';
 import { Type } from 'typebox';
 import { PracticeParams, problemResponses } from '../schemas.ts';
 
@@ -16,7 +16,7 @@ const Item = Type.Object({
 });
 
 export const reconciliationRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { practices, db } = app.slotbridge;
+  const { practices, bookings, db } = app.slotbridge;
 
   app.get(
     '/v1/practices/:practiceId/reconciliation',
@@ -75,6 +75,30 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox = async (app) => {
           location: r.location_id ? { id: r.location_id, name: r.location_name! } : null,
         })),
       };
+    },
+  );
+
+  app.post(
+    '/v1/practices/:practiceId/reconciliation/:bookingId/resolve',
+    {
+      schema: {
+        tags: ['bookings'],
+        summary: 'Mark a held booking as reconciled',
+        description:
+          'For EHRs whose diary cannot show it (SystmOne lists free slots only): the practice has booked the patient into the held slot, so the booking is confirmed. Where the EHR shows it (EMIS), the next sync does this by itself. Releasing the hold instead is a cancel.',
+        params: Type.Object({
+          practiceId: Type.String({ format: 'uuid' }),
+          bookingId: Type.String({ format: 'uuid' }),
+        }),
+        response: { 200: Type.Ref('Booking'), ...problemResponses(400, 401, 404, 409) },
+      },
+    },
+    async (request) => {
+      const practice = await practices.get(request.caller, request.params.practiceId);
+      return bookingView(
+        await bookings.resolveReconciliation(request.caller, practice, request.params.bookingId),
+        practice.time_zone,
+      );
     },
   );
 };
