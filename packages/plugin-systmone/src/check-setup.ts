@@ -3,7 +3,8 @@
  * connection; SystmOne answers on the gateway PC (a closed or logged-out SystmOne answers
  * nothing, so nothing after this can be checked without it); the API key; the device ID; the
  * user logged in there has approved the device; that user is one of the organisation's; at least
- * one slot type is bookable by third parties. One GetOrganisation answers all but the first; a
+ * one slot type is bookable by third parties; the placeholder patient held bookings are written
+ * for is in SystmOne (a warning). One GetOrganisation answers all but the first; a
  * check that fails stops the ones that depend on it.
  */
 import { type EhrContext, EhrError, type SetupCheck } from '@slotbridge/core';
@@ -149,6 +150,62 @@ function slotTypesCheck(organisation: SystmOneOrganisation): SetupCheck {
   );
 }
 
+const PLACEHOLDER_SETUP =
+  "In SystmOne, keep a placeholder patient record for online bookings it cannot match yet (e.g. 'Unregistered, " +
+  "Online Booking'), enter its NHS number as the connection's placeholder NHS number, and map a slot type to " +
+  'Unregistered Patient Booking.';
+
+/**
+ * The placeholder patient held bookings are written for (a warning): not set, held bookings are
+ * impossible; set, PatientSearch on its NHS number alone must find the record.
+ */
+async function placeholderCheck(
+  client: SystmOneClient,
+  ctx: EhrContext<SystmOneConnection>,
+): Promise<SetupCheck> {
+  const id = 'systmone.placeholder-patient';
+  const nhsNumber = ctx.connection.placeholderNhsNumber?.replace(/[\s-]/g, '') ?? '';
+  if (nhsNumber === '') {
+    return failed(
+      id,
+      'No placeholder patient is set, so slotbridge cannot hold the time of an online booking whose patient ' +
+        'SystmOne cannot match: such bookings fail and the practice must contact the patient.',
+      PLACEHOLDER_SETUP,
+      'warning',
+    );
+  }
+  let found: boolean;
+  try {
+    found = (await client.patientSearch({ NHSNumber: nhsNumber }, ctx.signal)).some(
+      (patient) => patient.nhsNumber === nhsNumber,
+    );
+  } catch (error) {
+    return failed(
+      id,
+      `slotbridge could not look up the placeholder patient (NHS number ${nhsNumber}): ${
+        error instanceof Error ? error.message : String(error)
+      }.`,
+      'Try again in a few minutes. If it keeps failing, check the placeholder NHS number.',
+      'warning',
+    );
+  }
+  if (!found) {
+    return failed(
+      id,
+      `SystmOne has no patient with the placeholder NHS number ${nhsNumber}, so online bookings it cannot match ` +
+        'cannot be held: they fail instead.',
+      "Enter the NHS number of the placeholder patient record exactly as SystmOne shows it (e.g. 'Unregistered, " +
+        "Online Booking'), or create that record in SystmOne.",
+      'warning',
+    );
+  }
+  return passed(
+    id,
+    `The placeholder patient (NHS number ${nhsNumber}) is in SystmOne: online bookings SystmOne cannot match are ` +
+      'held on it for reception to move to the right patient.',
+  );
+}
+
 export async function checkSystmOneSetup(ctx: EhrContext<SystmOneConnection>): Promise<SetupCheck[]> {
   const client = new SystmOneClient(ctx.connection);
   try {
@@ -177,5 +234,10 @@ export async function checkSystmOneSetup(ctx: EhrContext<SystmOneConnection>): P
   }
   const checks = [reachable, ...answerChecks(ctx.connection, failure)];
   if (organisation === null) return checks;
-  return [...checks, userCheck(ctx.connection, organisation), slotTypesCheck(organisation)];
+  return [
+    ...checks,
+    userCheck(ctx.connection, organisation),
+    slotTypesCheck(organisation),
+    await placeholderCheck(client, ctx),
+  ];
 }

@@ -3,7 +3,9 @@
  * through a small always-on gateway on a practice PC, which relays the Client Integration API's
  * TCP stream to the SystmOne client running there (*modelled*: the connection holds the
  * gateway's host and port). `apiKey` is `writeOnly`: the core stores it encrypted and never
- * returns it. The core does not fill defaults in: the client applies them.
+ * returns it. The core does not fill defaults in: the client applies them. `placeholderNhsNumber`
+ * (optional) names the practice's placeholder patient that holds the time of a patient SystmOne
+ * cannot match (booking-write.ts).
  */
 import { type Static, Type } from 'typebox';
 import { DEFAULT_PORT } from './client-integration-api.ts';
@@ -61,6 +63,15 @@ export const connectionSchema = Type.Object(
         description:
           'How long to wait for SystmOne to answer, in milliseconds. A closed or logged-out SystmOne answers ' +
           `nothing, so this is how soon that is noticed. Default ${DEFAULT_READ_TIMEOUT_MS}.`,
+      }),
+    ),
+    placeholderNhsNumber: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]{10}$',
+        description:
+          'NHS number of the placeholder patient record the practice keeps for online bookings it cannot match ' +
+          "yet, e.g. 'Unregistered, Online Booking'.",
+        examples: ['9990000093'],
       }),
     ),
   },

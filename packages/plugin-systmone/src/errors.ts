@@ -87,11 +87,27 @@ export const SYSTMONE_ERRORS = {
   },
   SYSTMONE_ERR_PATIENT_NO_MATCH: {
     kind: 'patient_not_matched',
-    fix: 'No SystmOne patient has this name and date of birth. Check the details, or register the patient in SystmOne.',
+    fix:
+      'No SystmOne patient has this name and date of birth. Check the details, or register the patient in SystmOne.' +
+      ' To hold the time of such bookings instead, keep a placeholder patient in SystmOne (e.g. ' +
+      "'Unregistered, Online Booking'), enter its NHS number as the connection's placeholder NHS number, and map " +
+      'a slot type to Unregistered Patient Booking.',
   },
   SYSTMONE_ERR_PATIENT_MULTIPLE_MATCHES: {
     kind: 'patient_not_matched',
-    fix: 'Several SystmOne patients have this name and date of birth. Give the NHS number, or merge the records in SystmOne.',
+    fix:
+      'Several SystmOne patients have this name and date of birth. Give the NHS number, or merge the records in ' +
+      'SystmOne.' +
+      ' To hold the time of such bookings instead, keep a placeholder patient in SystmOne (e.g. ' +
+      "'Unregistered, Online Booking'), enter its NHS number as the connection's placeholder NHS number, and map " +
+      'a slot type to Unregistered Patient Booking.',
+  },
+  SYSTMONE_ERR_PLACEHOLDER_PATIENT_NOT_FOUND: {
+    kind: 'patient_not_matched',
+    fix:
+      "SystmOne has no patient with the connection's placeholder NHS number, so the time of a patient it cannot " +
+      'match could not be held. Enter the NHS number of the placeholder patient record exactly as SystmOne shows ' +
+      "it (e.g. 'Unregistered, Online Booking'), or create that record.",
   },
   SYSTMONE_ERR_PATIENT_NO_NHS_NUMBER: {
     kind: 'patient_not_matched',

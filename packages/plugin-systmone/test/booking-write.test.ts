@@ -7,6 +7,7 @@ import type { BookingWriteCommand, EhrSlot, PatientDetails } from '@slotbridge/c
 import { DateTime } from 'luxon';
 import t from 'tap';
 import { SYSTMONE_ERRORS } from '../src/errors.ts';
+import { DEMO_PATIENTS, DEMO_PLACEHOLDER_NHS_NUMBER } from '../src/sandbox/index.ts';
 import { systmonePlugin } from '../src/systmone-plugin.ts';
 import { contextFor, failure, SMALL_DIARY, startSandbox } from './fixtures.ts';
 
@@ -289,3 +290,190 @@ t.test(
     t.equal(sandbox.calls.length, 2);
   },
 );
+
+/** The demo practice with the placeholder patient set in the connection. */
+async function heldPractice(t: Parameters<typeof startSandbox>[0]) {
+  const practice = await demoPractice(t);
+  const ctx = contextFor({
+    ...practice.sandbox.connection(),
+    placeholderNhsNumber: DEMO_PLACEHOLDER_NHS_NUMBER,
+  });
+  return { ...practice, ctx };
+}
+
+type BookCommand = Extract<BookingWriteCommand, { kind: 'book' }>;
+
+/** The command as the core sends it when the practice has an Unregistered Patient Booking slot type. */
+const holding = (command: BookingWriteCommand): BookCommand => ({
+  ...(command as BookCommand),
+  unregisteredSlotTypeId: 'Unregistered Patient (Online)',
+});
+
+const nobody: PatientDetails = { firstName: 'Alicia', lastName: 'Jones', dateOfBirth: '1984-02-29' };
+const john: PatientDetails = { firstName: 'John', lastName: 'Smith', dateOfBirth: '1970-01-01' };
+
+t.test(
+  'a patient SystmOne cannot match is held on the placeholder patient, with a note for reception',
+  async (t) => {
+    const { sandbox, ctx, slots, diarySlotOf } = await heldPractice(t);
+    const result = await systmonePlugin.onBookingWrite(ctx, holding(book(slots[0]!, nobody, 'b-unmatched')));
+    t.match(result, { ehrBookingRef: /^5e1a0000-/, heldForReconciliation: true });
+    t.same(Object.keys(result).sort(), ['ehrBookingRef', 'heldForReconciliation']);
+    t.same(sandbox.diary.appointment(result.ehrBookingRef), {
+      appointmentUid: result.ehrBookingRef,
+      nhsNumber: DEMO_PLACEHOLDER_NHS_NUMBER,
+      slotRef: diarySlotOf(slots[0]!).slotRef,
+      status: 'Booked',
+      comments:
+        'Online booking b-unmatched: could not match Alicia Jones, born 29/02/1984. Please register or find the ' +
+        'patient, then move this appointment to them.',
+      bookedBy: 'api',
+    });
+    t.match(diarySlotOf(slots[0]!), {
+      state: 'booked',
+      slotType: 'Routine GP',
+      nhsNumber: DEMO_PLACEHOLDER_NHS_NUMBER,
+    });
+
+    const ambiguous = await systmonePlugin.onBookingWrite(ctx, holding(book(slots[1]!, john, 'b-ambiguous')));
+    t.equal(ambiguous.heldForReconciliation, true);
+    t.match(sandbox.diary.appointment(ambiguous.ehrBookingRef), {
+      nhsNumber: DEMO_PLACEHOLDER_NHS_NUMBER,
+      comments:
+        'Online booking b-ambiguous: could not match John Smith, born 01/01/1970. Please register or find the ' +
+        'patient, then move this appointment to them.',
+    });
+    t.same(
+      sandbox.calls.map((c) => `${c.function} ${c.outcome}`),
+      [
+        'PatientSearch response',
+        'UpdatePatientRecord response',
+        'PatientSearch response',
+        'UpdatePatientRecord response',
+      ],
+    );
+    t.notMatch(
+      JSON.stringify(ctx.logs),
+      /Alicia|Jones|John|Smith|1984|1970|Please register|9990000093/,
+      'neither the patient nor the note is logged',
+    );
+
+    const matched = await systmonePlugin.onBookingWrite(ctx, holding(book(slots[2]!, alice, 'b-alice')));
+    t.same(Object.keys(matched), ['ehrBookingRef'], 'a matched patient is booked as usual');
+    t.match(sandbox.diary.appointment(matched.ehrBookingRef), { nhsNumber: '9990000018' });
+  },
+);
+
+t.test(
+  'without the placeholder patient or the unregistered slot type, an unmatched patient is patient_not_matched',
+  async (t) => {
+    const { sandbox, ctx, slots, diarySlotOf } = await heldPractice(t);
+    const plain = contextFor(sandbox.connection());
+    for (const [context, command] of [
+      [plain, holding(book(slots[0]!, nobody))],
+      [ctx, book(slots[0]!, nobody)],
+      [ctx, { ...holding(book(slots[0]!, nobody)), unregisteredSlotTypeId: null }],
+    ] as const) {
+      t.same(await failure(systmonePlugin.onBookingWrite(context, command)), {
+        kind: 'patient_not_matched',
+        code: 'SYSTMONE_ERR_PATIENT_NO_MATCH',
+        message: 'No SystmOne patient matches the name and date of birth',
+        fix: SYSTMONE_ERRORS.SYSTMONE_ERR_PATIENT_NO_MATCH.fix,
+        details: { matches: 0 },
+      });
+    }
+    t.match(SYSTMONE_ERRORS.SYSTMONE_ERR_PATIENT_NO_MATCH.fix, /placeholder patient/);
+    t.match(await failure(systmonePlugin.onBookingWrite(plain, holding(book(slots[0]!, john)))), {
+      code: 'SYSTMONE_ERR_PATIENT_MULTIPLE_MATCHES',
+      fix: /placeholder patient/,
+    });
+    t.match(
+      await failure(
+        systmonePlugin.onBookingWrite(ctx, holding(book(slots[0]!, { ...alice, nhsNumber: '9990000026' }))),
+      ),
+      { code: 'SYSTMONE_ERR_PATIENT_NOT_FOUND' },
+      'a given NHS number that does not match is never held',
+    );
+    t.match(diarySlotOf(slots[0]!), { state: 'free' });
+    t.notOk(
+      sandbox.calls.some((c) => c.function === 'UpdatePatientRecord'),
+      'nothing was written',
+    );
+
+    const wrong = contextFor({ ...sandbox.connection(), placeholderNhsNumber: '9990000107' });
+    t.match(await failure(systmonePlugin.onBookingWrite(wrong, holding(book(slots[0]!, nobody)))), {
+      kind: 'patient_not_matched',
+      code: 'SYSTMONE_ERR_PLACEHOLDER_PATIENT_NOT_FOUND',
+      fix: SYSTMONE_ERRORS.SYSTMONE_ERR_PLACEHOLDER_PATIENT_NOT_FOUND.fix,
+    });
+  },
+);
+
+t.test('a retried hold reuses its RequestUID and holds the slot once', async (t) => {
+  const { sandbox, ctx, slots } = await heldPractice(t);
+  const first = await systmonePlugin.onBookingWrite(ctx, holding(book(slots[0]!, nobody)));
+  t.same(await systmonePlugin.onBookingWrite(ctx, holding(book(slots[0]!, nobody))), first);
+  t.equal(sandbox.diary.appointments().filter((a) => a.bookedBy === 'api').length, 1);
+  const uids = sandbox.calls.filter((c) => c.function === 'UpdatePatientRecord').map((c) => c.requestUid);
+  t.equal(uids.length, 2);
+  t.equal(uids[0], uids[1]);
+});
+
+t.test('cancelling a held booking frees the slot', async (t) => {
+  const { sandbox, ctx, slots, diarySlotOf } = await heldPractice(t);
+  const { ehrBookingRef } = await systmonePlugin.onBookingWrite(ctx, holding(book(slots[0]!, nobody)));
+  t.same(await systmonePlugin.onBookingWrite(ctx, cancel(slots[0]!, ehrBookingRef, nobody)), {
+    ehrBookingRef,
+  });
+  t.match(sandbox.diary.appointment(ehrBookingRef), {
+    status: 'Cancelled',
+    nhsNumber: DEMO_PLACEHOLDER_NHS_NUMBER,
+  });
+  t.match(diarySlotOf(slots[0]!), { state: 'free', appointmentUid: null });
+  t.same(
+    await systmonePlugin.onBookingWrite(ctx, cancel(slots[0]!, ehrBookingRef, nobody, 'b-again')),
+    { ehrBookingRef },
+    'cancelling again is harmless',
+  );
+
+  // Held, then the patient registered before reception moved the appointment: the patient now
+  // matches, their record has no such appointment, so the placeholder's is cancelled.
+  const held = await systmonePlugin.onBookingWrite(ctx, holding(book(slots[1]!, nobody, 'b-2')));
+  sandbox.calls.length = 0;
+  await systmonePlugin.onBookingWrite(ctx, cancel(slots[1]!, held.ehrBookingRef, alice, 'b-2'));
+  t.match(sandbox.diary.appointment(held.ehrBookingRef), { status: 'Cancelled' });
+  t.match(diarySlotOf(slots[1]!), { state: 'free' });
+  t.same(
+    sandbox.calls.map((c) => `${c.function} ${c.outcome}`),
+    ['PatientSearch response', 'UpdatePatientRecord error', 'UpdatePatientRecord response'],
+  );
+  t.notOk(
+    ctx.logs.some(
+      (l) =>
+        l.msg === 'SystmOne appointment already cancelled or gone' && JSON.stringify(l.obj).includes('b-2'),
+    ),
+  );
+});
+
+t.test('no demo patient name finds the placeholder patient', async (t) => {
+  const { sandbox } = await heldPractice(t);
+  for (const patient of DEMO_PATIENTS.filter((p) => p.nhsNumber !== DEMO_PLACEHOLDER_NHS_NUMBER)) {
+    const found = sandbox.diary.searchPatients({
+      FirstName: patient.firstName,
+      Surname: patient.surname,
+      DateOfBirth: patient.dateOfBirth,
+    });
+    t.notOk(
+      found.some((p) => p.NHSNumber === DEMO_PLACEHOLDER_NHS_NUMBER),
+      patient.surname,
+    );
+    t.notOk(
+      sandbox.diary
+        .searchPatients({ FirstName: patient.firstName, Surname: patient.surname })
+        .some((p) => p.NHSNumber === DEMO_PLACEHOLDER_NHS_NUMBER),
+    );
+  }
+  t.match(sandbox.diary.searchPatients({ NHSNumber: DEMO_PLACEHOLDER_NHS_NUMBER }), [
+    { Surname: 'Unregistered', FirstName: 'Online Booking' },
+  ]);
+});

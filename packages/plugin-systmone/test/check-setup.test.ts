@@ -4,6 +4,7 @@
  * approved by the logged-in user, an unknown user name, no slot type bookable by third parties.
  */
 import t from 'tap';
+import { DEMO_PLACEHOLDER_NHS_NUMBER } from '../src/sandbox/index.ts';
 import { systmonePlugin } from '../src/systmone-plugin.ts';
 import { contextFor, SMALL_DIARY, startSandbox } from './fixtures.ts';
 
@@ -11,7 +12,11 @@ const ok = (id: string, message: string) => ({ id, ok: true, severity: 'error', 
 
 async function practice(t: Parameters<typeof startSandbox>[0]) {
   const sandbox = await startSandbox(t, { demo: { days: 1, from: '2026-02-02' } });
-  const connection = { ...sandbox.connection(), readTimeoutMs: 200 };
+  const connection = {
+    ...sandbox.connection(),
+    readTimeoutMs: 200,
+    placeholderNhsNumber: DEMO_PLACEHOLDER_NHS_NUMBER,
+  };
   const reachable = ok(
     'systmone.gateway-reachable',
     `The gateway at 127.0.0.1:${sandbox.port} accepts connections.`,
@@ -19,6 +24,11 @@ async function practice(t: Parameters<typeof startSandbox>[0]) {
   return { sandbox, connection, reachable };
 }
 
+const PLACEHOLDER = ok(
+  'systmone.placeholder-patient',
+  'The placeholder patient (NHS number 9990000093) is in SystmOne: online bookings SystmOne cannot match are held ' +
+    'on it for reception to move to the right patient.',
+);
 const ANSWERING = ok('systmone.client-answering', 'SystmOne answers on the gateway PC.');
 const API_KEY = ok('systmone.api-key', 'SystmOne accepts the API key.');
 const DEVICE_ID = ok('systmone.device-id', 'SystmOne accepts the device ID SLOTBRIDGE-0001.');
@@ -41,6 +51,7 @@ t.test('a practice set up correctly passes every check', async (t) => {
       '5 slot types are bookable by third parties: Routine GP, Telephone Consultation, Nurse Appointment, ' +
         'Blood Test, Unregistered Patient (Online). Not bookable by third parties, so never offered online: Baby Clinic.',
     ),
+    PLACEHOLDER,
   ]);
 });
 
@@ -161,7 +172,7 @@ t.test('a user name SystmOne does not have is a warning', async (t) => {
     message: 'SystmOne has no user Herogateway in Riverside Medical Practice.',
     fix: 'Enter the user name of the SystmOne user logged in on the gateway PC, exactly as SystmOne shows it.',
   });
-  t.same(checks.length, 7);
+  t.same(checks.length, 8);
 });
 
 t.test('no slot type bookable by third parties', async (t) => {
@@ -171,7 +182,7 @@ t.test('no slot type bookable by third parties', async (t) => {
     slotTypes: SMALL_DIARY.slotTypes.map((s) => ({ ...s, bookableByThirdParties: false })),
   });
   const checks = await systmonePlugin.checkSetup(contextFor(connection));
-  t.same(checks.at(-1), {
+  t.same(checks[6], {
     id: 'systmone.slot-types',
     ok: false,
     severity: 'error',
@@ -181,7 +192,7 @@ t.test('no slot type bookable by third parties', async (t) => {
     fix: "In SystmOne's appointment set-up, allow third-party booking for the slot types patients may book online.",
   });
   sandbox.setSlotTypeBookable('Routine GP', true);
-  t.same((await systmonePlugin.checkSetup(contextFor(connection))).at(-1), {
+  t.same((await systmonePlugin.checkSetup(contextFor(connection)))[6], {
     id: 'systmone.slot-types',
     ok: true,
     severity: 'error',
@@ -227,4 +238,59 @@ t.test('SystmOne failing or refusing the organisation read', async (t) => {
         'UpdatePatientRecord) for the practice.',
     },
   ]);
+});
+
+t.test('the placeholder patient: not set, or not in SystmOne, is a warning naming what to do', async (t) => {
+  const { sandbox, connection } = await practice(t);
+  const { placeholderNhsNumber: _, ...without } = connection;
+  const unset = await systmonePlugin.checkSetup(contextFor(without));
+  t.same(unset.map((c) => c.id).slice(-3), [
+    'systmone.user',
+    'systmone.slot-types',
+    'systmone.placeholder-patient',
+  ]);
+  t.same(unset.at(-1), {
+    id: 'systmone.placeholder-patient',
+    ok: false,
+    severity: 'warning',
+    message:
+      'No placeholder patient is set, so slotbridge cannot hold the time of an online booking whose patient ' +
+      'SystmOne cannot match: such bookings fail and the practice must contact the patient.',
+    fix:
+      "In SystmOne, keep a placeholder patient record for online bookings it cannot match yet (e.g. 'Unregistered, " +
+      "Online Booking'), enter its NHS number as the connection's placeholder NHS number, and map a slot type to " +
+      'Unregistered Patient Booking.',
+  });
+  t.ok(
+    unset.slice(0, -1).every((c) => c.ok),
+    'the other checks still pass',
+  );
+
+  const missing = await systmonePlugin.checkSetup(
+    contextFor({ ...connection, placeholderNhsNumber: '9990000107' }),
+  );
+  t.same(missing.at(-1), {
+    id: 'systmone.placeholder-patient',
+    ok: false,
+    severity: 'warning',
+    message:
+      'SystmOne has no patient with the placeholder NHS number 9990000107, so online bookings it cannot match ' +
+      'cannot be held: they fail instead.',
+    fix:
+      "Enter the NHS number of the placeholder patient record exactly as SystmOne shows it (e.g. 'Unregistered, " +
+      "Online Booking'), or create that record in SystmOne.",
+  });
+  t.same(
+    sandbox.calls.filter((c) => c.function === 'PatientSearch').map((c) => c.outcome),
+    ['response'],
+    'looked up by NHS number alone',
+  );
+
+  sandbox.faults.add({ function: 'PatientSearch', kind: 'error' });
+  t.match((await systmonePlugin.checkSetup(contextFor(connection))).at(-1), {
+    id: 'systmone.placeholder-patient',
+    ok: false,
+    severity: 'warning',
+    message: /could not look up the placeholder patient \(NHS number 9990000093\)/,
+  });
 });

@@ -43,6 +43,7 @@ t.test('the connection schema: the API key is a secret, nothing else is accepted
     'deviceVersion',
     'userName',
     'readTimeoutMs',
+    'placeholderNhsNumber',
   ]);
   const schema = JSON.parse(JSON.stringify(connectionSchema));
   t.equal(schema.properties.apiKey.writeOnly, true);
@@ -53,6 +54,8 @@ t.test('the connection schema: the API key is a secret, nothing else is accepted
   t.ok(Value.Check(connectionSchema, minimal));
   t.notOk(Value.Check(connectionSchema, { ...minimal, port: 70000 }));
   t.notOk(Value.Check(connectionSchema, { ...minimal, password: 'x' }));
+  t.ok(Value.Check(connectionSchema, { ...minimal, placeholderNhsNumber: '9990000093' }));
+  t.notOk(Value.Check(connectionSchema, { ...minimal, placeholderNhsNumber: '999 000 0093' }));
   t.same(systmoneCapabilities, {
     cancel: true,
     reschedule: false,

@@ -2,7 +2,8 @@
  * A realistic small GP practice for the demo and tests: two sites, GPs, a nurse and a healthcare
  * assistant, the integration user logged in on the gateway PC, clinic types, and the slot types
  * a practice using online booking has (one reserved for holding a slot for an unregistered
- * patient, one not bookable by third parties). Weekday clinics for `days` days, about a quarter
+ * patient, one not bookable by third parties), a placeholder patient for online bookings that
+ * cannot be matched yet. Weekday clinics for `days` days, about a quarter
  * of the slots booked at reception and some blocked. The same options always build the same diary.
  */
 import { seededRandom } from '@slotbridge/core/sandbox-kit';
@@ -39,6 +40,9 @@ export const DEMO_SLOT_TYPES = {
   BABY_CLINIC: 'Baby Clinic',
 } as const;
 
+/** NHS number of the demo's placeholder patient 'Unregistered, Online Booking' (valid check digit). */
+export const DEMO_PLACEHOLDER_NHS_NUMBER = '9990000093';
+
 export const DEMO_PATIENTS: SandboxPatient[] = [
   { nhsNumber: '9990000018', title: 'Mrs', firstName: 'Alice', surname: 'Jones', dateOfBirth: '1984-02-29' },
   { nhsNumber: '9990000026', title: 'Mr', firstName: 'Bashir', surname: 'Khan', dateOfBirth: '1957-11-03' },
@@ -61,6 +65,15 @@ export const DEMO_PATIENTS: SandboxPatient[] = [
   { nhsNumber: '9990000069', title: 'Mr', firstName: 'John', surname: 'Smith', dateOfBirth: '1970-01-01' },
   // A temporary resident not yet traced: no NHS number.
   { nhsNumber: null, title: 'Ms', firstName: 'Eva', surname: 'Novak', dateOfBirth: '1991-09-09' },
+  // The placeholder record online bookings that match no one (or several) are held on; its name
+  // and date of birth are no real patient's, so a name search never finds it.
+  {
+    nhsNumber: DEMO_PLACEHOLDER_NHS_NUMBER,
+    title: 'Mx',
+    firstName: 'Online Booking',
+    surname: 'Unregistered',
+    dateOfBirth: '1900-01-01',
+  },
 ];
 
 interface ClinicPlan {
@@ -157,7 +170,9 @@ function slotsFor(plan: ClinicPlan, random: () => number): SlotSeed[] {
     const slotType =
       isLast && plan.lastSlotType ? plan.lastSlotType : plan.slotTypes[slots.length % plan.slotTypes.length]!;
     const roll = random();
-    const withNhsNumber = DEMO_PATIENTS.filter((patient) => patient.nhsNumber !== null);
+    const withNhsNumber = DEMO_PATIENTS.filter(
+      (patient) => patient.nhsNumber !== null && patient.nhsNumber !== DEMO_PLACEHOLDER_NHS_NUMBER,
+    );
     if (roll < 0.25) {
       const patient = withNhsNumber[Math.floor(random() * withNhsNumber.length)]!;
       slots.push({ time, slotType, nhsNumber: patient.nhsNumber!, comments: 'Booked at reception' });

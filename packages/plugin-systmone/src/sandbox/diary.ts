@@ -331,10 +331,15 @@ export class SystmOneDiary {
     return clinics;
   }
 
-  /** Patients matching every criterion given; at least two must be given. */
+  /**
+   * Patients matching every criterion given; at least two must be given, or the NHS number alone
+   * (it names one record: *modelled*).
+   */
   searchPatients(criteria: PatientSearchCriteria): WirePatient[] {
     const given = Object.entries(criteria).filter(([, value]) => value !== undefined && value.trim() !== '');
-    if (given.length < 2) throw new SandboxError('SEARCH_CRITERIA', sandboxMessages.searchCriteria());
+    const nhsNumberAlone = given.length === 1 && given[0]![0] === 'NHSNumber';
+    if (given.length < 2 && !nhsNumberAlone)
+      throw new SandboxError('SEARCH_CRITERIA', sandboxMessages.searchCriteria());
     return this.#patients
       .filter(
         (patient) =>

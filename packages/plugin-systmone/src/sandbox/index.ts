@@ -20,6 +20,7 @@ import { IntegrationServer, type SandboxCall } from './integration-server.ts';
 export {
   buildDemoDiary,
   DEMO_PATIENTS,
+  DEMO_PLACEHOLDER_NHS_NUMBER,
   DEMO_SITES,
   DEMO_SLOT_TYPES,
   DEMO_USERS,
