@@ -8,7 +8,7 @@
 import type { BookingFeatureRow, Caller, Slotbridge, SlotTypeFeatureRow, SyncRun } from '@slotbridge/core';
 import { createEmisSandbox } from '@slotbridge/plugin-emis/sandbox';
 import { createHs1ExactSandbox } from '@slotbridge/plugin-hs1-exact/sandbox';
-import { createSystmOneSandbox } from '@slotbridge/plugin-systmone/sandbox';
+import { createSystmOneSandbox, DEMO_PLACEHOLDER_NHS_NUMBER } from '@slotbridge/plugin-systmone/sandbox';
 
 export const DEMO_PARTNER_NAME = 'Demo partner';
 
@@ -175,7 +175,8 @@ async function startSandboxes(): Promise<DemoSandbox[]> {
       ehr: 'systmone',
       odsCode: 'B82001',
       timeZone: 'Europe/London',
-      connection: { ...systmone.connection() },
+      // The placeholder patient the practice keeps for online bookings it cannot match yet.
+      connection: { ...systmone.connection(), placeholderNhsNumber: DEMO_PLACEHOLDER_NHS_NUMBER },
       sandboxUrl: systmoneControl,
       close: () => systmone.close(),
     },
