@@ -4,7 +4,7 @@
  * and saved in one transaction, or not at all: a duplicate choice, an unknown id or a second
  * unregistered-patient slot type answers 422 naming every row at fault, and nothing is saved.
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import { recordAudit } from './audit.ts';
 import type { Caller } from './caller.ts';
 import type { Db } from './db/database.ts';
@@ -158,6 +158,20 @@ function checkEhrId(
       message: `${what} ${ehrId} (${entry.name}) is gone from the EHR`,
     });
   }
+}
+
+/** The practice's Unregistered Patient Booking slot type (seed 002), if one is set. */
+export async function unregisteredSlotTypeId(
+  db: Kysely<Database>,
+  practiceId: string,
+): Promise<string | null> {
+  const row = await db
+    .selectFrom('slot_type_mappings')
+    .select('ehr_slot_type_id')
+    .where('practice_id', '=', practiceId)
+    .where('feature', '=', 'unregistered_patient')
+    .executeTakeFirst();
+  return row?.ehr_slot_type_id ?? null;
 }
 
 export class Mappings {
@@ -472,7 +486,7 @@ export class Mappings {
     const [types, theirs, unregistered] = await Promise.all([
       ownIds(this.db, practice.id, 'appointment_types'),
       catalogue(this.db, practice.id, 'slot_type'),
-      this.unregisteredSlotTypeId(this.db, practice.id),
+      unregisteredSlotTypeId(this.db, practice.id),
     ]);
     for (const [id, indexes] of duplicates(rows, (r) => r.appointmentTypeId)) {
       for (const row of indexes.slice(1)) {
@@ -522,20 +536,6 @@ export class Mappings {
     });
     await recordAudit(this.db, caller, practice.id, 'appointment_type_mappings.replaced', { rows });
     return this.bookingFeatures(practice);
-  }
-
-  /** The practice's Unregistered Patient Booking slot type, if one is set. */
-  async unregisteredSlotTypeId(
-    db: Executor | Transaction<Database>,
-    practiceId: string,
-  ): Promise<string | null> {
-    const row = await db
-      .selectFrom('slot_type_mappings')
-      .select('ehr_slot_type_id')
-      .where('practice_id', '=', practiceId)
-      .where('feature', '=', 'unregistered_patient')
-      .executeTakeFirst();
-    return row?.ehr_slot_type_id ?? null;
   }
 
   // Seed 001: active slot types ------------------------------------------------------------

@@ -5,7 +5,7 @@
  * slot, so two requests racing for a slot can never both win.
  */
 import { createHmac } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { recordAudit } from '../audit.ts';
 import type { Availability, OfferedSlot } from '../availability.ts';
 import { LIVE_BOOKING_STATES } from '../availability.ts';
@@ -108,12 +108,23 @@ export class Bookings {
   }
 
   async get(practice: Practice, bookingId: string): Promise<Booking> {
-    const booking = await this.db
+    return this.bookingAt(this.db, practice, bookingId, false);
+  }
+
+  /** The practice's booking, locked for the rest of the transaction when `lock`; 404 otherwise. */
+  private async bookingAt(
+    db: Kysely<Database>,
+    practice: Practice,
+    bookingId: string,
+    lock: boolean,
+  ): Promise<Booking> {
+    let query = db
       .selectFrom('bookings')
       .selectAll()
       .where('id', '=', bookingId)
-      .where('practice_id', '=', practice.id)
-      .executeTakeFirst();
+      .where('practice_id', '=', practice.id);
+    if (lock) query = query.forUpdate();
+    const booking = await query.executeTakeFirst();
     if (!booking) {
       throw new NotFoundError(CoreErrorCode.BOOKING_NOT_FOUND, `No booking ${bookingId} at this practice`);
     }
@@ -168,15 +179,7 @@ export class Bookings {
     const replay = await this.replay(practice, idempotencyKey, fingerprint);
     if (replay) return { booking: replay, created: false };
     return this.once(practice, idempotencyKey, fingerprint, input.slotId, async (trx) => {
-      const old = await trx
-        .selectFrom('bookings')
-        .selectAll()
-        .where('id', '=', bookingId)
-        .where('practice_id', '=', practice.id)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!old)
-        throw new NotFoundError(CoreErrorCode.BOOKING_NOT_FOUND, `No booking ${bookingId} at this practice`);
+      const old = await this.bookingAt(trx, practice, bookingId, true);
       if (old.state !== 'confirmed') {
         throw new ConflictError(
           CoreErrorCode.BOOKING_NOT_RESCHEDULABLE,
@@ -217,15 +220,7 @@ export class Bookings {
    */
   async resolveReconciliation(caller: Caller, practice: Practice, bookingId: string): Promise<Booking> {
     return this.db.transaction().execute(async (trx) => {
-      const booking = await trx
-        .selectFrom('bookings')
-        .selectAll()
-        .where('id', '=', bookingId)
-        .where('practice_id', '=', practice.id)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!booking)
-        throw new NotFoundError(CoreErrorCode.BOOKING_NOT_FOUND, `No booking ${bookingId} at this practice`);
+      const booking = await this.bookingAt(trx, practice, bookingId, true);
       if (booking.state === 'confirmed') return booking;
       if (booking.state !== 'needs_reconciliation') {
         throw new ConflictError(
@@ -384,15 +379,7 @@ export class Bookings {
       );
     }
     return this.db.transaction().execute(async (trx) => {
-      const booking = await trx
-        .selectFrom('bookings')
-        .selectAll()
-        .where('id', '=', bookingId)
-        .where('practice_id', '=', practice.id)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!booking)
-        throw new NotFoundError(CoreErrorCode.BOOKING_NOT_FOUND, `No booking ${bookingId} at this practice`);
+      const booking = await this.bookingAt(trx, practice, bookingId, true);
       if (['cancelling', 'cancelled', 'cancelled_in_ehr'].includes(booking.state)) return booking;
       if (booking.state !== 'confirmed' && booking.state !== 'needs_reconciliation') {
         throw new ConflictError(

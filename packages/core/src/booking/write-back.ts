@@ -3,30 +3,16 @@
  * command is never written twice at once, whichever process picks the job up. The outcome is
  * returned: `retry` asks the job queue to try again later (transient EHR trouble).
  */
-import type { Transaction } from 'kysely';
 import type { Connections } from '../connections.ts';
 import type { Db } from '../db/database.ts';
-import type { Database } from '../db/schema.ts';
 import type { BookingWriteCommand, EhrSlotRef, HookLogger } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
 import { CoreErrorCode, EhrError, SlotbridgeError } from '../errors.ts';
 import type { JobMeta, JobQueue } from '../jobs.ts';
+import { unregisteredSlotTypeId } from '../mappings.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { SealedBookingDetails } from './bookings.ts';
 import { enqueueBookingWrite } from './outbox.ts';
-
-async function unregisteredSlotTypeIdOf(
-  db: Transaction<Database>,
-  practiceId: string,
-): Promise<string | null> {
-  const row = await db
-    .selectFrom('slot_type_mappings')
-    .select('ehr_slot_type_id')
-    .where('practice_id', '=', practiceId)
-    .where('feature', '=', 'unregistered_patient')
-    .executeTakeFirst();
-  return row?.ehr_slot_type_id ?? null;
-}
 
 export type WriteBackOutcome = 'done' | 'failed' | 'retry' | 'skipped';
 
@@ -91,7 +77,7 @@ export class WriteBack {
           patient: sealed.patient,
           reason: sealed.reason,
           note: sealed.note,
-          unregisteredSlotTypeId: await unregisteredSlotTypeIdOf(trx, practice.id),
+          unregisteredSlotTypeId: await unregisteredSlotTypeId(trx, practice.id),
         };
       } else {
         writeCommand = {

@@ -10,6 +10,7 @@ import type { Database, Practice, SyncRun, SyncTrigger } from '../db/schema.ts';
 import type { EhrSlot, HookLogger } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
 import { CoreErrorCode, EhrError, SlotbridgeError } from '../errors.ts';
+import { unregisteredSlotTypeId } from '../mappings.ts';
 import type { Practices } from '../practices.ts';
 import { addDays } from '../time.ts';
 import { diffSlots } from './diff-slots.ts';
@@ -212,12 +213,7 @@ export class SlotSync {
       .execute();
     if (bookings.length === 0) return 0;
     const slots = new Map(fetched.map((slot) => [slot.ehrSlotId, slot]));
-    const unregistered = await trx
-      .selectFrom('slot_type_mappings')
-      .select('ehr_slot_type_id')
-      .where('practice_id', '=', practice.id)
-      .where('feature', '=', 'unregistered_patient')
-      .executeTakeFirst();
+    const unregistered = await unregisteredSlotTypeId(trx, practice.id);
     const { listsBookedSlots = false } = await this.ehr.capabilities(practice.ehr);
     const active = new Set(
       (
@@ -247,7 +243,7 @@ export class SlotSync {
       } else if (
         booking.state === 'needs_reconciliation' &&
         slot.status === 'free' &&
-        slot.ehrSlotTypeId !== unregistered?.ehr_slot_type_id
+        slot.ehrSlotTypeId !== unregistered
       ) {
         next = { state: 'cancelled_in_ehr', at: 'cancelled_at' };
       }
