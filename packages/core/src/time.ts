@@ -46,15 +46,20 @@ export function addDays(instant: Date, days: number): Date {
 }
 
 /**
- * Reads a window bound from a query string: a date (YYYY-MM-DD, midnight in the practice's
- * zone) or a date-time with an offset or Z. Returns null when it is neither.
+ * Reads a window bound from a query parameter: a date (YYYY-MM-DD, midnight in the practice's
+ * zone) or a date-time with an offset or Z. Absent: undefined. Anything else: 400 naming it.
  */
-export function parseTimeBound(text: string, zone: string): Date | null {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
-    const value = DateTime.fromISO(text, { zone });
-    return value.isValid ? value.toJSDate() : null;
+export function readTimeBound(name: string, text: string | undefined, zone: string): Date | undefined {
+  if (text === undefined) return undefined;
+  let value: DateTime | null = null;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) value = DateTime.fromISO(text, { zone });
+  else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text)) {
+    value = DateTime.fromISO(text, { setZone: true });
   }
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text)) return null;
-  const value = DateTime.fromISO(text, { setZone: true });
-  return value.isValid ? value.toJSDate() : null;
+  if (!value?.isValid) {
+    throw new InputError(CoreErrorCode.WINDOW_INVALID, `"${name}" is not a date or a date-time: "${text}"`, {
+      fix: 'Use YYYY-MM-DD or an ISO 8601 date-time with an offset, e.g. 2026-11-24T09:00:00Z.',
+    });
+  }
+  return value.toJSDate();
 }

@@ -4,7 +4,7 @@ import {
   CoreErrorCode,
   InputError,
   localDateOf,
-  parseTimeBound,
+  readTimeBound,
   startOfLocalDay,
 } from '@slotbridge/core';
 import { Type } from 'typebox';
@@ -60,22 +60,10 @@ export const appointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const practice = await practices.get(request.caller, request.params.practiceId);
       const zone = practice.time_zone;
-      const parse = (name: string, text: string | undefined) => {
-        if (text === undefined) return undefined;
-        const value = parseTimeBound(text, zone);
-        if (!value) {
-          throw new InputError(
-            CoreErrorCode.WINDOW_INVALID,
-            `"${name}" is not a date or a date-time: "${text}"`,
-            {
-              fix: 'Use YYYY-MM-DD or an ISO 8601 date-time with an offset.',
-            },
-          );
-        }
-        return value;
-      };
-      const from = parse('from', request.query.from) ?? startOfLocalDay(localDateOf(new Date(), zone), zone);
-      const to = parse('to', request.query.to) ?? addDays(from, 7);
+      const from =
+        readTimeBound('from', request.query.from, zone) ??
+        startOfLocalDay(localDateOf(new Date(), zone), zone);
+      const to = readTimeBound('to', request.query.to, zone) ?? addDays(from, 7);
       if (from >= to || to.getTime() - from.getTime() > MAX_DAYS * 86_400_000) {
         throw new InputError(
           CoreErrorCode.WINDOW_INVALID,

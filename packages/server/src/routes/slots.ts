@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { CoreErrorCode, InputError, parseTimeBound, slotView } from '@slotbridge/core';
+import { CoreErrorCode, InputError, readTimeBound, slotView } from '@slotbridge/core';
 import { Type } from 'typebox';
 import { listOf, PracticeParams, problemResponses } from '../schemas.ts';
 
@@ -39,22 +39,8 @@ export const slotRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const practice = await practices.get(request.caller, request.params.practiceId);
       const { from, to, ...filters } = request.query;
-      const bound = (name: string, text: string | undefined) => {
-        if (text === undefined) return undefined;
-        const value = parseTimeBound(text, practice.time_zone);
-        if (!value) {
-          throw new InputError(
-            CoreErrorCode.WINDOW_INVALID,
-            `"${name}" is not a date or a date-time: "${text}"`,
-            {
-              fix: 'Use YYYY-MM-DD or an ISO 8601 date-time with an offset, e.g. 2026-11-24T09:00:00Z.',
-            },
-          );
-        }
-        return value;
-      };
-      const fromDate = bound('from', from);
-      const toDate = bound('to', to);
+      const fromDate = readTimeBound('from', from, practice.time_zone);
+      const toDate = readTimeBound('to', to, practice.time_zone);
       if (fromDate && toDate && fromDate >= toDate) {
         throw new InputError(CoreErrorCode.WINDOW_INVALID, '"from" must be before "to"', {
           fix: 'Swap the two values, or widen the window.',
