@@ -65,7 +65,10 @@ export interface SetupCheck {
 export interface EhrCatalogueEntry {
   ehrId: string;
   name: string;
-  /** Plugin-specific facts shown beside the entry (e.g. EMIS `bookable`). Never secrets. */
+  /**
+   * Facts shown beside the entry. Never secrets. One is shared by every plugin: on a slot type,
+   * `bookable: true` means the EHR lets partners book it. The rest are the plugin's own.
+   */
   attributes?: Record<string, unknown>;
 }
 

@@ -22,7 +22,8 @@ export async function discoverCatalogue(
     slotTypes: organisation.slotTypes.map((slotType) => ({
       ehrId: slotType.name,
       name: slotType.name,
-      attributes: { bookableByThirdParties: slotType.bookableByThirdParties },
+      // `bookable`, the core's word for it: SystmOne marks the slot type bookable by third parties.
+      attributes: { bookable: slotType.bookableByThirdParties },
     })),
   };
 }

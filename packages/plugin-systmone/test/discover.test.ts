@@ -17,20 +17,20 @@ t.test('discover lists users, sites and slot types with whether third parties ma
       { ehrId: 'Hillview Branch Surgery', name: 'Hillview Branch Surgery' },
     ],
     slotTypes: [
-      { ehrId: 'Routine GP', name: 'Routine GP', attributes: { bookableByThirdParties: true } },
+      { ehrId: 'Routine GP', name: 'Routine GP', attributes: { bookable: true } },
       {
         ehrId: 'Telephone Consultation',
         name: 'Telephone Consultation',
-        attributes: { bookableByThirdParties: true },
+        attributes: { bookable: true },
       },
-      { ehrId: 'Nurse Appointment', name: 'Nurse Appointment', attributes: { bookableByThirdParties: true } },
-      { ehrId: 'Blood Test', name: 'Blood Test', attributes: { bookableByThirdParties: true } },
+      { ehrId: 'Nurse Appointment', name: 'Nurse Appointment', attributes: { bookable: true } },
+      { ehrId: 'Blood Test', name: 'Blood Test', attributes: { bookable: true } },
       {
         ehrId: 'Unregistered Patient (Online)',
         name: 'Unregistered Patient (Online)',
-        attributes: { bookableByThirdParties: true },
+        attributes: { bookable: true },
       },
-      { ehrId: 'Baby Clinic', name: 'Baby Clinic', attributes: { bookableByThirdParties: false } },
+      { ehrId: 'Baby Clinic', name: 'Baby Clinic', attributes: { bookable: false } },
     ],
   });
 });

@@ -49,11 +49,6 @@ async function rotateDemoKey(slotbridge: Slotbridge, partnerId: string): Promise
   return (await slotbridge.apiKeys.issuePartnerKey(partnerId, 'demo')).key;
 }
 
-/** Whether the EHR lets partners book a slot type, in each plugin's own words. */
-function bookableByPartners(attributes: Record<string, unknown>): boolean {
-  return attributes.bookable === true || attributes.bookableByThirdParties === true;
-}
-
 /** Sets a practice up from its EHR catalogue, as a practice manager would in the four stages. */
 export async function setUpFromCatalogue(
   slotbridge: Slotbridge,
@@ -94,7 +89,7 @@ export async function setUpFromCatalogue(
     if (/unregistered/i.test(entry.name)) {
       features.push({ ehrSlotTypeId: entry.ehrId, feature: 'unregistered_patient', appointmentTypeId: null });
       active.push(entry.ehrId);
-    } else if (bookableByPartners(entry.attributes)) {
+    } else if (entry.attributes.bookable === true) {
       const typeId = await slotbridge.catalogue.addAppointmentType(practice, entry.name, 10);
       features.push({ ehrSlotTypeId: entry.ehrId, feature: 'bookable', appointmentTypeId: typeId });
       bookingFeatures.push({ appointmentTypeId: typeId, ehrSlotTypeId: entry.ehrId });
