@@ -23,4 +23,5 @@ export * from './secret-box.ts';
 export * from './slotbridge.ts';
 export * from './sync/diff-slots.ts';
 export * from './sync/sync-practice.ts';
+export * from './sync/sync-state.ts';
 export * from './time.ts';

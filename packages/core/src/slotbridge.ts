@@ -22,6 +22,7 @@ import { Mappings } from './mappings.ts';
 import { Practices } from './practices.ts';
 import { SecretBox } from './secret-box.ts';
 import { SlotSync } from './sync/sync-practice.ts';
+import { SyncState } from './sync/sync-state.ts';
 
 export interface SlotbridgeOptions {
   db: Db;
@@ -52,6 +53,8 @@ export class Slotbridge {
   readonly ehrCatalogue: EhrCatalogueStore;
   readonly mappings: Mappings;
   readonly sync: SlotSync;
+  /** How fresh each practice's stored diary is (read by availability, diagnostics, metrics). */
+  readonly syncState: SyncState;
   readonly availability: Availability;
   readonly diary: Diary;
   readonly diagnostics: AvailabilityDiagnostics;
@@ -75,6 +78,7 @@ export class Slotbridge {
     this.catalogue = new BookingCatalogue(this.db);
     this.ehrCatalogue = new EhrCatalogueStore(this.db, this.ehr, this.connections);
     this.mappings = new Mappings(this.db);
+    this.syncState = new SyncState(this.db);
     this.sync = new SlotSync(this.db, this.ehr, this.practices, this.connections, options.log, now);
     this.availability = new Availability(
       this.ehr,
