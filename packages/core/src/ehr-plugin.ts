@@ -37,12 +37,14 @@ export interface EhrCapabilities {
   reschedule: boolean;
   /** How far ahead slots are published, in days: the default and the most a practice may set. */
   publishingHorizonDays: { default: number; max: number };
-  /** The shortest gap between two background syncs the EHR tolerates, in seconds. */
-  minPollIntervalSeconds: number;
+  /**
+   * The most calls a minute one connection may make to this EHR, on average (short bursts of a
+   * sixth of that are allowed). Every call made through `meterEhrCall` waits for it; a practice
+   * may set a lower budget. The scheduler reads the near window often and the rest rarely within it.
+   */
+  callsPerMinute: number;
   /** The largest window one onSlotFetch call may be asked for, in days (EMIS: 90). */
   maxFetchWindowDays: number;
-  /** Does onSlotFetch honour a cursor to read only what changed? */
-  incrementalSync: boolean;
   /**
    * Does onSlotFetch return booked slots too, not only free ones? When it does, a slot of ours
    * that vanishes from an active slot type means the appointment is gone from the EHR diary.
@@ -85,8 +87,11 @@ export interface SlotWindow {
   to: Date;
   /** Only slots of these EHR slot types are wanted (the practice's active slot types). */
   slotTypeIds: string[];
-  /** The cursor the previous fetch returned, for plugins with `incrementalSync`. */
-  cursor?: string;
+  /**
+   * When set, only these practitioners' slots are wanted (a refresh of one practitioner's day
+   * after a booking). A plugin that can read less for it should; the core drops the others.
+   */
+  ehrPractitionerIds?: string[];
 }
 
 /** Normalised slot status. `ehrStatus` keeps the EHR's own word. */
@@ -108,8 +113,6 @@ export interface EhrSlot {
 
 export interface SlotFetchResult {
   slots: EhrSlot[];
-  /** For incremental plugins: pass back on the next fetch. */
-  cursor?: string;
 }
 
 /** The patient as the booking side knows them. Stored encrypted; never logged or returned. */

@@ -17,6 +17,7 @@ import type {
   SlotTypeMapping,
   SlotWindow,
 } from './ehr-plugin.ts';
+import { CallBudgets } from './ehr-calls.ts';
 import { CoreErrorCode, NotFoundError, SlotbridgeError } from './errors.ts';
 import { HookRegistry } from './hooks.ts';
 
@@ -56,7 +57,7 @@ function validateDefinition(def: EhrPluginDefinition): void {
     !Number.isInteger(horizon.max) ||
     horizon.default < 1 ||
     horizon.default > horizon.max ||
-    !(caps.minPollIntervalSeconds > 0) ||
+    !(caps.callsPerMinute > 0) ||
     !(caps.maxFetchWindowDays > 0)
   ) {
     throw invalid(`EHR plugin ${def.id}: capabilities are incomplete or inconsistent`);
@@ -72,10 +73,20 @@ export function defaultMapSlotType(input: MapSlotTypeInput): SlotTypeMapping {
 
 export class EhrRegistry {
   readonly hooks: HookRegistry;
+  /** The EHR call budget of each practice in this process; every hook's calls are metered. */
+  readonly budgets: CallBudgets;
   readonly #plugins = new Map<string, EhrPluginDefinition>();
 
-  constructor(hooks: HookRegistry = new HookRegistry()) {
+  constructor(hooks: HookRegistry = new HookRegistry(), budgets: CallBudgets = new CallBudgets()) {
     this.hooks = hooks;
+    this.budgets = budgets;
+  }
+
+  /** Runs a hook of the practice with its EHR calls metered against the practice's budget. */
+  #metered<T>(def: EhrPluginDefinition, ctx: EhrContext, hook: () => Promise<T>): Promise<T> {
+    const budget =
+      this.budgets.peek(ctx.practice.id) ?? this.budgets.of(ctx.practice.id, def.capabilities.callsPerMinute);
+    return this.budgets.run(def.id, budget, ctx.signal, hook);
   }
 
   register<C extends Record<string, unknown>>(definition: EhrPluginDefinition<C>): void {
@@ -122,28 +133,34 @@ export class EhrRegistry {
 
   checkSetup(id: string, ctx: EhrContext): Promise<SetupCheck[]> {
     const def = this.get(id);
-    return this.hooks.run('checkSetup', id, ctx, undefined, () => def.checkSetup(ctx));
+    return this.#metered(def, ctx, () =>
+      this.hooks.run('checkSetup', id, ctx, undefined, () => def.checkSetup(ctx)),
+    );
   }
 
   discover(id: string, ctx: EhrContext): Promise<EhrCatalogue> {
     const def = this.get(id);
-    return this.hooks.run('discover', id, ctx, undefined, () => def.discover(ctx));
+    return this.#metered(def, ctx, () => this.hooks.run('discover', id, ctx, undefined, () => def.discover(ctx)));
   }
 
   fetchSlots(id: string, ctx: EhrContext, window: SlotWindow): Promise<SlotFetchResult> {
     const def = this.get(id);
-    return this.hooks.run('onSlotFetch', id, ctx, window, (w) => def.onSlotFetch(ctx, w));
+    return this.#metered(def, ctx, () =>
+      this.hooks.run('onSlotFetch', id, ctx, window, (w) => def.onSlotFetch(ctx, w)),
+    );
   }
 
   writeBooking(id: string, ctx: EhrContext, command: BookingWriteCommand): Promise<BookingWriteResult> {
     const def = this.get(id);
-    return this.hooks.run('onBookingWrite', id, ctx, command, (c) => def.onBookingWrite(ctx, c));
+    return this.#metered(def, ctx, () =>
+      this.hooks.run('onBookingWrite', id, ctx, command, (c) => def.onBookingWrite(ctx, c)),
+    );
   }
 
   diagnose(id: string, ctx: EhrContext, input: DiagnoseInput): Promise<DiagnosticCheck[]> {
     const def = this.get(id);
-    return this.hooks.run('diagnose', id, ctx, input, async (i) =>
-      def.diagnose ? def.diagnose(ctx, i) : [],
+    return this.#metered(def, ctx, () =>
+      this.hooks.run('diagnose', id, ctx, input, async (i) => (def.diagnose ? def.diagnose(ctx, i) : [])),
     );
   }
 

@@ -10,6 +10,7 @@ export * from './db/database.ts';
 export type * from './db/schema.ts';
 export * from './diagnostics/availability-diagnostics.ts';
 export * from './diary.ts';
+export * from './ehr-calls.ts';
 export * from './ehr-catalogue.ts';
 export * from './ehr-plugin.ts';
 export * from './ehr-registry.ts';

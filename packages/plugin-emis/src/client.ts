@@ -5,7 +5,7 @@
  * every call with a timeout (and the caller's AbortSignal), and turns every failure into an
  * `EhrError` with an `EMIS_ERR_…` code. It never logs or reports credentials or patient data.
  */
-import type { EhrError } from '@slotbridge/core';
+import { type EhrError, meterEhrCall } from '@slotbridge/core';
 import type { EmisConnection } from './connection.ts';
 import { type EmisErrorCode, emisError, isEmisError } from './errors.ts';
 import {
@@ -269,7 +269,11 @@ export class EmisClient {
   }
 
   /** fetch with the timeout and the caller's signal; network failures become EhrErrors. */
-  async #fetch(operation: string, url: URL, init: RequestInit, signal: AbortSignal): Promise<Response> {
+  #fetch(operation: string, url: URL, init: RequestInit, signal: AbortSignal): Promise<Response> {
+    return meterEhrCall(operation, () => this.#fetchOnce(operation, url, init, signal));
+  }
+
+  async #fetchOnce(operation: string, url: URL, init: RequestInit, signal: AbortSignal): Promise<Response> {
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     try {
       return await fetch(url, { ...init, signal: AbortSignal.any([signal, timeout]) });

@@ -17,11 +17,12 @@ export const emisCapabilities: EhrCapabilities = {
   // Four weeks is the usual GP online-booking horizon and one GetAppointmentSessions call per
   // slot type; 90 is the most one call can read, and a longer horizon only multiplies the reads.
   publishingHorizonDays: { default: 28, max: 90 },
-  // A sync makes one GetSlotsForSession call per session (about 100 for four weeks); once a
-  // minute keeps that gentle on the practice's EMIS and well inside seed 001's 15-minute lag.
-  minPollIntervalSeconds: 60,
+  // A read is one GetAppointmentSessions call per active slot type and one GetSlotsForSession
+  // call per session: the near window (48 h, about 10 sessions) every 15 s is ~45 calls a
+  // minute, the rest of four weeks every 5 minutes ~20 more. 120 a minute leaves room for
+  // bookings and refreshes while staying gentle on the practice's EMIS.
+  callsPerMinute: 120,
   maxFetchWindowDays: MAX_SESSIONS_WINDOW_DAYS,
-  incrementalSync: false,
 };
 
 export const emisPlugin = defineEhrPlugin<EmisConnection>({

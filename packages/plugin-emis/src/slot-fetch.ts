@@ -47,11 +47,16 @@ export async function fetchSlots(
   const spans = emisDateSpans(window.from, window.to, timeZone, MAX_SESSIONS_WINDOW_DAYS);
   if (activeTypes.size === 0 || spans.length === 0) return { slots: [] };
 
+  // A refresh of some practitioners' day reads only their sessions' slots.
+  const holders = window.ehrPractitionerIds ? new Set(window.ehrPractitionerIds) : null;
   const sessions = new Map<number, AppointmentSession>();
   for (const span of spans) {
     for (const slotType of activeTypes) {
       const list = await client.getAppointmentSessions({ slotType, ...span }, ctx.signal);
-      for (const session of list.appointmentSession ?? []) sessions.set(session.dbid, session);
+      for (const session of list.appointmentSession ?? []) {
+        if (holders && !session.holderList?.some((h) => holders.has(String(h.dbid)))) continue;
+        sessions.set(session.dbid, session);
+      }
     }
   }
 

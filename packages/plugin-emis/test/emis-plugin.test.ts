@@ -48,8 +48,7 @@ t.test('the connection schema marks the API password as a secret', async (t) => 
     cancel: true,
     reschedule: false,
     publishingHorizonDays: { default: 28, max: 90 },
-    minPollIntervalSeconds: 60,
+    callsPerMinute: 120,
     maxFetchWindowDays: 90,
-    incrementalSync: false,
   });
 });

@@ -6,7 +6,7 @@
  * transient `HS1_ERR_PRACTICE_SERVER_OFFLINE`. It holds no state and never logs or reports the
  * API key or patient data.
  */
-import type { EhrError } from '@slotbridge/core';
+import { type EhrError, meterEhrCall } from '@slotbridge/core';
 import type { Hs1ExactConnection } from './connection.ts';
 import { type Hs1ErrorCode, hs1Error } from './errors.ts';
 import {
@@ -152,7 +152,11 @@ export class Hs1ExactClient {
   }
 
   /** fetch with the timeout and the caller's signal; network failures become EhrErrors. */
-  async #fetch(operation: string, url: URL, init: RequestInit, signal: AbortSignal): Promise<Response> {
+  #fetch(operation: string, url: URL, init: RequestInit, signal: AbortSignal): Promise<Response> {
+    return meterEhrCall(operation, () => this.#fetchOnce(operation, url, init, signal));
+  }
+
+  async #fetchOnce(operation: string, url: URL, init: RequestInit, signal: AbortSignal): Promise<Response> {
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     try {
       return await fetch(url, { ...init, signal: AbortSignal.any([signal, timeout]) });

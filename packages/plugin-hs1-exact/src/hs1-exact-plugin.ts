@@ -20,14 +20,12 @@ export const hs1ExactCapabilities: EhrCapabilities = {
   reschedule: false,
   // Seed 003: the integration publishes 30 days by default and 90 at most.
   publishingHorizonDays: { default: 30, max: 90 },
-  // Every read is relayed by HS1's cloud to the practice's own server over its internet link; a sync
-  // of 30 days is 2 relayed calls (set-up, schedule), 4 for 90. Every 2 minutes keeps that light and
-  // is well inside seed 001's 15-minute lag and Healthengine's 5–10 minutes.
-  minPollIntervalSeconds: 120,
+  // Every read is relayed by HS1's cloud to the practice's own server over its internet link; a read
+  // is 2 relayed calls (set-up, schedule), 4 for 90 days. The near window every 15 s is 8 a minute,
+  // the rest every 5 minutes under 1 more: 30 a minute keeps the practice's link light.
+  callsPerMinute: 30,
   // The schedule is read at most 31 days a call; onSlotFetch also splits longer windows itself.
   maxFetchWindowDays: MAX_SCHEDULE_DAYS,
-  // The schedule has no change feed or cursor.
-  incrementalSync: false,
   // Live appointments come back as booked slots, so one that vanishes was cancelled in Exact.
   listsBookedSlots: true,
 };

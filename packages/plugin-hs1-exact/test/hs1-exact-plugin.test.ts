@@ -47,9 +47,8 @@ t.test(
       cancel: false,
       reschedule: false,
       publishingHorizonDays: { default: 30, max: 90 },
-      minPollIntervalSeconds: 120,
+      callsPerMinute: 30,
       maxFetchWindowDays: 31,
-      incrementalSync: false,
       listsBookedSlots: true,
     });
   },

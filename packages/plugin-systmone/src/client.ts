@@ -14,6 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
+import { meterEhrCall } from '@slotbridge/core';
 import {
   DEFAULT_PORT,
   decodeDocument,
@@ -324,6 +325,10 @@ export class SystmOneClient {
    * connects (a reachability probe, `fn` = `Connect`). Every way this can fail is an EhrError.
    */
   #exchange(fn: string, request: Buffer | null, signal: AbortSignal): Promise<string> {
+    return meterEhrCall(fn, () => this.#exchangeOnce(fn, request, signal));
+  }
+
+  #exchangeOnce(fn: string, request: Buffer | null, signal: AbortSignal): Promise<string> {
     const host = this.#connection.host;
     const port = this.#connection.port ?? DEFAULT_PORT;
     const gateway = this.address;

@@ -20,13 +20,12 @@ export const systmoneCapabilities: EhrCapabilities = {
   // client on a practice PC that staff may be using, one request at a time, so eight weeks (8
   // requests of a week) is the most we ask of it.
   publishingHorizonDays: { default: 28, max: 56 },
-  // A sync of four weeks is 4 GetAppointmentSlots requests; every 2 minutes keeps that light on the
-  // practice PC and well inside seed 001's 15-minute lag.
-  minPollIntervalSeconds: 120,
+  // A read is one GetAppointmentSlots request a week of window: the near window (48 h) every 15 s
+  // is 4–8 a minute, four weeks every 5 minutes about 1 more. 30 a minute keeps the practice PC,
+  // which serves one request at a time, light.
+  callsPerMinute: 30,
   // onSlotFetch splits any window into week-long requests itself; the core may ask for the whole horizon.
   maxFetchWindowDays: 56,
-  // GetAppointmentSlots has no change feed or cursor.
-  incrementalSync: false,
 };
 
 export const systmonePlugin = defineEhrPlugin<SystmOneConnection>({

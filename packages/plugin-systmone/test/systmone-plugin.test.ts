@@ -60,9 +60,8 @@ t.test('the connection schema: the API key is a secret, nothing else is accepted
     cancel: true,
     reschedule: false,
     publishingHorizonDays: { default: 28, max: 56 },
-    minPollIntervalSeconds: 120,
+    callsPerMinute: 30,
     maxFetchWindowDays: 56,
-    incrementalSync: false,
   });
   t.equal(systmonePlugin.id, 'systmone');
   t.equal(systmonePlugin.name, 'TPP SystmOne');

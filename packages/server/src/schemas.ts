@@ -27,9 +27,10 @@ export const CapabilitiesSchema = Type.Object(
     cancel: Type.Boolean(),
     reschedule: Type.Boolean(),
     publishingHorizonDays: Type.Object({ default: Type.Integer(), max: Type.Integer() }),
-    minPollIntervalSeconds: Type.Number(),
+    callsPerMinute: Type.Integer({
+      description: 'The most EHR calls a minute one connection may make (a practice may set a lower budget)',
+    }),
     maxFetchWindowDays: Type.Integer(),
-    incrementalSync: Type.Boolean(),
     listsBookedSlots: Type.Optional(
       Type.Boolean({
         description: 'The EHR lists booked slots too, so a vanished booking means it was cancelled there',

@@ -3,6 +3,7 @@ import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/0001-initial.ts';
 import * as reconciliation from './migrations/0002-reconciliation-and-reschedule.ts';
+import * as engine from './migrations/0003-engine.ts';
 import type { Database } from './schema.ts';
 
 // timestamptz as Date, bigint counts as numbers (counts here never exceed 2^53).
@@ -24,7 +25,11 @@ export function openDatabase(options: OpenDatabaseOptions): Db {
 }
 
 /** Migrations in order. Add new ones at the end; never edit or reorder. */
-const migrations = { '0001-initial': initial, '0002-reconciliation-and-reschedule': reconciliation };
+const migrations = {
+  '0001-initial': initial,
+  '0002-reconciliation-and-reschedule': reconciliation,
+  '0003-engine': engine,
+};
 
 export interface MigrationOutcome {
   applied: string[];

@@ -30,6 +30,8 @@ export interface PracticesTable {
   ehr: string;
   time_zone: string;
   publishing_horizon_days: number | null;
+  /** The practice's own EHR call budget, below the plugin's; null: the plugin's. */
+  ehr_calls_per_minute: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -45,7 +47,6 @@ export interface ConnectionsTable {
   last_sync_at: NullableTimestamp;
   last_good_sync_at: NullableTimestamp;
   last_sync_error: string | null;
-  sync_cursor: string | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -178,6 +179,11 @@ export interface OutboxCommandsTable {
   created_at: CreatedAt;
   updated_at: Timestamp;
   done_at: NullableTimestamp;
+  /** Not claimed before this (retry back-off). */
+  available_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** A worker holds the command until then; past it, the command may be claimed again. */
+  lease_until: NullableTimestamp;
+  lease_owner: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type SyncTrigger = 'manual' | 'schedule' | 'startup';
@@ -210,6 +216,17 @@ export interface AuditEventsTable {
   created_at: CreatedAt;
 }
 
+export interface SyncWorkersTable {
+  id: string;
+  started_at: CreatedAt;
+  heartbeat_at: Timestamp;
+  /** practiceId → [nearCheckedMs, farCheckedMs, nextDueMs, callsLastMinute, budgetPerMinute]. */
+  practices: JSONColumnType<Record<string, PublishedPracticeState>, string | undefined, string>;
+}
+
+/** What a scheduler publishes of one practice it owns (epoch milliseconds; 0 = never). */
+export type PublishedPracticeState = [number, number, number, number, number];
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -235,6 +252,7 @@ export interface Database {
   outbox_commands: OutboxCommandsTable;
   sync_runs: SyncRunsTable;
   audit_events: AuditEventsTable;
+  sync_workers: SyncWorkersTable;
   settings: SettingsTable;
 }
 

@@ -61,9 +61,8 @@ export function createMemoryEhr(
       cancel: options.cancel ?? true,
       reschedule: false,
       publishingHorizonDays: { default: 28, max: 90 },
-      minPollIntervalSeconds: 5,
+      callsPerMinute: 600,
       maxFetchWindowDays: 90,
-      incrementalSync: false,
       listsBookedSlots: options.listsBookedSlots ?? false,
     },
     async checkSetup(ctx) {
