@@ -34,6 +34,17 @@ export type {
 export { EmisDiary } from './diary.ts';
 export type { Fault, FaultSpec } from './faults.ts';
 export {
+  createEmisFleet,
+  type EmisFleet,
+  type EmisFleetOptions,
+  type FleetBooking,
+  type FleetChange,
+  type FleetChangeOptions,
+  type FleetPractice,
+  type FleetStats,
+  fleetOdsCode,
+} from './fleet.ts';
+export {
   DEFAULT_PARTNER_SETUP,
   DEFAULT_PARTNER_USER,
   type PartnerSetup,

@@ -30,20 +30,20 @@ export const OPERATION_BY_PATH: Record<string, string> = {
   '/api/v1/organisation/GetOrganisation': 'GetOrganisation',
 };
 
-type Query = Record<string, string | undefined>;
+export type Query = Record<string, string | undefined>;
 
-function optionalString(query: Query, name: string): string | null {
+export function optionalString(query: Query, name: string): string | null {
   const value = query[name];
   return value === undefined ? null : value;
 }
 
-function requiredString(query: Query, name: string): string {
+export function requiredString(query: Query, name: string): string {
   const value = query[name];
   if (value === undefined || value === '') throw new SandboxError('INVALID_PARAMETER', `${name} is required`);
   return value;
 }
 
-function requiredInteger(query: Query, name: string): number {
+export function requiredInteger(query: Query, name: string): number {
   const value = requiredString(query, name);
   const number = Number(value);
   if (!/^\d+$/.test(value) || number > 2 ** 31 - 1) {
@@ -71,7 +71,7 @@ function requiredDate(query: Query, name: string): string {
   return `${match[3]}-${match[2]}-${match[1]}`;
 }
 
-function requiredDateRange(query: Query): { startDate: string; endDate: string; days: number } {
+export function requiredDateRange(query: Query): { startDate: string; endDate: string; days: number } {
   const startDate = requiredDate(query, 'startDate');
   const endDate = requiredDate(query, 'endDate');
   const days = (Date.parse(endDate) - Date.parse(startDate)) / 86_400_000 + 1;
@@ -80,7 +80,7 @@ function requiredDateRange(query: Query): { startDate: string; endDate: string; 
 }
 
 /** A date range of at most MAX_SESSION_WINDOW_DAYS (GetAppointmentSessions, GetPatientAppointments). */
-function requiredWindow(query: Query): { startDate: string; endDate: string } {
+export function requiredWindow(query: Query): { startDate: string; endDate: string } {
   const { startDate, endDate, days } = requiredDateRange(query);
   if (days > MAX_SESSION_WINDOW_DAYS) {
     throw new SandboxError(
@@ -92,7 +92,7 @@ function requiredWindow(query: Query): { startDate: string; endDate: string } {
 }
 
 /** GetOrganisation: the organisation itself, its staff (session holders) and partner users. */
-function organisationInformation(diary: EmisDiary, access: PartnerAccess): OrganisationInformation {
+export function organisationInformation(diary: EmisDiary, access: PartnerAccess): OrganisationInformation {
   const setup = access.setup;
   const guidOf = (dbid: string) => `00000000-0000-4000-b000-${dbid.padStart(12, '0')}`;
   const staff = diary.holders().map((holder) => ({
