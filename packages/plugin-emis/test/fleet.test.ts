@@ -133,8 +133,16 @@ t.test('reception changes a slot in the next 48 hours, and the next read shows i
     t.pass('no free offered slot in the next 48 hours today (a weekend with no sessions)');
     return;
   }
-  const change = (await response.json()) as { change: string; slotId: number; startAt: string };
+  const change = (await response.json()) as {
+    change: string;
+    slotId: number;
+    startAt: string;
+    freeAtStart: number;
+  };
   t.equal(change.change, 'booked');
+  const sameStart = (slots: EhrSlot[]) =>
+    slots.filter((s) => s.startAt.toISOString() === change.startAt && s.status === 'free').length;
+  t.equal(sameStart(before) - 1, change.freeAtStart, 'one fewer free slot at that time');
   t.ok(Date.parse(change.startAt) < Date.now() + 48 * 3_600_000, 'inside the near window');
   const status = (slots: EhrSlot[]) => slots.find((s) => s.ehrSlotId === String(change.slotId))?.status;
   t.equal(status(before), 'free');

@@ -5,7 +5,8 @@
  * `{ organisationId: <cdbNumber>, userName: 'Herouser', password: <apiPassword> }` opens it, and
  * the bearer token the sign-in answers routes every later call to it. Its diary is the demo
  * practice's (`buildDemoDiary`), generated on first use from a seed derived from the CDB number,
- * so the same number always gets the same diary.
+ * so the same number always gets the same diary; by default its weekdays' sessions are laid on
+ * every calendar day, so a near window always has slots.
  *
  * Latency-only: no faults, and **every patient matches** — GetMatchedPatients answers one record
  * with the date of birth and names asked for (patient number 9001), so every booking written
@@ -25,7 +26,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { DateTime } from 'luxon';
 import type { MatchedPatient, TokenRequest } from '../partner-api.ts';
 import { buildDemoDiary, DEMO_PATIENTS, DEMO_SLOT_TYPE } from './demo-diary.ts';
-import { EmisDiary, toWireDate } from './diary.ts';
+import { type DiarySeed, EmisDiary, toWireDate } from './diary.ts';
 import type { SandboxConnection } from './index.ts';
 import { DEFAULT_PARTNER_USER, PartnerAccess } from './partner-access.ts';
 import {
@@ -54,6 +55,12 @@ export interface EmisFleetOptions {
   apiPassword?: string;
   /** The most practices the fleet opens; a sign-in beyond it is refused. Default 10 000. */
   maxPractices?: number;
+  /**
+   * `open` (the default): every calendar day has sessions — the demo's weekdays laid one after
+   * another from today — so a load test finds slots in the next 48 hours on any day of the week.
+   * `closed`: the demo diary as it is, weekends empty.
+   */
+  weekends?: 'open' | 'closed';
   /** Seed of the reception changes' random choices. Default 1. */
   seed?: number;
   /** Fastify's logger option. Default false. */
@@ -94,6 +101,11 @@ export interface FleetChange {
   startAt: string;
   /** When the change was made, epoch ms. */
   at: number;
+  /**
+   * Free slots of the chosen slot types starting at the same time, after the change: how many
+   * a booking product should offer at that minute once it has seen the change.
+   */
+  freeAtStart: number;
 }
 
 export interface FleetChangeOptions {
@@ -148,6 +160,20 @@ function diarySeedOf(cdbNumber: string): number {
   let hash = 2166136261;
   for (const char of cdbNumber) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619);
   return (hash >>> 0) % 2_147_483_647 || 1;
+}
+
+/** The demo diary, its weekdays' sessions laid on consecutive calendar days from today. */
+function everyDayDiary(timeZone: string, days: number, seed: number): DiarySeed {
+  const diary = buildDemoDiary({ timeZone, days: Math.ceil((days * 7) / 5) + 7, seed });
+  const today = DateTime.now().setZone(timeZone).startOf('day');
+  const weekdays = [...new Set(diary.sessions.map((session) => session.date))].sort().slice(0, days);
+  const dateOf = new Map(weekdays.map((date, offset) => [date, today.plus({ days: offset }).toISODate()!]));
+  return {
+    ...diary,
+    sessions: diary.sessions
+      .filter((session) => dateOf.has(session.date))
+      .map((session) => ({ ...session, date: dateOf.get(session.date)! })),
+  };
 }
 
 /** GetMatchedPatients in fleet mode: one record, with the date of birth and names asked for. */
@@ -214,7 +240,12 @@ export async function createEmisFleet(options: EmisFleetOptions = {}): Promise<E
       throw new SandboxError('ORGANISATION_UNKNOWN', `The fleet holds at most ${maxPractices} practices`);
     }
     const diary = new EmisDiary();
-    diary.seed(buildDemoDiary({ timeZone, days, seed: diarySeedOf(cdb) }));
+    const seed = diarySeedOf(cdb);
+    diary.seed(
+      options.weekends === 'closed'
+        ? buildDemoDiary({ timeZone, days, seed })
+        : everyDayDiary(timeZone, days, seed),
+    );
     const odsCode = fleetOdsCode(cdb);
     const access = new PartnerAccess(
       {
@@ -249,7 +280,7 @@ export async function createEmisFleet(options: EmisFleetOptions = {}): Promise<E
     const kind = changeOptions.kind ?? 'either';
     const types = new Set(changeOptions.slotTypeIds ?? OFFERED_TYPES);
     const ours = new Set(bookings.map((booking) => booking.slotId));
-    const candidates: Omit<FleetChange, 'at' | 'cdbNumber'>[] = [];
+    const candidates: Omit<FleetChange, 'at' | 'cdbNumber' | 'freeAtStart'>[] = [];
     let day = DateTime.fromMillis(from, { zone: timeZone }).startOf('day');
     while (day.toMillis() < to) {
       const date = day.toISODate()!;
@@ -282,7 +313,16 @@ export async function createEmisFleet(options: EmisFleetOptions = {}): Promise<E
     } else {
       diary.receptionCancel(chosen.slotId);
     }
-    return { ...chosen, cdbNumber: cdbNumber.trim(), at: Date.now() };
+    const freeAtStart = diary
+      .day(chosen.date)
+      .flatMap((session) => session.slots)
+      .filter(
+        (slot) =>
+          slot.startTime === chosen.startTime &&
+          types.has(slot.slotTypeId) &&
+          slot.status === 'Slot Available',
+      ).length;
+    return { ...chosen, cdbNumber: cdbNumber.trim(), at: Date.now(), freeAtStart };
   }
 
   const fleet: EmisFleet = {
