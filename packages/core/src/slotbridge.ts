@@ -19,6 +19,7 @@ import { EhrRegistry } from './ehr-registry.ts';
 import { HookRegistry } from './hooks.ts';
 import { JobQueue, Queue } from './jobs.ts';
 import { Mappings } from './mappings.ts';
+import { Metrics } from './metrics.ts';
 import { Practices } from './practices.ts';
 import { SecretBox } from './secret-box.ts';
 import { SlotSync } from './sync/sync-practice.ts';
@@ -44,6 +45,7 @@ export class Slotbridge {
   readonly db: Db;
   readonly hooks: HookRegistry;
   readonly ehr: EhrRegistry;
+  readonly metrics: Metrics;
   readonly jobs: JobQueue;
   readonly secrets: SecretBox;
   readonly apiKeys: ApiKeys;
@@ -67,6 +69,7 @@ export class Slotbridge {
   private constructor(options: SlotbridgeOptions, jobs: JobQueue) {
     const now = options.now ?? (() => new Date());
     this.db = options.db;
+    this.metrics = new Metrics(this.db);
     this.#log = options.log;
     this.hooks = options.hooks ?? new HookRegistry();
     this.ehr = new EhrRegistry(this.hooks);

@@ -18,6 +18,7 @@ import { diagnosticsRoutes } from './routes/diagnostics.ts';
 import { ehrCatalogueRoutes } from './routes/ehr-catalogue.ts';
 import { healthRoutes } from './routes/health.ts';
 import { mappingRoutes } from './routes/mappings.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { partnerRoutes } from './routes/partners.ts';
 import { pluginRoutes } from './routes/plugins.ts';
 import { practiceRoutes } from './routes/practices.ts';
@@ -32,6 +33,8 @@ export interface BuildAppOptions {
   ehrPlugins: FastifyPluginAsync[];
   /** pino options, or false for silence (tests). */
   logger?: LoggerOptions | false;
+  /** When set, `GET /metrics` requires `Authorization: Bearer <token>` (SLOTBRIDGE_METRICS_TOKEN). */
+  metricsToken?: string | null;
 }
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
@@ -43,6 +46,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   registerProblemHandlers(app);
   for (const schema of sharedSchemas) app.addSchema(schema);
+  // First, so its latency hook sees every route.
+  await app.register(metricsRoutes, {
+    metrics: options.slotbridge.metrics,
+    token: options.metricsToken ?? null,
+  });
 
   await app.register(swagger, {
     openapi: {

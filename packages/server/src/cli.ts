@@ -87,6 +87,7 @@ async function main(command: Command): Promise<void> {
     slotbridge,
     ehrPlugins: [emisPlugin, systmonePlugin, hs1ExactPlugin],
     logger: loggerOptions(config.logLevel),
+    metricsToken: config.metricsToken,
   });
   await app.ready();
   const admin = await slotbridge.apiKeys.ensureAdminKey(config.adminKey);

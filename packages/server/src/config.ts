@@ -15,6 +15,8 @@ export interface Config {
   /** null: embedded mode generates one and keeps it in dataDir (never with DATABASE_URL). */
   encryptionKey: Buffer | null;
   logLevel: string;
+  /** When set, `GET /metrics` requires it as a bearer token. */
+  metricsToken: string | null;
   syncIntervalSeconds: number;
   staleAfterSeconds: number;
   pollingIntervalSeconds: number;
@@ -78,6 +80,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { demo: boolean; cw
   }
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const metricsToken = env.SLOTBRIDGE_METRICS_TOKEN || null;
+  if (metricsToken !== null && metricsToken.length < 16) {
+    problems.push('SLOTBRIDGE_METRICS_TOKEN must be at least 16 characters (use `openssl rand -base64 24`)');
+  }
   const syncIntervalSeconds = integer('SLOTBRIDGE_SYNC_INTERVAL_SECONDS', 30, 5, 3600);
   const staleAfterSeconds = integer('SLOTBRIDGE_STALE_AFTER_SECONDS', 600, 30, 86_400);
   const pollingIntervalSeconds = integer('SLOTBRIDGE_JOB_POLL_SECONDS', 1, 1, 60);
@@ -92,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { demo: boolean; cw
     adminKey,
     encryptionKey,
     logLevel,
+    metricsToken,
     syncIntervalSeconds,
     staleAfterSeconds,
     pollingIntervalSeconds,

@@ -14,6 +14,7 @@ t.test(
       adminKey: undefined,
       encryptionKey: null,
       logLevel: 'info',
+      metricsToken: null,
       syncIntervalSeconds: 30,
       staleAfterSeconds: 600,
       pollingIntervalSeconds: 1,
@@ -21,6 +22,15 @@ t.test(
     });
   },
 );
+
+t.test('SLOTBRIDGE_METRICS_TOKEN: the bearer token GET /metrics requires', async (t) => {
+  const token = 'a-scraper-token-0123456789';
+  t.equal(loadConfig({ SLOTBRIDGE_METRICS_TOKEN: token }, defaults).metricsToken, token);
+  const error = t.throws(() => loadConfig({ SLOTBRIDGE_METRICS_TOKEN: 'short' }, defaults)) as ConfigError;
+  t.same(error.problems, [
+    'SLOTBRIDGE_METRICS_TOKEN must be at least 16 characters (use `openssl rand -base64 24`)',
+  ]);
+});
 
 t.test('every problem is listed at once', async (t) => {
   const error = t.throws(() =>
