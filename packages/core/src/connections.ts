@@ -2,17 +2,19 @@
  * A practice's connection to its EHR: settings validated against the plugin's schema, set-up
  * checks run before anything is saved, everything encrypted at rest, secrets never returned.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { TObject } from 'typebox';
 import { Value } from 'typebox/value';
 import { recordAudit } from './audit.ts';
 import type { Caller } from './caller.ts';
+import { Channel } from './coordination.ts';
 import type { Db } from './db/database.ts';
 import type { ConnectionStatus, Database, Practice } from './db/schema.ts';
 import type { EhrContext, HookLogger, SetupCheck } from './ehr-plugin.ts';
 import type { EhrRegistry } from './ehr-registry.ts';
 import { CoreErrorCode, InputError, NotFoundError, UnprocessableError } from './errors.ts';
 import type { SecretBox } from './secret-box.ts';
+import type { SyncState } from './sync/sync-state.ts';
 
 export interface ConnectionView {
   ehr: string;
@@ -24,8 +26,13 @@ export interface ConnectionView {
   setupChecks: SetupCheck[];
   checkedAt: string | null;
   lastSyncAt: string | null;
+  /** The older of the last good reads of the near window and of the rest of the horizon. */
   lastGoodSyncAt: string | null;
   lastSyncError: string | null;
+  /** When the next background read of the near window is due (null: no worker owns it yet). */
+  nextSyncDueBy: string | null;
+  /** EHR calls of the last minute and the budget they spend, as the worker reading it counts. */
+  ehrCalls: { lastMinute: number; budgetPerMinute: number } | null;
 }
 
 /** The names of the fields a connection schema marks `writeOnly: true`. */
@@ -41,6 +48,7 @@ export class Connections {
     private readonly ehr: EhrRegistry,
     private readonly secrets: SecretBox,
     private readonly log: HookLogger,
+    private readonly syncState: SyncState,
   ) {}
 
   /** Validates, runs the plugin's set-up checks and saves (encrypted) when they pass or `force` is set. */
@@ -91,11 +99,15 @@ export class Connections {
       checked_at: new Date(),
       updated_at: new Date(),
     };
-    await this.db
-      .insertInto('connections')
-      .values({ practice_id: practice.id, ...row })
-      .onConflict((oc) => oc.column('practice_id').doUpdateSet(row))
-      .execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('connections')
+        .values({ practice_id: practice.id, ...row })
+        .onConflict((oc) => oc.column('practice_id').doUpdateSet(row))
+        .execute();
+      // The scheduler that owns the practice starts reading it now, not at its next reload.
+      await sql`select pg_notify(${Channel.practices}, ${practice.id})`.execute(trx);
+    });
     await recordAudit(this.db, caller, practice.id, 'connection.saved', {
       ehr: practice.ehr,
       changedFields: this.changedFields(
@@ -110,7 +122,7 @@ export class Connections {
   }
 
   async view(practice: Practice): Promise<ConnectionView> {
-    const row = await this.row(practice.id);
+    const [row, sync] = await Promise.all([this.row(practice.id), this.syncState.of(practice.id)]);
     const schema = this.ehr.get(practice.ehr).connectionSchema;
     const hidden = new Set(secretFields(schema));
     const values = this.secrets.open<Record<string, unknown>>(row.settings_ciphertext);
@@ -123,9 +135,14 @@ export class Connections {
       status: row.status,
       setupChecks: (row.setup_checks ?? []) as SetupCheck[],
       checkedAt: row.checked_at?.toISOString() ?? null,
-      lastSyncAt: row.last_sync_at?.toISOString() ?? null,
-      lastGoodSyncAt: row.last_good_sync_at?.toISOString() ?? null,
+      lastSyncAt: sync.lastSyncAt?.toISOString() ?? null,
+      lastGoodSyncAt: sync.lastGoodSyncAt?.toISOString() ?? null,
       lastSyncError: row.last_sync_error,
+      nextSyncDueBy: sync.nextSyncDueBy?.toISOString() ?? null,
+      ehrCalls:
+        sync.ehrCallsPerMinute !== null
+          ? { lastMinute: sync.ehrCallsLastMinute ?? 0, budgetPerMinute: sync.ehrCallsPerMinute }
+          : null,
     };
   }
 

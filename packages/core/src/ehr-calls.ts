@@ -21,7 +21,7 @@ export class CallBudget {
   #perMinute: number;
   #tokens: number;
   #refilledAt: number;
-  readonly #waiters: (() => void)[] = [];
+  readonly #waiters: { priority: CallPriority; wake: () => void }[] = [];
   #timer: NodeJS.Timeout | null = null;
   /** Start times (ms) of the calls of the last minute, oldest first. */
   readonly #recent: number[] = [];
@@ -62,17 +62,20 @@ export class CallBudget {
   }
 
   /** Waits until a call may be made, then spends one token. */
-  take(signal?: AbortSignal): Promise<void> {
+  take(signal?: AbortSignal, priority: CallPriority = 'high'): Promise<void> {
     this.#refill();
     if (this.#waiters.length === 0 && this.#tokens >= 1) {
       this.#spend();
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
-      const waiter = () => {
-        signal?.removeEventListener('abort', onAbort);
-        this.#spend();
-        resolve();
+      const waiter = {
+        priority,
+        wake: () => {
+          signal?.removeEventListener('abort', onAbort);
+          this.#spend();
+          resolve();
+        },
       };
       const onAbort = () => {
         const at = this.#waiters.indexOf(waiter);
@@ -80,7 +83,10 @@ export class CallBudget {
         reject(signal?.reason ?? new Error('aborted'));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.push(waiter);
+      // A high-priority call goes ahead of every low one, behind the other high ones.
+      const at = priority === 'high' ? this.#waiters.findIndex((w) => w.priority === 'low') : -1;
+      if (at >= 0) this.#waiters.splice(at, 0, waiter);
+      else this.#waiters.push(waiter);
       this.#arm();
     });
   }
@@ -98,7 +104,10 @@ export class CallBudget {
 
   #refill(): void {
     const now = this.clock();
-    this.#tokens = Math.min(this.capacity, this.#tokens + ((now - this.#refilledAt) * this.#perMinute) / 60_000);
+    this.#tokens = Math.min(
+      this.capacity,
+      this.#tokens + ((now - this.#refilledAt) * this.#perMinute) / 60_000,
+    );
     this.#refilledAt = now;
   }
 
@@ -108,14 +117,18 @@ export class CallBudget {
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.#refill();
-      while (this.#waiters.length > 0 && this.#tokens >= 1) this.#waiters.shift()!();
+      while (this.#waiters.length > 0 && this.#tokens >= 1) this.#waiters.shift()!.wake();
       this.#arm();
     }, wait);
     this.#timer.unref();
   }
 }
 
+/** A budget serves every waiting 'high' call before any 'low' one. */
+export type CallPriority = 'high' | 'low';
+
 interface Meter {
+  priority: CallPriority;
   plugin: string;
   budget: CallBudget;
   signal: AbortSignal | undefined;
@@ -155,8 +168,14 @@ export class CallBudgets {
   }
 
   /** Runs a hook with its EHR calls metered against `budget`. */
-  run<T>(plugin: string, budget: CallBudget, signal: AbortSignal | undefined, hook: () => Promise<T>): Promise<T> {
-    return current.run({ plugin, budget, signal, observe: this.observe }, hook);
+  run<T>(
+    plugin: string,
+    budget: CallBudget,
+    signal: AbortSignal | undefined,
+    priority: CallPriority,
+    hook: () => Promise<T>,
+  ): Promise<T> {
+    return current.run({ plugin, budget, signal, priority, observe: this.observe }, hook);
   }
 }
 
@@ -167,7 +186,7 @@ export class CallBudgets {
 export async function meterEhrCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
   const meter = current.getStore();
   if (!meter) return call();
-  await meter.budget.take(meter.signal);
+  await meter.budget.take(meter.signal, meter.priority);
   const started = performance.now();
   let outcome: 'ok' | 'error' = 'error';
   try {

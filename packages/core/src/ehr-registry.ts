@@ -2,6 +2,8 @@
  * The registered EHR plugins and the one place their hooks are run. Every call into a plugin
  * goes through the hook registry, so partner extensions see every call.
  */
+
+import { CallBudgets, type CallPriority } from './ehr-calls.ts';
 import type {
   BookingWriteCommand,
   BookingWriteResult,
@@ -17,7 +19,6 @@ import type {
   SlotTypeMapping,
   SlotWindow,
 } from './ehr-plugin.ts';
-import { CallBudgets } from './ehr-calls.ts';
 import { CoreErrorCode, NotFoundError, SlotbridgeError } from './errors.ts';
 import { HookRegistry } from './hooks.ts';
 
@@ -83,10 +84,15 @@ export class EhrRegistry {
   }
 
   /** Runs a hook of the practice with its EHR calls metered against the practice's budget. */
-  #metered<T>(def: EhrPluginDefinition, ctx: EhrContext, hook: () => Promise<T>): Promise<T> {
+  #metered<T>(
+    def: EhrPluginDefinition,
+    ctx: EhrContext,
+    hook: () => Promise<T>,
+    priority: CallPriority = 'high',
+  ): Promise<T> {
     const budget =
       this.budgets.peek(ctx.practice.id) ?? this.budgets.of(ctx.practice.id, def.capabilities.callsPerMinute);
-    return this.budgets.run(def.id, budget, ctx.signal, hook);
+    return this.budgets.run(def.id, budget, ctx.signal, priority, hook);
   }
 
   register<C extends Record<string, unknown>>(definition: EhrPluginDefinition<C>): void {
@@ -140,13 +146,23 @@ export class EhrRegistry {
 
   discover(id: string, ctx: EhrContext): Promise<EhrCatalogue> {
     const def = this.get(id);
-    return this.#metered(def, ctx, () => this.hooks.run('discover', id, ctx, undefined, () => def.discover(ctx)));
+    return this.#metered(def, ctx, () =>
+      this.hooks.run('discover', id, ctx, undefined, () => def.discover(ctx)),
+    );
   }
 
-  fetchSlots(id: string, ctx: EhrContext, window: SlotWindow): Promise<SlotFetchResult> {
+  fetchSlots(
+    id: string,
+    ctx: EhrContext,
+    window: SlotWindow,
+    priority: CallPriority = 'high',
+  ): Promise<SlotFetchResult> {
     const def = this.get(id);
-    return this.#metered(def, ctx, () =>
-      this.hooks.run('onSlotFetch', id, ctx, window, (w) => def.onSlotFetch(ctx, w)),
+    return this.#metered(
+      def,
+      ctx,
+      () => this.hooks.run('onSlotFetch', id, ctx, window, (w) => def.onSlotFetch(ctx, w)),
+      priority,
     );
   }
 

@@ -80,8 +80,7 @@ async function main(command: Command): Promise<void> {
     encryptionKey: config.encryptionKey ?? (await embeddedEncryptionKey(config.dataDir)),
     log: log.child({ component: 'core' }),
     staleAfterSeconds: config.staleAfterSeconds,
-    syncIntervalSeconds: config.syncIntervalSeconds,
-    pollingIntervalSeconds: config.pollingIntervalSeconds,
+    engine: config.engine,
   });
   const app = await buildApp({
     slotbridge,

@@ -3,7 +3,7 @@
  * before anything starts. docs/configuration.md lists every variable.
  */
 import path from 'node:path';
-import { parseEncryptionKey } from '@slotbridge/core';
+import { DEFAULT_ENGINE, type EngineOptions, parseEncryptionKey } from '@slotbridge/core';
 
 export interface Config {
   port: number;
@@ -17,9 +17,9 @@ export interface Config {
   logLevel: string;
   /** When set, `GET /metrics` requires it as a bearer token. */
   metricsToken: string | null;
-  syncIntervalSeconds: number;
   staleAfterSeconds: number;
-  pollingIntervalSeconds: number;
+  /** Concurrency and read intervals of this process's workers. */
+  engine: EngineOptions;
   /** Seed the demo practices and their in-process sandboxes. */
   demo: boolean;
 }
@@ -84,9 +84,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { demo: boolean; cw
   if (metricsToken !== null && metricsToken.length < 16) {
     problems.push('SLOTBRIDGE_METRICS_TOKEN must be at least 16 characters (use `openssl rand -base64 24`)');
   }
-  const syncIntervalSeconds = integer('SLOTBRIDGE_SYNC_INTERVAL_SECONDS', 30, 5, 3600);
   const staleAfterSeconds = integer('SLOTBRIDGE_STALE_AFTER_SECONDS', 600, 30, 86_400);
-  const pollingIntervalSeconds = integer('SLOTBRIDGE_JOB_POLL_SECONDS', 1, 1, 60);
+  const engine: EngineOptions = {
+    syncConcurrency: integer('SLOTBRIDGE_SYNC_CONCURRENCY', DEFAULT_ENGINE.syncConcurrency, 1, 1024),
+    writeConcurrency: integer('SLOTBRIDGE_WRITE_CONCURRENCY', DEFAULT_ENGINE.writeConcurrency, 1, 1024),
+    nearSyncSeconds: integer('SLOTBRIDGE_NEAR_SYNC_SECONDS', DEFAULT_ENGINE.nearSyncSeconds, 1, 3600),
+    farSyncSeconds: integer('SLOTBRIDGE_FAR_SYNC_SECONDS', DEFAULT_ENGINE.farSyncSeconds, 10, 86_400),
+    nearWindowHours: integer('SLOTBRIDGE_NEAR_WINDOW_HOURS', DEFAULT_ENGINE.nearWindowHours, 1, 24 * 14),
+  };
+  if (engine.farSyncSeconds >= staleAfterSeconds) {
+    problems.push(
+      `SLOTBRIDGE_FAR_SYNC_SECONDS (${engine.farSyncSeconds}) must be below SLOTBRIDGE_STALE_AFTER_SECONDS (${staleAfterSeconds}), or every practice would go stale between reads`,
+    );
+  }
   const demo = bool('SLOTBRIDGE_DEMO', defaults.demo);
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -99,9 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { demo: boolean; cw
     encryptionKey,
     logLevel,
     metricsToken,
-    syncIntervalSeconds,
     staleAfterSeconds,
-    pollingIntervalSeconds,
+    engine,
     demo,
   };
 }

@@ -15,9 +15,14 @@ t.test(
       encryptionKey: null,
       logLevel: 'info',
       metricsToken: null,
-      syncIntervalSeconds: 30,
       staleAfterSeconds: 600,
-      pollingIntervalSeconds: 1,
+      engine: {
+        syncConcurrency: 32,
+        writeConcurrency: 16,
+        nearSyncSeconds: 15,
+        farSyncSeconds: 300,
+        nearWindowHours: 48,
+      },
       demo: true,
     });
   },
@@ -41,7 +46,7 @@ t.test('every problem is listed at once', async (t) => {
         SLOTBRIDGE_ADMIN_KEY: 'short',
         LOG_LEVEL: 'loud',
         SLOTBRIDGE_DEMO: 'maybe',
-        SLOTBRIDGE_SYNC_INTERVAL_SECONDS: '1',
+        SLOTBRIDGE_SYNC_CONCURRENCY: '0',
       },
       defaults,
     ),
@@ -53,7 +58,7 @@ t.test('every problem is listed at once', async (t) => {
     'SLOTBRIDGE_ADMIN_KEY must be at least 24 characters (use `openssl rand -base64 32`)',
     'SLOTBRIDGE_ENCRYPTION_KEY is required with DATABASE_URL: credentials and patient details are encrypted with it (use `openssl rand -base64 32`)',
     'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
-    'SLOTBRIDGE_SYNC_INTERVAL_SECONDS must be a whole number from 5 to 3600; got "1"',
+    'SLOTBRIDGE_SYNC_CONCURRENCY must be a whole number from 1 to 1024; got "0"',
     'SLOTBRIDGE_DEMO must be true or false; got "maybe"',
   ]);
 });
@@ -80,4 +85,19 @@ t.test('an external database with its encryption key', async (t) => {
   t.same(error.problems, [
     'SLOTBRIDGE_ENCRYPTION_KEY must be 32 bytes, base64 or hex (use `openssl rand -base64 32`)',
   ]);
+});
+
+t.test('the far read must come round before the data goes stale', async (t) => {
+  const error = t.throws(() =>
+    loadConfig({ SLOTBRIDGE_FAR_SYNC_SECONDS: '900', SLOTBRIDGE_STALE_AFTER_SECONDS: '600' }, defaults),
+  ) as ConfigError;
+  t.same(error.problems, [
+    'SLOTBRIDGE_FAR_SYNC_SECONDS (900) must be below SLOTBRIDGE_STALE_AFTER_SECONDS (600), or every practice would go stale between reads',
+  ]);
+  const config = loadConfig(
+    { SLOTBRIDGE_SYNC_CONCURRENCY: '64', SLOTBRIDGE_NEAR_SYNC_SECONDS: '5' },
+    defaults,
+  );
+  t.equal(config.engine.syncConcurrency, 64);
+  t.equal(config.engine.nearSyncSeconds, 5);
 });

@@ -1,16 +1,24 @@
 /**
- * One sync of one practice: fetch the active slot types over the publishing horizon, diff with
- * what is stored, and write only the changes in one transaction, recording the run. A failed
- * fetch writes nothing but the run record and the connection's last error.
+ * One read of one practice's diary over a window: fetch the active slot types, diff with what is
+ * stored, and write only the changes in one transaction. The scheduler reads the near window
+ * often and the rest rarely; a manual or start-up sync reads the whole horizon.
+ *
+ * An unchanged read writes nothing: when the EHR answers exactly what it answered last time
+ * (same fingerprint) the database is not even read, and a run is recorded only when it changed
+ * something or failed (manual and start-up runs are always recorded). Each practice keeps its
+ * latest RUN_HISTORY runs.
  */
-import { sql, type Transaction } from 'kysely';
+import { createHash } from 'node:crypto';
+import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
 import type { Connections } from '../connections.ts';
 import type { Db } from '../db/database.ts';
-import type { Database, Practice, SyncRun, SyncTrigger } from '../db/schema.ts';
+import type { Database, Practice, SyncRun, SyncRunsTable, SyncTrigger } from '../db/schema.ts';
+import type { CallPriority } from '../ehr-calls.ts';
 import type { EhrSlot, HookLogger } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
 import { CoreErrorCode, EhrError, SlotbridgeError } from '../errors.ts';
 import { unregisteredSlotTypeId } from '../mappings.ts';
+import { refreshOffers } from '../offers/offers.ts';
 import type { Practices } from '../practices.ts';
 import { addDays } from '../time.ts';
 import { diffSlots } from './diff-slots.ts';
@@ -57,6 +65,52 @@ export function syncRunView(run: SyncRun): SyncRunView {
 }
 
 const INSERT_CHUNK = 500;
+/** Runs kept per practice. */
+export const RUN_HISTORY = 200;
+
+/** A window of the diary to read: [from, to), optionally only some practitioners' slots. */
+export interface SyncReadWindow {
+  from: Date;
+  to: Date;
+  ehrPractitionerIds?: string[];
+}
+
+export interface SyncReadOptions {
+  /** 'always' (manual, start-up) or only when the read changed something or failed. */
+  record: 'always' | 'when-changed';
+  /** The fingerprint of the previous read of this same window: equal means nothing changed. */
+  previousFingerprint?: string | null;
+  signal?: AbortSignal;
+  /** The EHR call budget serves 'high' reads (near window, refresh) before 'low' ones. */
+  priority?: CallPriority;
+}
+
+export interface SyncReadOutcome {
+  status: 'succeeded' | 'failed';
+  /** Slots or bookings were written. */
+  changed: boolean;
+  /** Of what the EHR answered; null when the read failed. */
+  fingerprint: string | null;
+  error: { code: string; message: string; kind: string | null } | null;
+  /** The recorded run, when one was recorded. */
+  run: SyncRun | null;
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+/** A digest of a read's answer: two equal fingerprints mean the EHR said the same. */
+export function fingerprintOf(slots: EhrSlot[], slotTypeIds: string[]): string {
+  const hash = createHash('sha256').update(slotTypeIds.join(','));
+  const sorted = [...slots].sort((a, b) =>
+    a.ehrSlotId < b.ehrSlotId ? -1 : a.ehrSlotId > b.ehrSlotId ? 1 : 0,
+  );
+  for (const s of sorted) {
+    hash.update(
+      `|${s.ehrSlotId},${s.ehrSessionId},${s.ehrPractitionerId},${s.ehrLocationId},${s.ehrSlotTypeId},${s.startAt.getTime()},${s.endAt.getTime()},${s.status},${s.ehrStatus}`,
+    );
+  }
+  return hash.digest('base64url');
+}
 
 function slotColumns(slot: EhrSlot) {
   return {
@@ -81,23 +135,55 @@ export class SlotSync {
     private readonly now: () => Date,
   ) {}
 
+  /** The practice's publishing horizon, in days. */
+  horizonDays(practice: Practice): Promise<number> {
+    return this.practices.horizonDays(practice);
+  }
+
+  /** Reads the whole publishing horizon now and records the run (manual and start-up syncs). */
   async run(practice: Practice, trigger: SyncTrigger, signal?: AbortSignal): Promise<SyncRun> {
-    const startedAt = this.now();
-    const from = startedAt;
+    const from = this.now();
     const to = addDays(from, await this.practices.horizonDays(practice));
+    const outcome = await this.read(practice, trigger, { from, to }, { record: 'always', signal });
+    return outcome.run!;
+  }
+
+  /** Reads one window of the practice's diary and writes only what changed. */
+  async read(
+    practice: Practice,
+    trigger: SyncTrigger,
+    window: SyncReadWindow,
+    options: SyncReadOptions,
+  ): Promise<SyncReadOutcome> {
+    const startedAt = this.now();
+    const { from, to } = window;
     const counts = { fetched: 0, inserted: 0, updated: 0, deleted: 0, unchanged: 0 };
     let fetched: EhrSlot[];
+    let fingerprint: string;
     try {
-      fetched = await this.fetchWindow(practice, from, to, signal);
+      const read = await this.fetchWindow(practice, window, options.signal, options.priority);
+      fetched = read.slots;
+      fingerprint = fingerprintOf(fetched, read.slotTypeIds);
     } catch (error) {
       return this.recordFailure(practice, trigger, from, to, startedAt, error);
     }
     counts.fetched = fetched.length;
+    if (options.record === 'when-changed' && fingerprint === options.previousFingerprint) {
+      return {
+        status: 'succeeded',
+        changed: false,
+        fingerprint,
+        error: null,
+        run: null,
+        startedAt,
+        finishedAt: this.now(),
+      };
+    }
 
     return this.db.transaction().execute(async (trx) => {
       // One sync at a time per practice, whichever process runs it.
       await sql`select pg_advisory_xact_lock(hashtextextended(${practice.id}, 0))`.execute(trx);
-      const stored = await trx
+      let storedQuery = trx
         .selectFrom('slots')
         .select([
           'id',
@@ -113,8 +199,11 @@ export class SlotSync {
         ])
         .where('practice_id', '=', practice.id)
         .where('start_at', '>=', from)
-        .where('start_at', '<', to)
-        .execute();
+        .where('start_at', '<', to);
+      if (window.ehrPractitionerIds) {
+        storedQuery = storedQuery.where('ehr_practitioner_id', 'in', window.ehrPractitionerIds);
+      }
+      const stored = await storedQuery.execute();
       const diff = diffSlots(stored, fetched);
       const changedAt = this.now();
       for (let i = 0; i < diff.inserts.length; i += INSERT_CHUNK) {
@@ -153,38 +242,67 @@ export class SlotSync {
           .execute();
       }
       if (diff.deletes.length > 0) await trx.deleteFrom('slots').where('id', 'in', diff.deletes).execute();
+      await refreshOffers(trx, { ehr: this.ehr, connections: this.connections }, practice, { from, to });
       counts.inserted = diff.inserts.length;
       counts.updated = diff.updates.length;
       counts.deleted = diff.deletes.length;
       counts.unchanged = diff.unchanged;
-      const bookingsChanged = await this.followBookings(trx, practice, fetched, from, to, startedAt);
-
+      const bookingsChanged = await this.followBookings(trx, practice, fetched, window, startedAt);
+      const changed = counts.inserted + counts.updated + counts.deleted + bookingsChanged > 0;
       const finishedAt = this.now();
+      if (!changed && options.record === 'when-changed') {
+        return {
+          status: 'succeeded' as const,
+          changed,
+          fingerprint,
+          error: null,
+          run: null,
+          startedAt,
+          finishedAt,
+        };
+      }
       await trx
         .updateTable('connections')
         .set({ last_sync_at: finishedAt, last_good_sync_at: finishedAt, last_sync_error: null })
         .where('practice_id', '=', practice.id)
         .execute();
-      const run = await trx
-        .insertInto('sync_runs')
-        .values({
-          practice_id: practice.id,
-          trigger,
-          status: 'succeeded',
-          window_from: from,
-          window_to: to,
-          ...counts,
-          bookings_changed: bookingsChanged,
-          error_code: null,
-          error_message: null,
-          started_at: startedAt,
-          finished_at: finishedAt,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const run = await this.insertRun(trx, {
+        practice_id: practice.id,
+        trigger,
+        status: 'succeeded',
+        window_from: from,
+        window_to: to,
+        ...counts,
+        bookings_changed: bookingsChanged,
+        error_code: null,
+        error_message: null,
+        started_at: startedAt,
+        finished_at: finishedAt,
+      });
       this.log.info({ practiceId: practice.id, trigger, ...counts, bookingsChanged }, 'sync succeeded');
-      return run;
+      return { status: 'succeeded' as const, changed, fingerprint, error: null, run, startedAt, finishedAt };
     });
+  }
+
+  /** Records a run and keeps only the practice's latest RUN_HISTORY. */
+  private async insertRun(db: Kysely<Database>, values: Insertable<SyncRunsTable>): Promise<SyncRun> {
+    const run = await db.insertInto('sync_runs').values(values).returningAll().executeTakeFirstOrThrow();
+    await db
+      .deleteFrom('sync_runs')
+      .where('practice_id', '=', values.practice_id)
+      .where(
+        'started_at',
+        '<',
+        db
+          .selectFrom('sync_runs')
+          .select('started_at')
+          .where('practice_id', '=', values.practice_id)
+          .orderBy('started_at', 'desc')
+          .offset(RUN_HISTORY - 1)
+          .limit(1),
+      )
+      .execute();
+    return run;
   }
 
   /**
@@ -198,19 +316,20 @@ export class SlotSync {
     trx: Transaction<Database>,
     practice: Practice,
     fetched: EhrSlot[],
-    from: Date,
-    to: Date,
+    window: SyncReadWindow,
     fetchStartedAt: Date,
   ): Promise<number> {
-    const bookings = await trx
+    let query = trx
       .selectFrom('bookings')
       .select(['id', 'state', 'ehr_slot_id', 'ehr_slot_type_id'])
       .where('practice_id', '=', practice.id)
       .where('state', 'in', ['confirmed', 'needs_reconciliation'])
-      .where('start_at', '>=', from)
-      .where('start_at', '<', to)
-      .where('updated_at', '<', fetchStartedAt)
-      .execute();
+      .where('start_at', '>=', window.from)
+      .where('start_at', '<', window.to)
+      .where('updated_at', '<', fetchStartedAt);
+    if (window.ehrPractitionerIds)
+      query = query.where('ehr_practitioner_id', 'in', window.ehrPractitionerIds);
+    const bookings = await query.execute();
     if (bookings.length === 0) return 0;
     const slots = new Map(fetched.map((slot) => [slot.ehrSlotId, slot]));
     const unregistered = await unregisteredSlotTypeId(trx, practice.id);
@@ -262,14 +381,14 @@ export class SlotSync {
     return changed;
   }
 
-  /** Reads [from, to) in windows no longer than the plugin's maxFetchWindowDays. */
+  /** Reads the window in calls no longer than the plugin's maxFetchWindowDays. */
   private async fetchWindow(
     practice: Practice,
-    from: Date,
-    to: Date,
+    window: SyncReadWindow,
     signal?: AbortSignal,
-  ): Promise<EhrSlot[]> {
-    const activeSlotTypeIds = (
+    priority: CallPriority = 'high',
+  ): Promise<{ slots: EhrSlot[]; slotTypeIds: string[] }> {
+    const slotTypeIds = (
       await this.db
         .selectFrom('active_slot_types')
         .select('ehr_slot_type_id')
@@ -277,24 +396,35 @@ export class SlotSync {
         .orderBy('ehr_slot_type_id')
         .execute()
     ).map((r) => r.ehr_slot_type_id);
-    if (activeSlotTypeIds.length === 0) return [];
+    if (slotTypeIds.length === 0) return { slots: [], slotTypeIds };
     const ctx = await this.connections.context(practice, { signal });
     const { maxFetchWindowDays } = await this.ehr.capabilities(practice.ehr);
+    const active = new Set(slotTypeIds);
+    const practitioners = window.ehrPractitionerIds ? new Set(window.ehrPractitionerIds) : null;
     const slots: EhrSlot[] = [];
-    for (let start = from; start < to; start = addDays(start, maxFetchWindowDays)) {
-      const end = new Date(Math.min(addDays(start, maxFetchWindowDays).getTime(), to.getTime()));
-      const result = await this.ehr.fetchSlots(practice.ehr, ctx, {
-        from: start,
-        to: end,
-        slotTypeIds: activeSlotTypeIds,
-      });
-      const active = new Set(activeSlotTypeIds);
+    for (let start = window.from; start < window.to; start = addDays(start, maxFetchWindowDays)) {
+      const end = new Date(Math.min(addDays(start, maxFetchWindowDays).getTime(), window.to.getTime()));
+      const result = await this.ehr.fetchSlots(
+        practice.ehr,
+        ctx,
+        {
+          from: start,
+          to: end,
+          slotTypeIds,
+          ...(window.ehrPractitionerIds && { ehrPractitionerIds: window.ehrPractitionerIds }),
+        },
+        priority,
+      );
       for (const slot of result.slots) {
-        // The core holds the plugin to its contract: only active types, only inside the window.
-        if (active.has(slot.ehrSlotTypeId) && slot.startAt >= start && slot.startAt < end) slots.push(slot);
+        // The core holds the plugin to its contract: only active types, only inside the window,
+        // only the practitioners asked for.
+        if (!active.has(slot.ehrSlotTypeId) || slot.startAt < start || slot.startAt >= end) continue;
+        if (practitioners && (slot.ehrPractitionerId === null || !practitioners.has(slot.ehrPractitionerId)))
+          continue;
+        slots.push(slot);
       }
     }
-    return slots;
+    return { slots, slotTypeIds };
   }
 
   private async recordFailure(
@@ -304,23 +434,23 @@ export class SlotSync {
     to: Date,
     startedAt: Date,
     error: unknown,
-  ): Promise<SyncRun> {
+  ): Promise<SyncReadOutcome> {
     const code = error instanceof SlotbridgeError ? error.code : CoreErrorCode.SYNC_FAILED;
     const message = error instanceof Error ? error.message : String(error);
+    const kind = error instanceof EhrError ? error.kind : null;
     const finishedAt = this.now();
     this.log.warn({ practiceId: practice.id, trigger, code, message }, 'sync failed');
-    await this.db
-      .updateTable('connections')
-      .set({
-        last_sync_at: finishedAt,
-        last_sync_error: `${code}: ${message}`,
-        ...(error instanceof EhrError && error.kind === 'auth_failed' && { status: 'failing' as const }),
-      })
-      .where('practice_id', '=', practice.id)
-      .execute();
-    return this.db
-      .insertInto('sync_runs')
-      .values({
+    const run = await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('connections')
+        .set({
+          last_sync_at: finishedAt,
+          last_sync_error: `${code}: ${message}`,
+          ...(kind === 'auth_failed' && { status: 'failing' as const }),
+        })
+        .where('practice_id', '=', practice.id)
+        .execute();
+      return this.insertRun(trx, {
         practice_id: practice.id,
         trigger,
         status: 'failed',
@@ -335,8 +465,16 @@ export class SlotSync {
         error_message: message,
         started_at: startedAt,
         finished_at: finishedAt,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+      });
+    });
+    return {
+      status: 'failed',
+      changed: false,
+      fingerprint: null,
+      error: { code, message, kind },
+      run,
+      startedAt,
+      finishedAt,
+    };
   }
 }

@@ -1,33 +1,101 @@
 /**
  * How fresh each practice's stored diary is: the one place every reader (availability's stale
- * rule, diagnostics, the connection view, metrics) asks "when was this practice last read from
- * its EHR, and when is the next read due?". The scheduler that owns a practice keeps these times
- * in memory and publishes them; readers in any process see them here.
+ * rule, diagnostics, the connection view) asks "when was this practice last read whole from its
+ * EHR, and when is the next read due?".
+ *
+ * The scheduler that owns a practice keeps these times in memory (an unchanged read writes
+ * nothing) and publishes them every few seconds in its `sync_workers` row; a whole-horizon run
+ * that is recorded (manual, start-up) writes them on the connection. A reader takes the newest
+ * of the three: this process's scheduler, the published rows (cached for a second or two), the
+ * connection.
  */
 import type { Db } from '../db/database.ts';
+import type { PublishedPracticeState } from '../db/schema.ts';
+import type { SyncScheduler } from './scheduler.ts';
 
 export interface PracticeSyncState {
-  /** The oldest of the last good reads of the near window and of the whole horizon. */
+  /** The older of the last good reads of the near window and of the rest of the horizon. */
   lastGoodSyncAt: Date | null;
-  /** When the last read (good or failed) finished. */
+  /** When the last recorded run (one that changed something, failed, or was asked for) finished. */
   lastSyncAt: Date | null;
-  /** When the next background read of the near window is due, if a scheduler owns the practice. */
+  /** When the next background read of the near window is due; null when no scheduler owns it. */
   nextSyncDueBy: Date | null;
+  /** EHR calls of the last minute, in the process that reads the practice's diary. */
+  ehrCallsLastMinute: number | null;
+  /** The practice's EHR call budget a minute, as that process applies it. */
+  ehrCallsPerMinute: number | null;
 }
 
+const PUBLISHED_TTL_MS = 2_000;
+
 export class SyncState {
+  #scheduler: SyncScheduler | null = null;
+  #published = new Map<string, PublishedPracticeState>();
+  #publishedAt = 0;
+  #loading: Promise<void> | null = null;
+
   constructor(private readonly db: Db) {}
 
+  /** This process's scheduler: its times are fresher than what it last published. */
+  attach(scheduler: SyncScheduler | null): void {
+    this.#scheduler = scheduler;
+  }
+
   async of(practiceId: string): Promise<PracticeSyncState> {
-    const row = await this.db
-      .selectFrom('connections')
-      .select(['last_sync_at', 'last_good_sync_at'])
-      .where('practice_id', '=', practiceId)
-      .executeTakeFirst();
+    const [row] = await Promise.all([
+      this.db
+        .selectFrom('connections')
+        .select(['last_sync_at', 'last_good_sync_at'])
+        .where('practice_id', '=', practiceId)
+        .executeTakeFirst(),
+      this.#loadPublished(),
+    ]);
+    let lastGood = row?.last_good_sync_at?.getTime() ?? 0;
+    let nextDue: number | null = null;
+    let calls: number | null = null;
+    let budget: number | null = null;
+    const published = this.#published.get(practiceId);
+    if (published) {
+      const [near, far, due, lastMinute, perMinute] = published;
+      if (near > 0 && far > 0) lastGood = Math.max(lastGood, Math.min(near, far));
+      nextDue = due;
+      calls = lastMinute;
+      budget = perMinute;
+    }
+    const local = this.#scheduler?.stateOf(practiceId);
+    if (local) {
+      if (local.lastGoodSyncAt) lastGood = Math.max(lastGood, local.lastGoodSyncAt.getTime());
+      nextDue = local.nextSyncDueBy.getTime();
+      calls = local.ehrCallsLastMinute;
+      budget = local.ehrCallsPerMinute;
+    }
     return {
-      lastGoodSyncAt: row?.last_good_sync_at ?? null,
+      lastGoodSyncAt: lastGood > 0 ? new Date(lastGood) : null,
       lastSyncAt: row?.last_sync_at ?? null,
-      nextSyncDueBy: null,
+      nextSyncDueBy: nextDue !== null ? new Date(nextDue) : null,
+      ehrCallsLastMinute: calls,
+      ehrCallsPerMinute: budget,
     };
+  }
+
+  #loadPublished(): Promise<void> {
+    if (Date.now() - this.#publishedAt < PUBLISHED_TTL_MS) return Promise.resolve();
+    this.#loading ??= this.db
+      .selectFrom('sync_workers')
+      .select('practices')
+      .orderBy('heartbeat_at')
+      .execute()
+      .then((rows) => {
+        const merged = new Map<string, PublishedPracticeState>();
+        // Newer rows last: a practice that moved between processes takes its newest owner's times.
+        for (const row of rows)
+          for (const [id, state] of Object.entries(row.practices)) merged.set(id, state);
+        this.#published = merged;
+        this.#publishedAt = Date.now();
+      })
+      .finally(() => {
+        this.#loading = null;
+      });
+    return this.#loading;
   }
 }

@@ -87,10 +87,15 @@ export function createMemoryEhr(
       return {
         slots: memory.slots
           .filter((s) => s.startAt >= window.from && s.startAt < window.to)
-          .map((s) => ({
-            ...s,
-            ...(memory.booked.has(s.ehrSlotId) && { status: 'booked', ehrStatus: 'Booked' }),
-          })),
+          .map((s) => {
+            const booked = memory.booked.get(s.ehrSlotId);
+            if (booked === undefined) return s;
+            // A hold, as EMIS keeps one: the slot stays free, re-typed with the unregistered type.
+            const hold = /^hold:([^:]*):/.exec(booked);
+            if (hold) return { ...s, ehrSlotTypeId: hold[1]!, ehrStatus: 'Slot Available' };
+            return { ...s, status: 'booked' as const, ehrStatus: 'Booked' };
+          })
+          .filter((s) => window.slotTypeIds.includes(s.ehrSlotTypeId)),
       };
     },
     async onBookingWrite(_ctx, command) {
@@ -108,7 +113,10 @@ export function createMemoryEhr(
               'No unique patient record',
             );
           }
-          memory.booked.set(command.slot.ehrSlotId, `hold:${command.bookingId}`);
+          memory.booked.set(
+            command.slot.ehrSlotId,
+            `hold:${command.unregisteredSlotTypeId}:${command.bookingId}`,
+          );
           return { ehrBookingRef: `hold-${command.slot.ehrSlotId}`, heldForReconciliation: true };
         }
         memory.booked.set(command.slot.ehrSlotId, command.bookingId);

@@ -13,7 +13,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['sync'],
         summary: 'Sync the practice now and return the run',
         description:
-          'Reads the active slot types over the publishing horizon from the EHR, and writes only what changed. A failed run is answered 200 with status "failed" and the error: the run itself is recorded. Background syncs run every SLOTBRIDGE_SYNC_INTERVAL_SECONDS anyway.',
+          'Reads the active slot types over the publishing horizon from the EHR, and writes only what changed. A failed run is answered 200 with status "failed" and the error: the run itself is recorded. In the background the near window (today + 48 h) is read every SLOTBRIDGE_NEAR_SYNC_SECONDS and the rest of the horizon every SLOTBRIDGE_FAR_SYNC_SECONDS anyway.',
         params: PracticeParams,
         response: { 200: ref('SyncRun'), ...problemResponses(400, 401, 404) },
       },
