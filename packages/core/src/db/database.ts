@@ -24,8 +24,11 @@ export function openDatabase(options: OpenDatabaseOptions): Db {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
-/** Migrations in order. Add new ones at the end; never edit or reorder. */
-const migrations = {
+/**
+ * Migrations in order. Add new ones at the end; never edit or reorder. (Exported for the test
+ * support, which keeps a migrated template database per migration set.)
+ */
+export const migrations = {
   '0001-initial': initial,
   '0002-reconciliation-and-reschedule': reconciliation,
   '0003-engine': engine,
