@@ -80,6 +80,10 @@ export class CallBudget {
       const onAbort = () => {
         const at = this.#waiters.indexOf(waiter);
         if (at >= 0) this.#waiters.splice(at, 1);
+        if (this.#waiters.length === 0 && this.#timer) {
+          clearTimeout(this.#timer);
+          this.#timer = null;
+        }
         reject(signal?.reason ?? new Error('aborted'));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -120,7 +124,6 @@ export class CallBudget {
       while (this.#waiters.length > 0 && this.#tokens >= 1) this.#waiters.shift()!.wake();
       this.#arm();
     }, wait);
-    this.#timer.unref();
   }
 }
 

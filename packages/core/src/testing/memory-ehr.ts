@@ -4,6 +4,7 @@
  * behaviour over a real transport is tested against each plugin's sandbox.
  */
 import { Type } from 'typebox';
+import { meterEhrCall } from '../ehr-calls.ts';
 import { defineEhrPlugin, type EhrCatalogue, type EhrPluginDefinition, type EhrSlot } from '../ehr-plugin.ts';
 import { EhrError, type EhrErrorKind } from '../errors.ts';
 
@@ -82,6 +83,8 @@ export function createMemoryEhr(
       return structuredClone(memory.catalogue);
     },
     async onSlotFetch(_ctx, window) {
+      // One call on the wire, as a real plugin's transport would meter it.
+      await meterEhrCall('fetch', async () => {});
       memory.calls.fetch += 1;
       maybeFail('fetch');
       return {
@@ -99,9 +102,14 @@ export function createMemoryEhr(
       };
     },
     async onBookingWrite(_ctx, command) {
+      await meterEhrCall('write', async () => {});
       memory.calls.write += 1;
       maybeFail('write');
       if (command.kind === 'book') {
+        // A repeated write after a lost answer finds its own booking: no second appointment.
+        if (memory.booked.get(command.slot.ehrSlotId) === command.bookingId) {
+          return { ehrBookingRef: `mem-${command.slot.ehrSlotId}` };
+        }
         if (memory.booked.has(command.slot.ehrSlotId)) {
           throw new EhrError('slot_taken', 'MEM_ERR_SLOT_TAKEN', 'The slot is already booked');
         }

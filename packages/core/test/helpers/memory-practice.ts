@@ -2,7 +2,7 @@
 import type { Caller } from '../../src/caller.ts';
 import type { Practice } from '../../src/db/schema.ts';
 import type { EhrSlot } from '../../src/ehr-plugin.ts';
-import type { Slotbridge } from '../../src/slotbridge.ts';
+import type { EngineOptions, Slotbridge } from '../../src/slotbridge.ts';
 import { createTestSlotbridge, insertCatalogue } from '../../src/testing/index.ts';
 import { createMemoryEhr, type MemoryEhr } from '../../src/testing/memory-ehr.ts';
 
@@ -12,6 +12,8 @@ export interface MemoryPractice {
   practice: Practice;
   caller: Caller;
   appointmentTypeId: string;
+  /** Of the test database, for a second core (another process) on it. */
+  connectionString: string;
   close(): Promise<void>;
 }
 
@@ -41,10 +43,12 @@ export function tomorrowSlots(count: number, prefix = 's'): EhrSlot[] {
 }
 
 export async function memoryPractice(
-  options: { cancel?: boolean; listsBookedSlots?: boolean } = {},
+  options: { cancel?: boolean; listsBookedSlots?: boolean; engine?: Partial<EngineOptions> } = {},
 ): Promise<MemoryPractice> {
   const memory = createMemoryEhr(options);
-  const { slotbridge, close } = await createTestSlotbridge();
+  const { slotbridge, database, close } = await createTestSlotbridge(
+    options.engine ? { engine: options.engine } : {},
+  );
   slotbridge.ehr.register(memory.definition);
   const partner = await slotbridge.apiKeys.createPartner('Test partner');
   const key = await slotbridge.apiKeys.issuePartnerKey(partner.id, 'test');
@@ -70,5 +74,13 @@ export async function memoryPractice(
     { ehrSlotTypeId: 'st1', feature: 'bookable', appointmentTypeId },
   ]);
   await slotbridge.mappings.putActiveSlotTypes(caller, practice, ['st1']);
-  return { slotbridge, memory, practice, caller, appointmentTypeId, close };
+  return {
+    slotbridge,
+    memory,
+    practice,
+    caller,
+    appointmentTypeId,
+    connectionString: database.connectionString,
+    close,
+  };
 }

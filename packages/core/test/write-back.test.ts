@@ -1,0 +1,85 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
+import t from 'tap';
+import { BOOKING_WRITE_RETRY_LIMIT, retryDelaySeconds } from '../src/booking/write-back.ts';
+import { Slotbridge } from '../src/slotbridge.ts';
+import { silentLog, testEncryptionKey } from '../src/testing/index.ts';
+import { memoryPractice, tomorrowSlots } from './helpers/memory-practice.ts';
+
+const patient = { firstName: 'Alice', lastName: 'Jones', dateOfBirth: '1984-02-29' };
+
+async function stateOf(slotbridge: Slotbridge, id: string): Promise<string> {
+  const row = await slotbridge.db
+    .selectFrom('bookings')
+    .select('state')
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+  return row.state;
+}
+
+t.test('retries back off 2, 4, 8, 16, 32 seconds, five times', async (t) => {
+  t.same([1, 2, 3, 4, 5].map(retryDelaySeconds), [2, 4, 8, 16, 32]);
+  t.equal(BOOKING_WRITE_RETRY_LIMIT, 5);
+});
+
+t.test(
+  'a write whose process died mid-call is taken over when its lease lapses, and written once',
+  async (t) => {
+    const setup = await memoryPractice();
+    t.teardown(setup.close);
+    const { slotbridge, memory, practice, caller } = setup;
+    memory.slots.push(...tomorrowSlots(2));
+    await slotbridge.sync.run(practice, 'manual');
+    const [slot] = await slotbridge.availability.offered(slotbridge.db, practice);
+    const { booking } = await slotbridge.bookings.create(caller, practice, 'lease-1', {
+      slotId: slot!.id,
+      patient,
+    });
+
+    // "Process one" claims the command and dies before recording anything.
+    const [claimed] = await slotbridge.writeBack.claim(10);
+    t.match(claimed, { booking_id: booking.id, attempts: 1, lease_owner: slotbridge.writeBack.owner });
+    t.same(await slotbridge.writeBack.claim(10), [], 'a leased command is nobody else’s');
+    // ...having written to the EHR: the answer was lost with the process.
+    memory.booked.set(slot!.ehrSlotId, booking.id);
+    await sql`update outbox_commands set lease_until = now() - interval '1 second'`.execute(slotbridge.db);
+
+    // "Process two" starts: its first claim finds the lapsed lease, the repeated write is harmless.
+    const two = await Slotbridge.create({
+      db: slotbridge.db,
+      connectionString: setup.connectionString,
+      encryptionKey: testEncryptionKey,
+      log: silentLog,
+    });
+    two.ehr.register(memory.definition);
+    await two.startWorkers();
+    t.teardown(() => two.close());
+    for (let i = 0; i < 50 && (await stateOf(slotbridge, booking.id)) !== 'confirmed'; i++) await sleep(100);
+    t.equal(await stateOf(slotbridge, booking.id), 'confirmed');
+    const command = await slotbridge.db.selectFrom('outbox_commands').selectAll().executeTakeFirstOrThrow();
+    t.match(command, { state: 'done', attempts: 2, lease_owner: null });
+    t.equal(memory.booked.get(slot!.ehrSlotId), booking.id, 'one appointment in the EHR diary');
+
+    // Process one comes back to life and finishes its call: its lease is gone, so it records nothing.
+    t.equal(await slotbridge.writeBack.execute(claimed!), 'lost');
+    t.match(await slotbridge.db.selectFrom('outbox_commands').selectAll().executeTakeFirstOrThrow(), {
+      state: 'done',
+      attempts: 2,
+    });
+  },
+);
+
+t.test('a burst at one practice takes at most 4 write slots, leaving the rest for others', async (t) => {
+  const setup = await memoryPractice({ engine: { writeConcurrency: 8 } });
+  t.teardown(setup.close);
+  const { slotbridge, memory, practice, caller } = setup;
+  memory.slots.push(...tomorrowSlots(12));
+  await slotbridge.sync.run(practice, 'manual');
+  const slots = await slotbridge.availability.offered(slotbridge.db, practice);
+  for (const [i, slot] of slots.slice(0, 10).entries()) {
+    await slotbridge.bookings.create(caller, practice, `burst-${i}`, { slotId: slot.id, patient });
+  }
+  const claimed = await slotbridge.writeBack.claim(8);
+  t.equal(claimed.length, 4, 'at most 4 commands of one practice are in flight');
+  t.ok(claimed.every((c) => c.practice_id === practice.id));
+});
