@@ -1,9 +1,12 @@
 /** Practices: one tenant each, with one EHR plugin, a time zone and a publishing horizon. */
 
+import { sql } from 'kysely';
 import { recordAudit } from './audit.ts';
 import type { Caller } from './caller.ts';
+import { Channel } from './coordination.ts';
 import type { Db } from './db/database.ts';
 import type { Practice } from './db/schema.ts';
+import type { EhrCapabilities } from './ehr-plugin.ts';
 import type { EhrRegistry } from './ehr-registry.ts';
 import { CoreErrorCode, InputError, NotFoundError, UnprocessableError } from './errors.ts';
 import { assertTimeZone } from './time.ts';
@@ -16,6 +19,8 @@ export interface PracticeView {
   ehr: string;
   timeZone: string;
   publishingHorizonDays: number;
+  /** The EHR calls a minute this practice's connection may make: its own budget or the plugin's. */
+  ehrCallsPerMinute: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -35,6 +40,13 @@ export interface UpdatePracticeInput {
   odsCode?: string | null;
   timeZone?: string;
   publishingHorizonDays?: number | null;
+  /** A budget below the plugin's callsPerMinute; null: the plugin's. */
+  ehrCallsPerMinute?: number | null;
+}
+
+/** The practice's EHR call budget a minute: its own, never above the plugin's. */
+export function callsPerMinuteOf(practice: Practice, capabilities: EhrCapabilities): number {
+  return Math.min(practice.ehr_calls_per_minute ?? capabilities.callsPerMinute, capabilities.callsPerMinute);
 }
 
 export class Practices {
@@ -113,6 +125,7 @@ export class Practices {
     if (input.timeZone !== undefined) assertTimeZone(input.timeZone);
     if (input.publishingHorizonDays !== undefined)
       await this.assertHorizon(practice.ehr, input.publishingHorizonDays);
+    if (input.ehrCallsPerMinute !== undefined) this.assertCallBudget(practice.ehr, input.ehrCallsPerMinute);
     const updated = await this.db
       .updateTable('practices')
       .set({
@@ -122,12 +135,15 @@ export class Practices {
         ...(input.publishingHorizonDays !== undefined && {
           publishing_horizon_days: input.publishingHorizonDays,
         }),
+        ...(input.ehrCallsPerMinute !== undefined && { ehr_calls_per_minute: input.ehrCallsPerMinute }),
         updated_at: new Date(),
       })
       .where('id', '=', practiceId)
       .returningAll()
       .executeTakeFirstOrThrow();
     await recordAudit(this.db, caller, practiceId, 'practice.updated', { changed: Object.keys(input) });
+    // The scheduler that reads the practice applies a new budget or horizon now, not at its next reload.
+    await sql`select pg_notify(${Channel.practices}, ${practiceId})`.execute(this.db);
     return updated;
   }
 
@@ -146,9 +162,29 @@ export class Practices {
       ehr: practice.ehr,
       timeZone: practice.time_zone,
       publishingHorizonDays: await this.horizonDays(practice),
+      ehrCallsPerMinute: this.callsPerMinute(practice),
       createdAt: practice.created_at.toISOString(),
       updatedAt: practice.updated_at.toISOString(),
     };
+  }
+
+  callsPerMinute(practice: Practice): number {
+    return callsPerMinuteOf(practice, this.ehr.get(practice.ehr).capabilities);
+  }
+
+  private assertCallBudget(ehr: string, perMinute: number | null): void {
+    if (perMinute === null) return;
+    const max = this.ehr.get(ehr).capabilities.callsPerMinute;
+    if (!Number.isInteger(perMinute) || perMinute < 1 || perMinute > max) {
+      throw new UnprocessableError(
+        CoreErrorCode.CALL_BUDGET_TOO_HIGH,
+        `A practice may lower its EHR call budget, not raise it: ${ehr} allows at most ${max} calls a minute; ${perMinute} was asked for`,
+        {
+          fix: `Choose a whole number from 1 to ${max}, or null for the plugin's ${max}.`,
+          details: { max },
+        },
+      );
+    }
   }
 
   private async assertHorizon(ehr: string, days: number | null): Promise<void> {

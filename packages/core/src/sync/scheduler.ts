@@ -21,6 +21,7 @@ import type { Db } from '../db/database.ts';
 import type { Practice, PublishedPracticeState } from '../db/schema.ts';
 import type { HookLogger } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
+import { callsPerMinuteOf } from '../practices.ts';
 import { addDays } from '../time.ts';
 import type { SlotSync, SyncReadOutcome } from './sync-practice.ts';
 
@@ -249,11 +250,7 @@ export class SyncScheduler {
     for (const practice of practices) {
       if (!this.#shards.has(shardOf(practice.id)) || !this.ehr.has(practice.ehr)) continue;
       seen.add(practice.id);
-      const rate = practice.ehr_calls_per_minute ?? this.ehr.get(practice.ehr).capabilities.callsPerMinute;
-      this.ehr.budgets.of(
-        practice.id,
-        Math.min(rate, this.ehr.get(practice.ehr).capabilities.callsPerMinute),
-      );
+      this.ehr.budgets.of(practice.id, callsPerMinuteOf(practice, this.ehr.get(practice.ehr).capabilities));
       const owned = this.#owned.get(practice.id);
       if (owned) {
         owned.practice = practice;

@@ -89,6 +89,16 @@ export const practiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
             odsCode: Type.Optional(Type.Union([OdsCode, Type.Null()])),
             timeZone: Type.Optional(Type.String()),
             publishingHorizonDays: Type.Optional(Type.Union([HorizonDays, Type.Null()])),
+            ehrCallsPerMinute: Type.Optional(
+              Type.Union([
+                Type.Integer({
+                  minimum: 1,
+                  description:
+                    "Lower the practice's EHR call budget below the plugin's callsPerMinute (GET /v1/plugins); null restores the plugin's",
+                }),
+                Type.Null(),
+              ]),
+            ),
           },
           { additionalProperties: false, minProperties: 1 },
         ),
