@@ -57,7 +57,8 @@ export interface EmisFleetOptions {
   maxPractices?: number;
   /**
    * `open` (the default): every calendar day has sessions — the demo's weekdays laid one after
-   * another from today — so a load test finds slots in the next 48 hours on any day of the week.
+   * another from today, five in seven of their sessions, so a week holds as many as the demo's —
+   * and a load test finds slots in the next 48 hours on any day of the week.
    * `closed`: the demo diary as it is, weekends empty.
    */
   weekends?: 'open' | 'closed';
@@ -162,17 +163,27 @@ function diarySeedOf(cdbNumber: string): number {
   return (hash >>> 0) % 2_147_483_647 || 1;
 }
 
-/** The demo diary, its weekdays' sessions laid on consecutive calendar days from today. */
+/**
+ * The demo diary spread over every calendar day from today: day k gets the sessions of the demo's
+ * k-th weekday, five in seven of them (a rotating choice), so a week holds as many sessions as the
+ * demo's five weekdays do and a near window always has some.
+ */
 function everyDayDiary(timeZone: string, days: number, seed: number): DiarySeed {
   const diary = buildDemoDiary({ timeZone, days: Math.ceil((days * 7) / 5) + 7, seed });
   const today = DateTime.now().setZone(timeZone).startOf('day');
-  const weekdays = [...new Set(diary.sessions.map((session) => session.date))].sort().slice(0, days);
-  const dateOf = new Map(weekdays.map((date, offset) => [date, today.plus({ days: offset }).toISODate()!]));
+  const byDate = new Map<string, DiarySeed['sessions']>();
+  for (const session of diary.sessions)
+    byDate.set(session.date, [...(byDate.get(session.date) ?? []), session]);
+  const weekdays = [...byDate.keys()].sort().slice(0, days);
   return {
     ...diary,
-    sessions: diary.sessions
-      .filter((session) => dateOf.has(session.date))
-      .map((session) => ({ ...session, date: dateOf.get(session.date)! })),
+    sessions: weekdays.flatMap((weekday, offset) => {
+      const date = today.plus({ days: offset }).toISODate()!;
+      return byDate
+        .get(weekday)!
+        .filter((_, index) => (index + offset) % 7 < 5)
+        .map((session) => ({ ...session, date }));
+    }),
   };
 }
 
