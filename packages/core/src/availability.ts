@@ -1,18 +1,29 @@
 /**
- * What the patient booking flow may offer, read from PostgreSQL only (never from the EHR on
- * the request path). A slot is offered when it is free; its slot type is active, bookable and
- * mapped to an appointment type (through the mapSlotType hooks); its practitioner and location
- * are mapped; it is in the future and inside the publishing horizon; no live booking of ours
- * holds it or overlaps it for the same practitioner; and the connection's last good sync is recent enough (the stale limit).
+ * What the patient booking flow may offer, read from PostgreSQL only (never from the EHR on the
+ * request path), by the one list of offer rules (offers/offer-rules.ts). The rules decided on
+ * change were stored on each slot when a sync or a mapping last changed, so a read is one index
+ * range over the offered slots plus our live bookings of the window; the rules decided on read
+ * (free, not held by our bookings, in the future, inside the horizon, a fresh sync) are then
+ * evaluated over those rows. The booking accept asks about its one slot the same way.
  */
-import { type Kysely, sql } from 'kysely';
-import type { Connections } from './connections.ts';
-import type { Database, Practice } from './db/schema.ts';
-import type { EhrRegistry } from './ehr-registry.ts';
+import type { Kysely } from 'kysely';
+import type { Database, Practice, Slot } from './db/schema.ts';
+import { CoreErrorCode, InputError } from './errors.ts';
+import {
+  firstReadRefusal,
+  isFresh,
+  type LiveBooking,
+  OFFER_RULES,
+  type OfferMoment,
+  type OfferRule,
+  offerWindow,
+} from './offers/offer-rules.ts';
+import { candidateOf, liveBookingsAround, liveBookingsBetween, storedMapping } from './offers/offers.ts';
 import type { Practices } from './practices.ts';
-import { addDays, instantToLocalIso } from './time.ts';
+import type { SyncState } from './sync/sync-state.ts';
+import { instantToLocalIso } from './time.ts';
 
-export const LIVE_BOOKING_STATES = ['pending', 'confirmed', 'needs_reconciliation', 'cancelling'] as const;
+export { LIVE_BOOKING_STATES } from './offers/offer-rules.ts';
 
 export interface AvailabilityQuery {
   from?: Date;
@@ -20,8 +31,6 @@ export interface AvailabilityQuery {
   appointmentTypeId?: string;
   practitionerId?: string;
   locationId?: string;
-  /** Only this slot (used by the booking service, inside its transaction). */
-  slotId?: string;
 }
 
 export interface OfferedSlot {
@@ -60,134 +69,201 @@ export function slotView(slot: OfferedSlot, timeZone: string): SlotView {
   };
 }
 
+/** One page of offered slots, in start order; `next` continues after it (null: the last page). */
+export interface OfferedPage {
+  slots: OfferedSlot[];
+  next: string | null;
+}
+
+export const SLOTS_PAGE_DEFAULT = 500;
+export const SLOTS_PAGE_MAX = 1000;
+
+/** The answer to "may this slot be booked now?": the slot as offered, or every rule it fails. */
+export type SlotOffer = { offered: OfferedSlot; refusedBy: [] } | { offered: null; refusedBy: OfferRule[] };
+
+type OfferRow = Pick<
+  Slot,
+  | 'id'
+  | 'ehr_slot_id'
+  | 'ehr_session_id'
+  | 'ehr_practitioner_id'
+  | 'ehr_location_id'
+  | 'ehr_slot_type_id'
+  | 'start_at'
+  | 'end_at'
+  | 'status'
+  | 'ehr_status'
+  | 'offer_feature'
+  | 'offer_appointment_type_id'
+  | 'offer_disabled'
+  | 'offer_appointment_type_name'
+  | 'offer_practitioner_id'
+  | 'offer_practitioner_name'
+  | 'offer_location_id'
+  | 'offer_location_name'
+>;
+
+const OFFER_ROW_COLUMNS = [
+  'id',
+  'ehr_slot_id',
+  'ehr_session_id',
+  'ehr_practitioner_id',
+  'ehr_location_id',
+  'ehr_slot_type_id',
+  'start_at',
+  'end_at',
+  'status',
+  'ehr_status',
+  'offer_feature',
+  'offer_appointment_type_id',
+  'offer_disabled',
+  'offer_appointment_type_name',
+  'offer_practitioner_id',
+  'offer_practitioner_name',
+  'offer_location_id',
+  'offer_location_name',
+] as const satisfies readonly (keyof OfferRow)[];
+
+function offeredSlot(row: OfferRow): OfferedSlot {
+  return {
+    id: row.id,
+    ehrSlotId: row.ehr_slot_id,
+    ehrSessionId: row.ehr_session_id,
+    ehrPractitionerId: row.ehr_practitioner_id,
+    ehrLocationId: row.ehr_location_id,
+    ehrSlotTypeId: row.ehr_slot_type_id,
+    startAt: row.start_at,
+    endAt: row.end_at,
+    appointmentType: { id: row.offer_appointment_type_id!, name: row.offer_appointment_type_name! },
+    practitioner: { id: row.offer_practitioner_id!, name: row.offer_practitioner_name! },
+    location: { id: row.offer_location_id!, name: row.offer_location_name! },
+  };
+}
+
+/** An opaque position in the start order: the start instant and id of the last slot served. */
+interface Position {
+  startAt: Date;
+  id: string;
+}
+
+function encodeCursor(position: Position): string {
+  return Buffer.from(`${position.startAt.getTime()}.${position.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): Position {
+  const match = /^(\d{1,15})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(
+    Buffer.from(cursor, 'base64url').toString(),
+  );
+  if (!match) {
+    throw new InputError(CoreErrorCode.CURSOR_INVALID, `"cursor" is not one this API gave: "${cursor}"`, {
+      fix: 'Pass the "next" of the previous page unchanged, or leave "cursor" out to start from the beginning.',
+    });
+  }
+  return { startAt: new Date(Number(match[1])), id: match[2]! };
+}
+
 export class Availability {
   constructor(
-    private readonly ehr: EhrRegistry,
     private readonly practices: Practices,
-    private readonly connections: Connections,
+    private readonly syncState: SyncState,
     private readonly now: () => Date,
     /** How old the last good sync may be before nothing is offered (seconds). */
     readonly staleAfterSeconds: number,
   ) {}
 
+  /** What the rules decided on read see now: the clock, the horizon, freshness and `liveBookings`. */
+  async moment(practice: Practice, liveBookings: readonly LiveBooking[] = []): Promise<OfferMoment> {
+    const [state, horizonDays] = await Promise.all([
+      this.syncState.of(practice.id),
+      this.practices.horizonDays(practice),
+    ]);
+    return {
+      now: this.now(),
+      horizonDays,
+      lastGoodSyncAt: state.lastGoodSyncAt,
+      nextSyncDueBy: state.nextSyncDueBy,
+      staleAfterSeconds: this.staleAfterSeconds,
+      liveBookings,
+    };
+  }
+
+  /** Every slot offered now (all pages). */
   async offered(
     db: Kysely<Database>,
     practice: Practice,
     query: AvailabilityQuery = {},
   ): Promise<OfferedSlot[]> {
-    const now = this.now();
-    const horizonEnd = addDays(now, await this.practices.horizonDays(practice));
-    const from = query.from && query.from > now ? query.from : now;
-    const to = query.to && query.to < horizonEnd ? query.to : horizonEnd;
-    if (from >= to) return [];
-    const freshSince = new Date(now.getTime() - this.staleAfterSeconds * 1000);
+    return (await this.page(db, practice, query, { limit: Number.POSITIVE_INFINITY })).slots;
+  }
 
-    let select = db
-      .selectFrom('slots as s')
-      .innerJoin('connections as c', 'c.practice_id', 's.practice_id')
-      .innerJoin('active_slot_types as a', (j) =>
-        j.onRef('a.practice_id', '=', 's.practice_id').onRef('a.ehr_slot_type_id', '=', 's.ehr_slot_type_id'),
-      )
-      .innerJoin('practitioner_mappings as pm', (j) =>
-        j
-          .onRef('pm.practice_id', '=', 's.practice_id')
-          .onRef('pm.ehr_practitioner_id', '=', 's.ehr_practitioner_id'),
-      )
-      .innerJoin('practitioners as p', 'p.id', 'pm.practitioner_id')
-      .innerJoin('location_mappings as lm', (j) =>
-        j.onRef('lm.practice_id', '=', 's.practice_id').onRef('lm.ehr_location_id', '=', 's.ehr_location_id'),
-      )
-      .innerJoin('locations as l', 'l.id', 'lm.location_id')
-      .select([
-        's.id',
-        's.ehr_slot_id',
-        's.ehr_session_id',
-        's.ehr_practitioner_id',
-        's.ehr_location_id',
-        's.ehr_slot_type_id',
-        's.start_at',
-        's.end_at',
-        'p.id as practitioner_id',
-        'p.name as practitioner_name',
-        'l.id as location_id',
-        'l.name as location_name',
-      ])
-      .where('s.practice_id', '=', practice.id)
-      .where('s.status', '=', 'free')
-      .where('s.start_at', '>=', from)
-      .where('s.start_at', '<', to)
-      .where('c.last_good_sync_at', '>', freshSince)
-      // Free of our live bookings: the slot itself, and any booking of the same practitioner
-      // that overlaps it (an EHR may offer one time as several slots, e.g. per booking reason).
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('bookings as b')
-              .select(sql`1`.as('one'))
-              .whereRef('b.practice_id', '=', 's.practice_id')
-              .where('b.state', 'in', LIVE_BOOKING_STATES)
-              .where((b) =>
-                b.or([
-                  b('b.slot_id', '=', b.ref('s.id')),
-                  b.and([
-                    b('b.ehr_practitioner_id', '=', b.ref('s.ehr_practitioner_id')),
-                    b('b.start_at', '<', b.ref('s.end_at')),
-                    b('b.end_at', '>', b.ref('s.start_at')),
-                  ]),
-                ]),
-              ),
-          ),
-        ),
-      )
-      .orderBy('s.start_at')
-      .orderBy('s.id');
-    if (query.practitionerId) select = select.where('p.id', '=', query.practitionerId);
-    if (query.locationId) select = select.where('l.id', '=', query.locationId);
-    if (query.slotId) select = select.where('s.id', '=', query.slotId);
-    const rows = await select.execute();
-    if (rows.length === 0) return [];
+  /** One page of the slots offered now, in start order. */
+  async page(
+    db: Kysely<Database>,
+    practice: Practice,
+    query: AvailabilityQuery,
+    page: { limit: number; cursor?: string },
+  ): Promise<OfferedPage> {
+    const after = page.cursor ? decodeCursor(page.cursor) : null;
+    const base = await this.moment(practice);
+    if (!isFresh(base)) return { slots: [], next: null };
+    const bounds = offerWindow(base);
+    const from = query.from && query.from > bounds.from ? query.from : bounds.from;
+    const to = query.to && query.to < bounds.to ? query.to : bounds.to;
+    if (from >= to) return { slots: [], next: null };
+    const moment = { ...base, liveBookings: await liveBookingsBetween(db, practice.id, from, to) };
 
-    const [slotTypeMappings, appointmentTypes] = await Promise.all([
-      db.selectFrom('slot_type_mappings').selectAll().where('practice_id', '=', practice.id).execute(),
-      db
-        .selectFrom('appointment_types')
-        .select(['id', 'name'])
+    // Read in start order until the page is full (one more tells whether there is a next page);
+    // rows a rule decided on read refuses (e.g. held by our booking) are skipped.
+    const slots: OfferedSlot[] = [];
+    let position = after;
+    for (;;) {
+      const want = Math.min(page.limit + 1 - slots.length, SLOTS_PAGE_MAX + 1);
+      let select = db
+        .selectFrom('slots')
+        .select(OFFER_ROW_COLUMNS)
         .where('practice_id', '=', practice.id)
-        .execute(),
-    ]);
-    const mappingRows = slotTypeMappings.map((m) => ({
-      ehrSlotTypeId: m.ehr_slot_type_id,
-      feature: m.feature,
-      appointmentTypeId: m.disabled ? ('disabled' as const) : m.appointment_type_id,
-    }));
-    const typeNames = new Map(appointmentTypes.map((t) => [t.id, t.name]));
-    const ctx = await this.connections.context(practice, { db });
-
-    const offered: OfferedSlot[] = [];
-    for (const row of rows) {
-      const slot = {
-        ehrSlotId: row.ehr_slot_id,
-        ehrSessionId: row.ehr_session_id,
-        ehrPractitionerId: row.ehr_practitioner_id,
-        ehrLocationId: row.ehr_location_id,
-        ehrSlotTypeId: row.ehr_slot_type_id,
-        startAt: row.start_at,
-        endAt: row.end_at,
-      };
-      const mapping = await this.ehr.mapSlotType(practice.ehr, ctx, { slot, slotTypeMappings: mappingRows });
-      const typeId = mapping.appointmentTypeId;
-      if (mapping.feature !== 'bookable' || typeId === null || typeId === 'disabled') continue;
-      const typeName = typeNames.get(typeId);
-      if (typeName === undefined) continue;
-      if (query.appointmentTypeId && query.appointmentTypeId !== typeId) continue;
-      offered.push({
-        id: row.id,
-        ...slot,
-        appointmentType: { id: typeId, name: typeName },
-        practitioner: { id: row.practitioner_id, name: row.practitioner_name },
-        location: { id: row.location_id, name: row.location_name },
-      });
+        .where('offered', '=', true)
+        .where('start_at', '>=', from)
+        .where('start_at', '<', to);
+      if (position) {
+        const { startAt, id } = position;
+        select = select.where((eb) => eb(eb.refTuple('start_at', 'id'), '>', eb.tuple(startAt, id)));
+      }
+      if (query.appointmentTypeId)
+        select = select.where('offer_appointment_type_id', '=', query.appointmentTypeId);
+      if (query.practitionerId) select = select.where('offer_practitioner_id', '=', query.practitionerId);
+      if (query.locationId) select = select.where('offer_location_id', '=', query.locationId);
+      const rows = await select.orderBy('start_at').orderBy('id').limit(want).execute();
+      for (const row of rows) {
+        if (firstReadRefusal(candidateOf(row, storedMapping(row)), moment) === null)
+          slots.push(offeredSlot(row));
+      }
+      const last = rows.at(-1);
+      if (rows.length < want || slots.length > page.limit || !last) break;
+      position = { startAt: last.start_at, id: last.id };
     }
-    return offered;
+    if (slots.length <= page.limit) return { slots, next: null };
+    slots.length = page.limit;
+    const end = slots.at(-1)!;
+    return { slots, next: encodeCursor({ startAt: end.startAt, id: end.id }) };
+  }
+
+  /**
+   * May this one slot be booked now? The slot row (locked by the caller) carries the verdict of
+   * the rules decided on change; the rules decided on read are checked against our live bookings
+   * around it only. `at` is the moment read before the caller's transaction began (so a
+   * transaction never waits for a second pooled connection). Answers every rule it fails.
+   */
+  async offerFor(db: Kysely<Database>, practice: Practice, slot: Slot, at: OfferMoment): Promise<SlotOffer> {
+    const moment = { ...at, liveBookings: await liveBookingsAround(db, practice.id, slot) };
+    const candidate = candidateOf(slot, storedMapping(slot));
+    const refusedBy = OFFER_RULES.filter((rule) =>
+      rule.decided === 'on_change'
+        ? !slot.offered && rule.id === (slot.offer_refused_by ?? 'slot_type_bookable')
+        : !rule.passes(candidate, moment),
+    );
+    return refusedBy.length === 0
+      ? { offered: offeredSlot(slot), refusedBy: [] }
+      : { offered: null, refusedBy };
   }
 }

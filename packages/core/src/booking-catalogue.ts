@@ -13,6 +13,7 @@ import type { Caller } from './caller.ts';
 import type { Db } from './db/database.ts';
 import type { Database, Practice } from './db/schema.ts';
 import { CoreErrorCode, NotFoundError } from './errors.ts';
+import { type OfferDeps, refreshOffers } from './offers/offers.ts';
 
 export type BookingEntityKind = 'practitioner' | 'location' | 'appointment_type';
 
@@ -79,7 +80,11 @@ function view(row: EntityRow): BookingEntityView | AppointmentTypeView {
 }
 
 export class BookingCatalogue {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Renames and deletes change what is offered (names shown, mappings gone): refresh it. */
+    private readonly offers: OfferDeps,
+  ) {}
 
   async create<K extends BookingEntityKind>(
     caller: Caller | null,
@@ -163,6 +168,7 @@ export class BookingCatalogue {
               .where('id', '=', id)
               .returningAll()
               .executeTakeFirstOrThrow();
+      if (changed.name) await refreshOffers(trx, this.offers, practice);
       await recordAudit(trx, caller, practice.id, `${kind}.updated`, { id, changed });
       return view(after) as BookingEntityViewOf<K>;
     });
@@ -179,6 +185,7 @@ export class BookingCatalogue {
       const row = await this.row(trx, practice, kind, id, { lock: true });
       const goesWithIt = await this.dependants(trx, kind, id);
       await trx.deleteFrom(ENTITIES[kind].table).where('id', '=', id).execute();
+      await refreshOffers(trx, this.offers, practice);
       await recordAudit(trx, caller, practice.id, `${kind}.deleted`, {
         id,
         name: row.name,

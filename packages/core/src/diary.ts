@@ -1,15 +1,14 @@
 /**
  * The practice diary as the booking side sees it: appointments booked through us and those
  * booked in the EHR, in one list. An EHR booking shows as the appointment type its slot type is
- * mapped to; one whose slot type is --DISABLED-- is left out (its time stays unavailable, as
- * availability only offers free slots).
+ * mapped to (as mapSlotType decided when the offers were last refreshed: offers/offers.ts); one
+ * whose slot type is --DISABLED-- is left out (its time stays unavailable, as availability only
+ * offers free slots).
  */
 import type { Kysely } from 'kysely';
-import { LIVE_BOOKING_STATES } from './availability.ts';
-import type { Connections } from './connections.ts';
 import type { BookingState, Database, Practice } from './db/schema.ts';
-import type { SlotTypeMappingRow } from './ehr-plugin.ts';
-import type { EhrRegistry } from './ehr-registry.ts';
+import { LIVE_BOOKING_STATES } from './offers/offer-rules.ts';
+import { storedMapping } from './offers/offers.ts';
 import { instantToLocalIso } from './time.ts';
 
 export interface DiaryEntry {
@@ -48,11 +47,6 @@ interface Row {
 }
 
 export class Diary {
-  constructor(
-    private readonly ehr: EhrRegistry,
-    private readonly connections: Connections,
-  ) {}
-
   async appointments(db: Kysely<Database>, practice: Practice, from: Date, to: Date): Promise<DiaryEntry[]> {
     const ours = await db
       .selectFrom('bookings')
@@ -87,39 +81,24 @@ export class Diary {
         appointmentTypeId: b.appointment_type_id,
       })),
     ];
-    const ehrSide = booked.filter((s) => !heldSlots.has(s.id));
-    if (ehrSide.length > 0) {
-      const mappings = await db
-        .selectFrom('slot_type_mappings')
-        .selectAll()
-        .where('practice_id', '=', practice.id)
-        .execute();
-      const slotTypeMappings: SlotTypeMappingRow[] = mappings.map((m) => ({
-        ehrSlotTypeId: m.ehr_slot_type_id,
-        feature: m.feature,
-        appointmentTypeId: m.disabled ? 'disabled' : m.appointment_type_id,
-      }));
-      const ctx = await this.connections.context(practice, { db });
-      for (const s of ehrSide) {
-        const slot = {
-          ehrSlotId: s.ehr_slot_id,
-          ehrSessionId: s.ehr_session_id,
-          ehrPractitionerId: s.ehr_practitioner_id,
-          ehrLocationId: s.ehr_location_id,
-          ehrSlotTypeId: s.ehr_slot_type_id,
-          startAt: s.start_at,
-          endAt: s.end_at,
-        };
-        const mapping = await this.ehr.mapSlotType(practice.ehr, ctx, { slot, slotTypeMappings });
-        if (mapping.appointmentTypeId === 'disabled') continue;
-        rows.push({
-          source: 'ehr',
-          ...slot,
-          bookingId: null,
-          state: null,
-          appointmentTypeId: mapping.appointmentTypeId,
-        });
-      }
+    for (const s of booked) {
+      if (heldSlots.has(s.id)) continue;
+      // The mapping mapSlotType chose when the slot was last synced or the mappings changed.
+      const mapping = storedMapping(s);
+      if (mapping.appointmentTypeId === 'disabled') continue;
+      rows.push({
+        source: 'ehr',
+        startAt: s.start_at,
+        endAt: s.end_at,
+        ehrSlotId: s.ehr_slot_id,
+        ehrSessionId: s.ehr_session_id,
+        ehrPractitionerId: s.ehr_practitioner_id,
+        ehrLocationId: s.ehr_location_id,
+        ehrSlotTypeId: s.ehr_slot_type_id,
+        bookingId: null,
+        state: null,
+        appointmentTypeId: mapping.appointmentTypeId,
+      });
     }
     return this.describe(db, practice, rows);
   }

@@ -3,6 +3,7 @@
  * written as a whole table, like the settings tabs they come from. A PUT is checked as a whole
  * and saved in one transaction, or not at all: a duplicate choice, an unknown id or a second
  * unregistered-patient slot type answers 422 naming every row at fault, and nothing is saved.
+ * A saved change refreshes the practice's stored offers in the same transaction (offers.ts).
  */
 import type { Kysely } from 'kysely';
 import { recordAudit } from './audit.ts';
@@ -10,6 +11,7 @@ import type { Caller } from './caller.ts';
 import type { Db } from './db/database.ts';
 import type { CatalogueKind, Database, Practice, SlotFeature } from './db/schema.ts';
 import { CoreErrorCode, UnprocessableError } from './errors.ts';
+import { type OfferDeps, refreshOffers } from './offers/offers.ts';
 
 /** One problem with one row of a PUT; `row` is its index in the body. */
 export interface MappingProblem {
@@ -175,7 +177,11 @@ export async function unregisteredSlotTypeId(
 }
 
 export class Mappings {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** What refreshing the stored offers needs: every change here changes what is offered. */
+    private readonly offers: OfferDeps,
+  ) {}
 
   // Stage 1: practitioners ---------------------------------------------------------------
 
@@ -333,6 +339,7 @@ export class Mappings {
           )
           .execute();
       }
+      await refreshOffers(trx, this.offers, practice);
       const next = new Map(spec.rows.map((r) => [r.ourId, r.ehrId]));
       return [...new Set([...previous.keys(), ...next.keys()])]
         .filter((id) => (previous.get(id) ?? null) !== (next.get(id) ?? null))
@@ -452,6 +459,7 @@ export class Mappings {
           )
           .execute();
       }
+      await refreshOffers(trx, this.offers, practice);
     });
     await recordAudit(this.db, caller, practice.id, 'slot_type_mappings.replaced', { rows });
     return this.slotTypeFeatures(practice);
@@ -583,6 +591,7 @@ export class Mappings {
           .values(ehrSlotTypeIds.map((id) => ({ practice_id: practice.id, ehr_slot_type_id: id })))
           .execute();
       }
+      await refreshOffers(trx, this.offers, practice);
     });
     await recordAudit(this.db, caller, practice.id, 'active_slot_types.replaced', {
       added: ehrSlotTypeIds.filter((id) => !before.includes(id)),

@@ -78,25 +78,21 @@ export class Slotbridge {
     this.apiKeys = new ApiKeys(this.db);
     this.practices = new Practices(this.db, this.ehr);
     this.connections = new Connections(this.db, this.ehr, this.secrets, options.log);
-    this.catalogue = new BookingCatalogue(this.db);
+    this.catalogue = new BookingCatalogue(this.db, { ehr: this.ehr, connections: this.connections });
     this.ehrCatalogue = new EhrCatalogueStore(this.db, this.ehr, this.connections);
-    this.mappings = new Mappings(this.db);
+    this.mappings = new Mappings(this.db, { ehr: this.ehr, connections: this.connections });
     this.syncState = new SyncState(this.db);
     this.sync = new SlotSync(this.db, this.ehr, this.practices, this.connections, options.log, now);
-    this.availability = new Availability(
-      this.ehr,
-      this.practices,
-      this.connections,
-      now,
-      options.staleAfterSeconds ?? 600,
-    );
-    this.diary = new Diary(this.ehr, this.connections);
+    this.availability = new Availability(this.practices, this.syncState, now, options.staleAfterSeconds ?? 600);
+    this.diary = new Diary();
     this.syncIntervalSeconds = options.syncIntervalSeconds ?? 30;
-    this.diagnostics = new AvailabilityDiagnostics(this.db, this.ehr, this.practices, this.connections, {
-      staleAfterSeconds: this.availability.staleAfterSeconds,
-      syncIntervalSeconds: this.syncIntervalSeconds,
-      now,
-    });
+    this.diagnostics = new AvailabilityDiagnostics(
+      this.db,
+      this.ehr,
+      this.connections,
+      this.availability,
+      this.syncState,
+    );
     const fingerprintKey = createHmac('sha256', options.encryptionKey)
       .update('idempotency-fingerprint')
       .digest();

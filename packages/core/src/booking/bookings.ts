@@ -8,14 +8,13 @@ import { createHmac } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { recordAudit } from '../audit.ts';
 import type { Availability, OfferedSlot } from '../availability.ts';
-import { LIVE_BOOKING_STATES } from '../availability.ts';
 import type { Caller } from '../caller.ts';
 import type { Db } from '../db/database.ts';
 import type { Booking, Database, Practice } from '../db/schema.ts';
 import type { PatientDetails } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
 import { ConflictError, CoreErrorCode, NotFoundError, UnprocessableError } from '../errors.ts';
-import type { JobQueue } from '../jobs.ts';
+import { LIVE_BOOKING_STATES, type OfferMoment } from '../offers/offer-rules.ts';
 import type { SecretBox } from '../secret-box.ts';
 import { instantToLocalIso } from '../time.ts';
 import { enqueueBookingWrite } from './outbox.ts';
@@ -101,7 +100,6 @@ export class Bookings {
     private readonly ehr: EhrRegistry,
     private readonly availability: Availability,
     private readonly secrets: SecretBox,
-    private readonly jobs: JobQueue,
     fingerprintKey: Buffer,
   ) {
     this.#fingerprintKey = fingerprintKey;
@@ -143,8 +141,8 @@ export class Bookings {
     const replay = await this.replay(practice, idempotencyKey, fingerprint);
     if (replay) return { booking: replay, created: false };
 
-    return this.once(practice, idempotencyKey, fingerprint, input.slotId, (trx) =>
-      this.insert(trx, caller, practice, idempotencyKey, fingerprint, input, null, (offered) => ({
+    return this.once(practice, idempotencyKey, fingerprint, input.slotId, (trx, moment) =>
+      this.insert(trx, moment, caller, practice, idempotencyKey, fingerprint, input, null, (offered) => ({
         patient: input.patient,
         reason: input.reason ?? offered.appointmentType.name,
         note: input.note ?? null,
@@ -178,7 +176,7 @@ export class Bookings {
       .digest('hex');
     const replay = await this.replay(practice, idempotencyKey, fingerprint);
     if (replay) return { booking: replay, created: false };
-    return this.once(practice, idempotencyKey, fingerprint, input.slotId, async (trx) => {
+    return this.once(practice, idempotencyKey, fingerprint, input.slotId, async (trx, moment) => {
       const old = await this.bookingAt(trx, practice, bookingId, true);
       if (old.state !== 'confirmed') {
         throw new ConflictError(
@@ -206,7 +204,7 @@ export class Bookings {
         );
       }
       const details = this.secrets.open<SealedBookingDetails>(old.patient_ciphertext);
-      return this.insert(trx, caller, practice, idempotencyKey, fingerprint, input, old.id, () => ({
+      return this.insert(trx, moment, caller, practice, idempotencyKey, fingerprint, input, old.id, () => ({
         patient: details.patient,
         reason: details.reason,
         note: details.note,
@@ -247,10 +245,12 @@ export class Bookings {
     idempotencyKey: string,
     fingerprint: string,
     slotId: string,
-    work: (trx: Transaction<Database>) => Promise<Booking>,
+    work: (trx: Transaction<Database>, moment: OfferMoment) => Promise<Booking>,
   ): Promise<CreateBookingOutcome> {
+    // The clock, the horizon and freshness, read before the transaction holds any lock.
+    const moment = await this.availability.moment(practice);
     try {
-      const booking = await this.db.transaction().execute(work);
+      const booking = await this.db.transaction().execute((trx) => work(trx, moment));
       return { booking, created: true };
     } catch (error) {
       // Lost a race: another request took the slot, or replayed the same key, between our checks.
@@ -270,6 +270,7 @@ export class Bookings {
    */
   private async insert(
     trx: Transaction<Database>,
+    moment: OfferMoment,
     caller: Caller,
     practice: Practice,
     idempotencyKey: string,
@@ -297,30 +298,19 @@ export class Bookings {
         trx,
       );
     }
-    const live = await trx
-      .selectFrom('bookings')
-      .select('id')
-      .where('practice_id', '=', practice.id)
-      .where('state', 'in', LIVE_BOOKING_STATES)
-      .where((eb) =>
-        eb.or([
-          eb('slot_id', '=', slot.id),
-          eb.and([
-            eb('ehr_practitioner_id', '=', slot.ehr_practitioner_id),
-            eb('start_at', '<', slot.end_at),
-            eb('end_at', '>', slot.start_at),
-          ]),
-        ]),
-      )
-      .executeTakeFirst();
-    if (live || slot.status !== 'free') throw slotTaken(input.slotId);
-    const [offered] = await this.availability.offered(trx, practice, { slotId: slot.id });
+    // The offer rules, for this slot only: its stored verdict and our live bookings around it.
+    const { offered, refusedBy } = await this.availability.offerFor(trx, practice, slot, moment);
+    if (refusedBy.some((rule) => rule.id === 'slot_free' || rule.id === 'not_held_by_booking')) {
+      throw slotTaken(input.slotId);
+    }
     if (!offered) {
+      const failing = refusedBy.map((rule) => rule.id);
       throw new ConflictError(
         CoreErrorCode.SLOT_NOT_BOOKABLE,
-        `Slot ${input.slotId} is not offered for booking`,
+        `Slot ${input.slotId} is not offered for booking (failing: ${failing.join(', ')})`,
         {
-          fix: 'Ask GET /v1/practices/{practiceId}/slots for slots that are offered now.',
+          fix: 'Ask GET /v1/practices/{practiceId}/slots for slots that are offered now; GET …/diagnostics/availability?date=…&slotId=… says why this one is not.',
+          details: { failing },
         },
       );
     }
@@ -359,7 +349,7 @@ export class Bookings {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await enqueueBookingWrite(trx, this.jobs, practice.id, booking.id, 'book');
+    await enqueueBookingWrite(trx, practice.id, booking.id, 'book');
     return booking;
   }
 
@@ -406,7 +396,7 @@ export class Bookings {
         .where('id', '=', booking.id)
         .returningAll()
         .executeTakeFirstOrThrow();
-      await enqueueBookingWrite(trx, this.jobs, practice.id, booking.id, 'cancel');
+      await enqueueBookingWrite(trx, practice.id, booking.id, 'cancel');
       await recordAudit(trx, caller, practice.id, 'booking.cancel_requested', { bookingId });
       return updated;
     });

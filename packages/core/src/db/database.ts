@@ -4,6 +4,7 @@ import pg from 'pg';
 import * as initial from './migrations/0001-initial.ts';
 import * as reconciliation from './migrations/0002-reconciliation-and-reschedule.ts';
 import * as engine from './migrations/0003-engine.ts';
+import * as offers from './migrations/0004-offers.ts';
 import type { Database } from './schema.ts';
 
 // timestamptz as Date, bigint counts as numbers (counts here never exceed 2^53).
@@ -32,6 +33,7 @@ export const migrations = {
   '0001-initial': initial,
   '0002-reconciliation-and-reschedule': reconciliation,
   '0003-engine': engine,
+  '0004-offers': offers,
 };
 
 export interface MigrationOutcome {

@@ -125,7 +125,28 @@ export interface SlotsTable {
   ehr_status: string;
   created_at: CreatedAt;
   updated_at: Timestamp;
+  // What the offer rules decided when a sync or a mapping last changed (offers/offers.ts).
+  /** mapSlotType's feature; null until first evaluated. */
+  offer_feature: ColumnType<
+    SlotOfferFeature | null,
+    SlotOfferFeature | null | undefined,
+    SlotOfferFeature | null
+  >;
+  offer_appointment_type_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The mapping says --DISABLED--: hidden from our diary. */
+  offer_disabled: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Every rule decided on change passes. */
+  offered: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The first rule decided on change that fails; null when offered or not yet evaluated. */
+  offer_refused_by: ColumnType<string | null, string | null | undefined, string | null>;
+  offer_appointment_type_name: ColumnType<string | null, string | null | undefined, string | null>;
+  offer_practitioner_id: ColumnType<string | null, string | null | undefined, string | null>;
+  offer_practitioner_name: ColumnType<string | null, string | null | undefined, string | null>;
+  offer_location_id: ColumnType<string | null, string | null | undefined, string | null>;
+  offer_location_name: ColumnType<string | null, string | null | undefined, string | null>;
 }
+
+export type SlotOfferFeature = SlotFeature | 'unmapped';
 
 export type BookingState =
   | 'pending'

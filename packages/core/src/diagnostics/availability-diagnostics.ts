@@ -1,20 +1,35 @@
 /**
  * "Why isn't this slot offered?" Seed 001's four questions in order — is the session built in
  * the EHR diary that day, is the slot type active, could the change be newer than the last
- * sync, is the connection healthy — then every availability rule, then the plugin's own checks.
- * Every check is answered (pass, fail or not applicable) with its evidence and, when it fails,
- * the fix in a practice manager's words. All failing checks are reported, not just the first.
+ * sync, is the connection healthy — then every offer rule of the one list (offers/offer-rules.ts)
+ * that `/slots` and the booking accept read, then the plugin's own checks. Every check is
+ * answered (pass, fail or not applicable) with its evidence and, when it fails, the fix in a
+ * practice manager's words. All failing checks are reported, not just the first.
  */
 import { DateTime } from 'luxon';
-import { LIVE_BOOKING_STATES } from '../availability.ts';
+import type { Availability } from '../availability.ts';
 import type { Connections } from '../connections.ts';
 import type { Db } from '../db/database.ts';
 import type { Practice, Slot } from '../db/schema.ts';
-import type { DiagnosticCheck, EhrContext, EhrSlot, EhrSlotRef, SlotTypeMapping } from '../ehr-plugin.ts';
+import type { DiagnosticCheck, EhrSlot, EhrSlotRef } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
 import { CoreErrorCode, InputError, SlotbridgeError } from '../errors.ts';
-import type { Practices } from '../practices.ts';
-import { addDays, instantToLocalIso, localToInstant } from '../time.ts';
+import {
+  OFFER_RULES,
+  type OfferCandidate,
+  type OfferSnapshot,
+  type RuleWords,
+  rulePasses,
+} from '../offers/offer-rules.ts';
+import {
+  candidateOf,
+  liveBookingsBetween,
+  loadOfferSetup,
+  offerContext,
+  storedMapping,
+} from '../offers/offers.ts';
+import type { SyncState } from '../sync/sync-state.ts';
+import { instantToLocalIso, localToInstant } from '../time.ts';
 
 export interface AvailabilityQuestion {
   /** Local date at the practice, YYYY-MM-DD. */
@@ -38,36 +53,15 @@ export interface AvailabilityDiagnosis {
   failing: string[];
 }
 
-export interface DiagnosticsOptions {
-  staleAfterSeconds: number;
-  syncIntervalSeconds: number;
-  now: () => Date;
-}
-
 const EXAMPLES = 3;
-
-interface Candidate {
-  slot: Slot;
-  mapping: SlotTypeMapping;
-  heldByBooking: boolean;
-}
-
-/** One availability rule: the test a stored slot must pass to be offered, and its words. */
-interface Rule {
-  id: string;
-  title: string;
-  fails: (candidate: Candidate) => boolean;
-  pass: string;
-  explain: (failing: Candidate[]) => { evidence: string; fix: string };
-}
 
 export class AvailabilityDiagnostics {
   constructor(
     private readonly db: Db,
     private readonly ehr: EhrRegistry,
-    private readonly practices: Practices,
     private readonly connections: Connections,
-    private readonly options: DiagnosticsOptions,
+    private readonly availability: Availability,
+    private readonly syncState: SyncState,
   ) {}
 
   async diagnose(practice: Practice, question: AvailabilityQuestion): Promise<AvailabilityDiagnosis> {
@@ -84,41 +78,19 @@ export class AvailabilityDiagnostics {
     }
     const from = localToInstant(question.date, '00:00', zone);
     const to = day.plus({ days: 1 }).toJSDate();
-    const now = this.options.now();
-    const plugin = this.ehr.get(practice.ehr);
-    const ehrName = plugin.name;
+    const ehrName = this.ehr.get(practice.ehr).name;
 
-    const connection = await this.db
-      .selectFrom('connections')
-      .selectAll()
-      .where('practice_id', '=', practice.id)
-      .executeTakeFirst();
-    const [active, catalogue, slotTypeMappings, practitionerMaps, locationMaps, appointmentTypes] =
-      await Promise.all([
-        this.db
-          .selectFrom('active_slot_types')
-          .select('ehr_slot_type_id')
-          .where('practice_id', '=', practice.id)
-          .execute(),
-        this.db
-          .selectFrom('ehr_catalogue')
-          .select(['kind', 'ehr_id', 'name', 'gone_at'])
-          .where('practice_id', '=', practice.id)
-          .execute(),
-        this.db.selectFrom('slot_type_mappings').selectAll().where('practice_id', '=', practice.id).execute(),
-        this.db
-          .selectFrom('practitioner_mappings')
-          .selectAll()
-          .where('practice_id', '=', practice.id)
-          .execute(),
-        this.db.selectFrom('location_mappings').selectAll().where('practice_id', '=', practice.id).execute(),
-        this.db
-          .selectFrom('appointment_types')
-          .select(['id', 'name'])
-          .where('practice_id', '=', practice.id)
-          .execute(),
-      ]);
-    const activeIds = new Set(active.map((a) => a.ehr_slot_type_id));
+    const [connection, catalogue, setup, syncState] = await Promise.all([
+      this.db.selectFrom('connections').selectAll().where('practice_id', '=', practice.id).executeTakeFirst(),
+      this.db
+        .selectFrom('ehr_catalogue')
+        .select(['kind', 'ehr_id', 'name', 'gone_at'])
+        .where('practice_id', '=', practice.id)
+        .execute(),
+      loadOfferSetup(this.db, this.ehr, practice),
+      this.syncState.of(practice.id),
+    ]);
+    const activeIds = setup.activeSlotTypeIds;
     const nameOf = (kind: string, ehrId: string | null) =>
       ehrId === null
         ? '(none)'
@@ -144,8 +116,9 @@ export class AvailabilityDiagnostics {
       (!askedSlot || s.ehrSlotId === askedSlot.ehr_slot_id);
 
     const checks: DiagnosticCheck[] = [];
-    let ctx: EhrContext | null = null;
-    if (connection) ctx = await this.connections.context(practice);
+    const ctx = connection
+      ? await offerContext({ ehr: this.ehr, connections: this.connections }, this.db, practice)
+      : null;
 
     // 1. Is the session built in the EHR diary on that date? Asked of the EHR itself, now.
     let live: EhrSlot[] | null = null;
@@ -210,7 +183,8 @@ export class AvailabilityDiagnostics {
       });
     }
 
-    // 2. Is the slot type active?
+    // 2. Is the slot type active? (The offer rule slot_type_active, asked of the EHR's diary.)
+    const activeCheck = checks.length;
     if (slotTypeId) {
       const ok = activeIds.has(slotTypeId);
       checks.push({
@@ -265,15 +239,10 @@ export class AvailabilityDiagnostics {
     );
 
     // 3. Could the change be newer than the last sync?
-    const lastSync = connection?.last_sync_at ?? null;
-    const nextDue = lastSync
-      ? new Date(
-          lastSync.getTime() +
-            Math.max(this.options.syncIntervalSeconds, plugin.capabilities.minPollIntervalSeconds) * 1000,
-        )
-      : null;
+    const lastSync = syncState.lastSyncAt;
+    const nextDue = syncState.nextSyncDueBy;
     const syncWords = lastSync
-      ? `The last sync finished at ${instantToLocalIso(lastSync, zone)}; the next is due by ${instantToLocalIso(nextDue!, zone)}.`
+      ? `The last sync finished at ${instantToLocalIso(lastSync, zone)}; ${nextDue ? `the next is due by ${instantToLocalIso(nextDue, zone)}` : 'when the next is due is not known'}.`
       : 'The practice has never been synced.';
     if (live === null) {
       checks.push({
@@ -310,8 +279,6 @@ export class AvailabilityDiagnostics {
     }
 
     // 4. Is the EHR connection healthy?
-    const staleSince = new Date(now.getTime() - this.options.staleAfterSeconds * 1000);
-    const fresh = connection?.last_good_sync_at ? connection.last_good_sync_at > staleSince : false;
     if (!connection) {
       checks.push({
         id: 'connection_healthy',
@@ -341,170 +308,45 @@ export class AvailabilityDiagnostics {
       });
     }
 
-    // The availability rules, over the stored slots of that day that match the question.
-    const mappingRows = slotTypeMappings.map((m) => ({
-      ehrSlotTypeId: m.ehr_slot_type_id,
-      feature: m.feature,
-      appointmentTypeId: m.disabled ? ('disabled' as const) : m.appointment_type_id,
-    }));
-    const liveBookings = await this.db
-      .selectFrom('bookings')
-      .select(['slot_id', 'ehr_practitioner_id', 'start_at', 'end_at'])
-      .where('practice_id', '=', practice.id)
-      .where('state', 'in', LIVE_BOOKING_STATES)
-      .where('start_at', '<', to)
-      .where('end_at', '>', from)
-      .execute();
-    const heldByBooking = (slot: Slot) =>
-      liveBookings.some(
-        (b) =>
-          b.slot_id === slot.id ||
-          (b.ehr_practitioner_id !== null &&
-            b.ehr_practitioner_id === slot.ehr_practitioner_id &&
-            b.start_at < slot.end_at &&
-            b.end_at > slot.start_at),
-      );
-    const candidates: Candidate[] = [];
-    for (const slot of storedMatching) {
-      const mapping = ctx
-        ? await this.ehr.mapSlotType(practice.ehr, ctx, {
-            slot: slotRef(slot),
-            slotTypeMappings: mappingRows,
-          })
-        : { feature: 'unmapped' as const, appointmentTypeId: null };
-      candidates.push({ slot, mapping, heldByBooking: heldByBooking(slot) });
-    }
-    const horizonEnd = addDays(now, await this.practices.horizonDays(practice));
-    const mappedPractitioners = new Set(practitionerMaps.map((m) => m.ehr_practitioner_id).filter(Boolean));
-    const mappedLocations = new Set(locationMaps.map((m) => m.ehr_location_id).filter(Boolean));
-    const appointmentTypeName = (id: string) => appointmentTypes.find((t) => t.id === id)?.name ?? id;
-
-    const rules: Rule[] = [
-      {
-        id: 'slot_type_bookable',
-        title: 'Is the slot type Bookable?',
-        fails: (c) => c.mapping.feature !== 'bookable',
-        pass: 'Their slot types are Bookable.',
-        explain: (failing) => {
-          const types = [...new Set(failing.map((c) => c.slot.ehr_slot_type_id))].map(typeName).join(', ');
-          const feature = failing[0]!.mapping.feature;
-          return {
-            evidence: `slot type ${types} is ${feature === 'unmapped' ? 'not set up' : feature.replace('_', ' ')}.`,
-            fix: `In the slot type features, set ${types} to Bookable if patients should book it.`,
-          };
-        },
-      },
-      {
-        id: 'appointment_type_mapped',
-        title: question.appointmentTypeId
-          ? `Is the slot type mapped to ${appointmentTypeName(question.appointmentTypeId)}?`
-          : 'Is the slot type mapped to an appointment type?',
-        fails: (c) =>
-          c.mapping.appointmentTypeId === null ||
-          c.mapping.appointmentTypeId === 'disabled' ||
-          (question.appointmentTypeId !== undefined &&
-            c.mapping.appointmentTypeId !== question.appointmentTypeId),
-        pass: 'Their slot types are mapped to the appointment type.',
-        explain: (failing) => {
-          const types = [...new Set(failing.map((c) => c.slot.ehr_slot_type_id))].map(typeName).join(', ');
-          const chosen = failing[0]!.mapping.appointmentTypeId;
-          return {
-            evidence:
-              chosen === 'disabled'
-                ? `${types} is set to --DISABLED--.`
-                : chosen === null
-                  ? `${types} has no appointment type.`
-                  : `${types} is offered as ${appointmentTypeName(chosen)}, not ${appointmentTypeName(question.appointmentTypeId!)}.`,
-            fix: `In the slot type features, choose the appointment type for ${types}.`,
-          };
-        },
-      },
-      {
-        id: 'practitioner_mapped',
-        title: 'Is the practitioner mapped?',
-        fails: (c) => !c.slot.ehr_practitioner_id || !mappedPractitioners.has(c.slot.ehr_practitioner_id),
-        pass: 'Their practitioners are mapped.',
-        explain: (failing) => {
-          const names = [
-            ...new Set(failing.map((c) => nameOf('practitioner', c.slot.ehr_practitioner_id))),
-          ].join(', ');
-          return {
-            evidence: `${names} is not mapped to any of our practitioners.`,
-            fix: `In the practitioner mapping, choose ${names} for the matching practitioner.`,
-          };
-        },
-      },
-      {
-        id: 'location_mapped',
-        title: 'Is the location mapped?',
-        fails: (c) => !c.slot.ehr_location_id || !mappedLocations.has(c.slot.ehr_location_id),
-        pass: 'Their sites are mapped.',
-        explain: (failing) => {
-          const names = [...new Set(failing.map((c) => nameOf('location', c.slot.ehr_location_id)))].join(
-            ', ',
+    // The offer rules, over the stored slots of that day that match the question, with the
+    // mapping mapSlotType chose when the offers were last refreshed (as /slots reads them).
+    const snapshot: OfferSnapshot = {
+      setup,
+      moment: await this.availability.moment(
+        practice,
+        await liveBookingsBetween(this.db, practice.id, from, to),
+      ),
+    };
+    const candidates: OfferCandidate[] = storedMatching.map((slot) => candidateOf(slot, storedMapping(slot)));
+    const ruleQuestion = question.appointmentTypeId ? { appointmentTypeId: question.appointmentTypeId } : {};
+    const words: RuleWords = {
+      ehrName,
+      timeZone: zone,
+      nameOf,
+      appointmentTypeName: (id) => setup.appointmentTypes.get(id)?.name ?? id,
+      question: ruleQuestion,
+    };
+    for (const rule of OFFER_RULES) {
+      const title = rule.title(words);
+      const failing = candidates.filter((c) => !rulePasses(rule, c, snapshot, ruleQuestion));
+      if (rule.id === 'slot_type_active') {
+        // Seed 001's second question answers this rule; stored slots of a type taken off the
+        // active list (not yet removed by a sync) fail it there.
+        if (failing.length > 0)
+          checks[activeCheck] = this.failed(
+            rule.id,
+            checks[activeCheck]!.title,
+            rule.explain(failing, snapshot, words),
+            failing,
+            candidates.length,
+            localTime,
           );
-          return {
-            evidence: `site ${names} is not mapped to any of our locations.`,
-            fix: `In the location mapping, choose ${names} for the matching location.`,
-          };
-        },
-      },
-      {
-        id: 'slot_free',
-        title: `Is the slot free in ${ehrName}?`,
-        fails: (c) => c.slot.status !== 'free',
-        pass: `${ehrName} shows them free.`,
-        explain: (failing) => ({
-          evidence: `${ehrName} shows them ${[...new Set(failing.map((c) => c.slot.ehr_status))].join(', ')}.`,
-          fix: `Nothing to fix if they are booked; free or unblock them in ${ehrName} if they should be offered.`,
-        }),
-      },
-      {
-        id: 'not_held_by_booking',
-        title: 'Is the slot free of our own bookings?',
-        fails: (c) => c.heldByBooking,
-        pass: 'No booking of ours holds them.',
-        explain: () => ({
-          evidence: 'a booking made through slotbridge holds them.',
-          fix: 'Nothing to fix: they are booked.',
-        }),
-      },
-      {
-        id: 'in_future',
-        title: 'Is the slot in the future?',
-        fails: (c) => c.slot.start_at <= now,
-        pass: 'They are in the future.',
-        explain: () => ({
-          evidence: 'they have already started.',
-          fix: 'Nothing to fix: past slots are never offered.',
-        }),
-      },
-      {
-        id: 'within_horizon',
-        title: 'Is the slot inside the publishing horizon?',
-        fails: (c) => c.slot.start_at >= horizonEnd,
-        pass: 'They are inside the publishing horizon.',
-        explain: () => ({
-          evidence: `they are after ${instantToLocalIso(horizonEnd, zone)}, the end of the publishing horizon.`,
-          fix: 'Lengthen the publishing horizon (PATCH /v1/practices/{practiceId} publishingHorizonDays), up to the plugin maximum.',
-        }),
-      },
-      {
-        id: 'sync_fresh',
-        title: 'Is the last good sync recent enough?',
-        fails: () => !fresh,
-        pass: 'The last good sync is recent.',
-        explain: () => ({
-          evidence: `the last good sync (${connection?.last_good_sync_at ? instantToLocalIso(connection.last_good_sync_at, zone) : 'never'}) is older than ${Math.round(this.options.staleAfterSeconds / 60)} minutes, so nothing is offered until the next one succeeds.`,
-          fix: 'Fix the connection (see the connection check), then sync.',
-        }),
-      },
-    ];
-    for (const rule of rules) {
+        continue;
+      }
       if (candidates.length === 0) {
         checks.push({
           id: rule.id,
-          title: rule.title,
+          title,
           status: 'not_applicable',
           evidence:
             question.slotId && !askedSlot
@@ -513,23 +355,20 @@ export class AvailabilityDiagnostics {
         });
         continue;
       }
-      const failing = candidates.filter(rule.fails);
       if (failing.length === 0) {
-        checks.push({ id: rule.id, title: rule.title, status: 'pass', evidence: rule.pass });
+        checks.push({ id: rule.id, title, status: 'pass', evidence: rule.pass(words) });
         continue;
       }
-      const { evidence, fix } = rule.explain(failing);
-      const examples = failing
-        .slice(0, EXAMPLES)
-        .map((c) => localTime(c.slot.start_at))
-        .join(', ');
-      checks.push({
-        id: rule.id,
-        title: rule.title,
-        status: 'fail',
-        evidence: `${failing.length} of ${candidates.length} slot(s) (e.g. ${examples}): ${evidence}`,
-        fix,
-      });
+      checks.push(
+        this.failed(
+          rule.id,
+          title,
+          rule.explain(failing, snapshot, words),
+          failing,
+          candidates.length,
+          localTime,
+        ),
+      );
     }
 
     // The plugin's own checks (e.g. HS1 stacking), through the diagnose hook.
@@ -545,7 +384,9 @@ export class AvailabilityDiagnostics {
       );
     }
 
-    const offered = candidates.filter((c) => rules.every((rule) => !rule.fails(c)));
+    const offered = candidates.filter((c) =>
+      OFFER_RULES.every((rule) => rulePasses(rule, c, snapshot, ruleQuestion)),
+    );
 
     return {
       date: question.date,
@@ -554,6 +395,27 @@ export class AvailabilityDiagnostics {
       slotsOffered: offered.length,
       checks,
       failing: checks.filter((c) => c.status === 'fail').map((c) => c.title),
+    };
+  }
+
+  private failed(
+    id: string,
+    title: string,
+    { evidence, fix }: { evidence: string; fix: string },
+    failing: OfferCandidate[],
+    considered: number,
+    localTime: (instant: Date) => string,
+  ): DiagnosticCheck {
+    const examples = failing
+      .slice(0, EXAMPLES)
+      .map((c) => localTime(c.startAt))
+      .join(', ');
+    return {
+      id,
+      title,
+      status: 'fail',
+      evidence: `${failing.length} of ${considered} slot(s) (e.g. ${examples}): ${evidence}`,
+      fix,
     };
   }
 }

@@ -1,7 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { CoreErrorCode, InputError, readTimeBound, slotView } from '@slotbridge/core';
+import {
+  CoreErrorCode,
+  InputError,
+  readTimeBound,
+  SLOTS_PAGE_DEFAULT,
+  SLOTS_PAGE_MAX,
+  slotView,
+} from '@slotbridge/core';
 import { Type } from 'typebox';
-import { listOf, PracticeParams, problemResponses } from '../schemas.ts';
+import { PracticeParams, problemResponses } from '../schemas.ts';
 
 const Bound = (what: string) =>
   Type.Optional(
@@ -21,7 +28,7 @@ export const slotRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['availability'],
         summary: 'Slots offered for booking now',
         description:
-          'Read from our database only, never from the EHR. A slot is offered when it is free in the EHR, its slot type is active, bookable and mapped to an appointment type, its practitioner and location are mapped, it is in the future and inside the publishing horizon, no booking of ours holds it, and the last good sync is recent (SLOTBRIDGE_STALE_AFTER_SECONDS). Times are in the practice time zone.',
+          'Read from our database only, never from the EHR. A slot is offered when it passes every offer rule: its slot type is active, Bookable and mapped to an appointment type, its practitioner and location are mapped, it is free in the EHR, no booking of ours holds it (or overlaps it for the same practitioner), it is in the future and inside the publishing horizon, and the last good sync is recent (SLOTBRIDGE_STALE_AFTER_SECONDS). GET …/diagnostics/availability explains, with the same rules, why a slot is not offered. Times are in the practice time zone. Answers come in pages in start order: at most `limit` slots (default 500, at most 1000), and `next`, the URL of the next page (the same query with `cursor`), or null on the last page.',
         params: PracticeParams,
         querystring: Type.Object(
           {
@@ -30,15 +37,36 @@ export const slotRoutes: FastifyPluginAsyncTypebox = async (app) => {
             appointmentTypeId: Type.Optional(Type.String({ format: 'uuid' })),
             practitionerId: Type.Optional(Type.String({ format: 'uuid' })),
             locationId: Type.Optional(Type.String({ format: 'uuid' })),
+            limit: Type.Optional(
+              Type.Integer({
+                minimum: 1,
+                maximum: SLOTS_PAGE_MAX,
+                default: SLOTS_PAGE_DEFAULT,
+                description: 'The most slots in one page',
+              }),
+            ),
+            cursor: Type.Optional(
+              Type.String({
+                description: "Where the page starts: the previous page's `next` gives it; opaque",
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
-        response: { 200: listOf('Slot'), ...problemResponses(400, 401, 404) },
+        response: {
+          200: Type.Object({
+            data: Type.Array(Type.Ref('Slot')),
+            next: Type.Union([Type.String(), Type.Null()], {
+              description: 'The URL of the next page (this query with `cursor`); null on the last page',
+            }),
+          }),
+          ...problemResponses(400, 401, 404),
+        },
       },
     },
     async (request) => {
       const practice = await practices.get(request.caller, request.params.practiceId);
-      const { from, to, ...filters } = request.query;
+      const { from, to, limit = SLOTS_PAGE_DEFAULT, cursor, ...filters } = request.query;
       const fromDate = readTimeBound('from', from, practice.time_zone);
       const toDate = readTimeBound('to', to, practice.time_zone);
       if (fromDate && toDate && fromDate >= toDate) {
@@ -46,8 +74,22 @@ export const slotRoutes: FastifyPluginAsyncTypebox = async (app) => {
           fix: 'Swap the two values, or widen the window.',
         });
       }
-      const slots = await availability.offered(db, practice, { ...filters, from: fromDate, to: toDate });
-      return { data: slots.map((s) => slotView(s, practice.time_zone)) };
+      const page = await availability.page(
+        db,
+        practice,
+        { ...filters, from: fromDate, to: toDate },
+        { limit, ...(cursor !== undefined && { cursor }) },
+      );
+      let next: string | null = null;
+      if (page.next) {
+        const query = new URLSearchParams();
+        for (const [name, value] of Object.entries(request.query)) {
+          if (name !== 'cursor' && value !== undefined) query.set(name, String(value));
+        }
+        query.set('cursor', page.next);
+        next = `/v1/practices/${practice.id}/slots?${query}`;
+      }
+      return { data: page.slots.map((s) => slotView(s, practice.time_zone)), next };
     },
   );
 };
