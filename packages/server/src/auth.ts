@@ -1,7 +1,8 @@
 /**
  * API-key authentication for the routes of the context it is registered in. Keys are sent as
  * `Authorization: Bearer <key>` (or `X-API-Key`). Routes with `config: { admin: true }` need the
- * admin key.
+ * admin key. Verifying a key writes nothing on the request path (api-keys.ts: a cache by key
+ * hash, `last_used_at` batched at most once a minute per key).
  */
 import type { Caller } from '@slotbridge/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -27,6 +28,10 @@ function presentedKey(request: FastifyRequest): string | null {
 export const apiKeyAuth = fp(
   async (app: FastifyInstance) => {
     app.decorateRequest('caller', null as unknown as Caller);
+    // Keys are verified from memory; the uses still queued are recorded before the pool closes.
+    app.addHook('onClose', async () => {
+      await app.slotbridge.apiKeys.close();
+    });
     app.addHook('onRequest', async (request, reply) => {
       const config = request.routeOptions.config;
       const key = presentedKey(request);
