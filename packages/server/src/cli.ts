@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --import tsx
+#!/usr/bin/env node
 /**
  * slotbridge CLI.
  *   start    the README's first command: embedded PostgreSQL (unless DATABASE_URL), migrations,
