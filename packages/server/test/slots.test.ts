@@ -1,0 +1,121 @@
+/**
+ * GET …/slots over HTTP: pages by `limit` and `cursor`, `next` the URL of the next page; a
+ * revoked key stops working; requests write nothing to api_keys.
+ */
+import { insertCatalogue } from '@slotbridge/core/testing';
+import t, { type Test } from 'tap';
+import { tomorrowSlotsForTests } from './helpers/slots.ts';
+import { bearer, testApp } from './helpers/test-app.ts';
+
+async function offeringPractice(t: Test, slots: number) {
+  const setup = await testApp();
+  t.teardown(setup.close);
+  const { app, slotbridge, memory } = setup;
+  const a = await setup.partner('A');
+  const practice = (
+    await app.inject({
+      method: 'POST',
+      url: '/v1/practices',
+      headers: bearer(a.key),
+      payload: { name: 'P', ehr: 'memory', timeZone: 'Europe/London' },
+    })
+  ).json();
+  await app.inject({
+    method: 'PUT',
+    url: `/v1/practices/${practice.id}/connection`,
+    headers: bearer(a.key),
+    payload: { practiceCode: 'T1', secret: 'right' },
+  });
+  const record = await slotbridge.practices.get({ apiKeyId: 'test', partnerId: null }, practice.id);
+  await insertCatalogue(slotbridge.db, record.id, [
+    { kind: 'practitioner', ehrId: 'p1', name: 'Dr Test (EHR)' },
+    { kind: 'location', ehrId: 'l1', name: 'Main (EHR)' },
+    { kind: 'slot_type', ehrId: 'st1', name: 'Routine' },
+  ]);
+  const practitionerId = await slotbridge.catalogue.addPractitioner(record, 'Dr Test');
+  await slotbridge.mappings.putPractitioners(null, record, [{ practitionerId, ehrPractitionerId: 'p1' }]);
+  const locationId = await slotbridge.catalogue.addLocation(record, 'Main');
+  await slotbridge.mappings.putLocations(null, record, [{ locationId, ehrLocationId: 'l1' }]);
+  const typeId = await slotbridge.catalogue.addAppointmentType(record, 'GP appointment', 10);
+  await slotbridge.mappings.putSlotTypeFeatures(null, record, [
+    { ehrSlotTypeId: 'st1', feature: 'bookable', appointmentTypeId: typeId },
+  ]);
+  await slotbridge.mappings.putActiveSlotTypes(null, record, ['st1']);
+  memory.slots.push(...tomorrowSlotsForTests(slots));
+  await app.inject({ method: 'POST', url: `/v1/practices/${practice.id}/sync`, headers: bearer(a.key) });
+  return { ...setup, key: a.key, practiceId: practice.id as string };
+}
+
+t.test('pages: limit and cursor walk every slot once, in order; next is null at the end', async (t) => {
+  const { app, key, practiceId } = await offeringPractice(t, 17);
+  const whole = await app.inject({ url: `/v1/practices/${practiceId}/slots`, headers: bearer(key) });
+  const all = whole.json();
+  t.equal(all.data.length, 17);
+  t.equal(all.next, null, 'one page holds them all by default');
+
+  const ids: string[] = [];
+  let url: string | null = `/v1/practices/${practiceId}/slots?limit=5&from=2000-01-01`;
+  let pages = 0;
+  while (url) {
+    const res = await app.inject({ url, headers: bearer(key) });
+    t.equal(res.statusCode, 200);
+    const page: { data: { id: string }[]; next: string | null } = res.json();
+    ids.push(...page.data.map((s: { id: string }) => s.id));
+    if (page.next) {
+      t.match(page.next, new RegExp(`^/v1/practices/${practiceId}/slots\\?limit=5&from=2000-01-01&cursor=`));
+    }
+    url = page.next;
+    pages += 1;
+  }
+  t.equal(pages, 4);
+  t.same(
+    ids,
+    all.data.map((s: { id: string }) => s.id),
+    'no duplicate, no gap',
+  );
+
+  const bad = await app.inject({
+    url: `/v1/practices/${practiceId}/slots?cursor=nope`,
+    headers: bearer(key),
+  });
+  t.match(bad.json(), {
+    status: 400,
+    code: 'SB_ERR_CURSOR_INVALID',
+    fix: /Pass the "next" of the previous page/,
+  });
+  const tooMany = await app.inject({
+    url: `/v1/practices/${practiceId}/slots?limit=1001`,
+    headers: bearer(key),
+  });
+  t.match(tooMany.json(), { status: 400, code: 'SB_ERR_VALIDATION' });
+});
+
+t.test('a revoked key stops working; requests do not write api_keys', async (t) => {
+  const { app, slotbridge, key, practiceId } = await offeringPractice(t, 2);
+  const caller = (await slotbridge.apiKeys.authenticate(key))!;
+  await slotbridge.apiKeys.flushLastUsed();
+  const before = await slotbridge.db
+    .selectFrom('api_keys')
+    .select('last_used_at')
+    .where('id', '=', caller.apiKeyId)
+    .executeTakeFirstOrThrow();
+  for (let i = 0; i < 20; i++) {
+    const res = await app.inject({ url: `/v1/practices/${practiceId}/slots`, headers: bearer(key) });
+    t.equal(res.statusCode, 200);
+  }
+  await slotbridge.apiKeys.flushLastUsed();
+  const after = await slotbridge.db
+    .selectFrom('api_keys')
+    .select('last_used_at')
+    .where('id', '=', caller.apiKeyId)
+    .executeTakeFirstOrThrow();
+  t.same(after, before, 'twenty requests within the minute: last_used_at not written again');
+
+  await slotbridge.apiKeys.revoke(caller.apiKeyId);
+  const refused = await app.inject({ url: `/v1/practices/${practiceId}/slots`, headers: bearer(key) });
+  t.match(refused.json(), {
+    status: 401,
+    code: 'SB_ERR_UNAUTHENTICATED',
+    detail: 'This API key is not valid or was revoked',
+  });
+});
