@@ -29,6 +29,7 @@ export interface FleetStatsAnswer {
   calls: Record<string, number>;
   inFlight: number;
   maxInFlight: number;
+  sessionReads: { near: number; far: number };
   bookings: number;
 }
 
@@ -527,12 +528,15 @@ export async function checkDoubled(pool: pg.Pool, fleetUrl: string, drainMs: num
 
 // ---- two workers against one ------------------------------------------------------------------------
 
-/** EHR reads of windows per second at the fleet over `seconds` (after `warmupSeconds`). */
+/**
+ * Near-window reads per second at the fleet over `seconds` (after `warmupSeconds`): one read is
+ * one GetAppointmentSessions call per active slot type over at most 3 days. Also all EHR calls.
+ */
 export async function readsPerSecond(
   fleetUrl: string,
   warmupSeconds: number,
   seconds: number,
-): Promise<{ readsPerSecond: number; callsPerSecond: number }> {
+): Promise<{ nearReadsPerSecond: number; callsPerSecond: number }> {
   await sleep(warmupSeconds * 1000);
   const before = await fleetStats(fleetUrl);
   const started = Date.now();
@@ -540,7 +544,7 @@ export async function readsPerSecond(
   const after = await fleetStats(fleetUrl);
   const elapsed = (Date.now() - started) / 1000;
   return {
-    readsPerSecond: (readsOf(after) - readsOf(before)) / elapsed,
+    nearReadsPerSecond: (after.sessionReads.near - before.sessionReads.near) / ACTIVE_SLOT_TYPES / elapsed,
     callsPerSecond: (totalCalls(after) - totalCalls(before)) / elapsed,
   };
 }

@@ -47,7 +47,13 @@ import {
   summary,
   type UnchangedWritesResult,
 } from './phases.ts';
-import { createPartner, type FleetPracticeRef, firstSyncs, setUpPractices } from './setup.ts';
+import {
+  createPartner,
+  type FleetPracticeRef,
+  firstSync,
+  setUpPractices,
+  waitForSyncedPractices,
+} from './setup.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FULL = process.argv.includes('--full');
@@ -83,19 +89,23 @@ const MODE = FULL
       farSyncSeconds: 30 as number | null,
       loadSeconds: 2,
       reps: 2,
-      unchangedSeconds: 10,
-      near: { count: 100, spacingMs: 100, pollMs: 1_000, capMs: 40_000 },
-      far: { count: 20, spacingMs: 500, pollMs: 3_000, capMs: 45_000 },
+      unchangedSeconds: 8,
+      near: { count: 100, spacingMs: 50, pollMs: 1_000, capMs: 40_000 },
+      far: { count: 20, spacingMs: 250, pollMs: 3_000, capMs: 40_000 },
       burstCapMs: 30_000,
       drainMs: 5_000,
-      scaling: { warmupSeconds: 2, seconds: 5 },
+      scaling: { warmupSeconds: 2, seconds: 4 },
     };
 const PRACTICES = Number(process.env.BENCH_PRACTICES ?? MODE.practices);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 100);
 const CONNECTIONS = 64;
 const BURST = { practices: Math.min(50, PRACTICES), perPractice: 10 };
-/** The scaling figure: each worker process limited to this many syncs in flight, the near window read every 5 s. */
-const SCALING = { syncConcurrency: 4, nearSeconds: 5 };
+/**
+ * The scaling figure: each worker process limited to this many syncs in flight, every practice's
+ * near window due every 5 s (more than two processes can read, and within each practice's EHR
+ * call budget), the far window out of the way, so the figure is the processes' own throughput.
+ */
+const SCALING = { syncConcurrency: 2, nearSeconds: 5 };
 
 const log = (line: string) =>
   console.log(`[${((Date.now() - STARTED) / 1000).toFixed(0).padStart(4)} s] ${line}`);
@@ -368,7 +378,11 @@ async function run(ctx: RunContext): Promise<void> {
     username: 'Herouser',
     apiPassword: 'api-password-from-emas',
   });
-  log(`setting ${PRACTICES} practices up through the API (${MODE.setupConcurrency} at a time)`);
+  log(
+    `setting ${PRACTICES} practices up through the API (${MODE.setupConcurrency} at a time), each synced once set up`,
+  );
+  const syncDeadline = Date.now() + MODE.firstSyncCapMs;
+  const syncCalls: Promise<boolean>[] = [];
   practices = await setUpPractices(
     api,
     connectionOf,
@@ -376,22 +390,21 @@ async function run(ctx: RunContext): Promise<void> {
     MODE.horizonDays,
     MODE.setupConcurrency,
     log,
+    (p) => syncCalls.push(firstSync(api, p, syncDeadline + (Date.now() - setupStarted), log)),
   );
   const setupSeconds = (Date.now() - setupStarted) / 1000;
-  log(
-    `  set up in ${setupSeconds.toFixed(1)} s; first sync of each (POST …/sync, ${MODE.firstSyncConcurrency} at a time)`,
-  );
-  const syncStarted = Date.now();
-  const synced = await firstSyncs(
-    api,
+  log(`  set up in ${setupSeconds.toFixed(1)} s; waiting for the first sync of each`);
+  const syncedCount = await waitForSyncedPractices(
     database.pool,
-    practices,
-    MODE.firstSyncConcurrency,
-    Date.now() + MODE.firstSyncCapMs,
-    log,
+    practices.length,
+    syncDeadline + setupSeconds * 1000,
   );
-  const firstSyncSeconds = (Date.now() - syncStarted) / 1000;
-  log(`  ${synced.synced}/${practices.length} practices synced in ${firstSyncSeconds.toFixed(1)} s`);
+  const okCalls = (await Promise.all(syncCalls)).filter(Boolean).length;
+  const firstSyncSeconds = (Date.now() - setupStarted) / 1000;
+  const synced = { synced: syncedCount, failedCalls: syncCalls.length - okCalls };
+  log(
+    `  ${synced.synced}/${practices.length} practices synced ${firstSyncSeconds.toFixed(1)} s after the set-up began`,
+  );
   details.setup = { practices: practices.length, setupSeconds, firstSyncSeconds, ...synced };
   figure({
     id: 'setup.practices_per_second',
@@ -402,7 +415,7 @@ async function run(ctx: RunContext): Promise<void> {
     ceilingLabel: null,
     target: '—',
     verdict: 'INFO',
-    note: `then the first sync of each: ${synced.synced}/${practices.length} synced within ${firstSyncSeconds.toFixed(0)} s (cap ${MODE.firstSyncCapMs / 1000} s)${synced.failedCalls ? `, ${synced.failedCalls} POST …/sync calls failed or timed out` : ''}`,
+    note: `each synced once set up (POST …/sync): ${synced.synced}/${practices.length} synced ${firstSyncSeconds.toFixed(0)} s after the set-up began${synced.failedCalls ? `; ${synced.failedCalls} POST …/sync calls failed or timed out` : ''}`,
   });
 
   // ---- reads: a day and a week, beside the same bytes ---------------------------------------------
@@ -691,21 +704,23 @@ async function run(ctx: RunContext): Promise<void> {
     const extra = {
       SLOTBRIDGE_SYNC_CONCURRENCY: String(SCALING.syncConcurrency),
       SLOTBRIDGE_NEAR_SYNC_SECONDS: String(SCALING.nearSeconds),
+      SLOTBRIDGE_FAR_SYNC_SECONDS: '86000',
+      SLOTBRIDGE_STALE_AFTER_SECONDS: '86400',
     };
     const one = await startWorker(ctx.env, ctx.runtime.args, 'worker-1', extra);
     const single = await readsPerSecond(fleetUrl, MODE.scaling.warmupSeconds, MODE.scaling.seconds);
     log(
-      `  one worker: ${single.readsPerSecond.toFixed(1)} reads/s, ${single.callsPerSecond.toFixed(0)} EHR calls/s`,
+      `  one worker: ${single.nearReadsPerSecond.toFixed(1)} near reads/s, ${single.callsPerSecond.toFixed(0)} EHR calls/s`,
     );
     const two = await startWorker(ctx.env, ctx.runtime.args, 'worker-2', extra);
     const double = await readsPerSecond(fleetUrl, MODE.scaling.warmupSeconds, MODE.scaling.seconds);
     log(
-      `  two workers: ${double.readsPerSecond.toFixed(1)} reads/s, ${double.callsPerSecond.toFixed(0)} EHR calls/s`,
+      `  two workers: ${double.nearReadsPerSecond.toFixed(1)} near reads/s, ${double.callsPerSecond.toFixed(0)} EHR calls/s`,
     );
     const workerMemory = [memoryOf(one.pid), memoryOf(two.pid)];
     await Promise.all([one.stop(), two.stop()]);
     details.scaling = { single, double, workerMemory, ...SCALING };
-    const ratio = double.readsPerSecond / single.readsPerSecond;
+    const ratio = double.nearReadsPerSecond / single.nearReadsPerSecond;
     figure({
       id: 'scaling',
       figure: `two workers vs one (each ${SCALING.syncConcurrency} syncs in flight, near every ${SCALING.nearSeconds} s)`,
@@ -716,7 +731,7 @@ async function run(ctx: RunContext): Promise<void> {
       ratio: ratio / 2,
       target: '≥ 1.8×',
       verdict: verdict(ratio >= 1.8),
-      note: `${single.readsPerSecond.toFixed(1)} → ${double.readsPerSecond.toFixed(1)} window reads/s (practices kept fresh at a 15 s near interval: ${(single.readsPerSecond * 15).toFixed(0)} → ${(double.readsPerSecond * 15).toFixed(0)})`,
+      note: `${single.nearReadsPerSecond.toFixed(1)} → ${double.nearReadsPerSecond.toFixed(1)} near-window reads/s, i.e. practices kept fresh at the default 15 s near interval: ${(single.nearReadsPerSecond * 15).toFixed(0)} → ${(double.nearReadsPerSecond * 15).toFixed(0)}`,
     });
   });
 }

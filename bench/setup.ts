@@ -106,57 +106,57 @@ export async function setUpPractices(
   horizonDays: number,
   concurrency: number,
   log: (line: string) => void,
+  /** Called as each practice is set up (the first sync starts there, while others are set up). */
+  onReady: (practice: FleetPracticeRef) => void = () => {},
 ): Promise<FleetPracticeRef[]> {
   let done = 0;
   const numbers = Array.from({ length: count }, (_, i) => String(FIRST_CDB_NUMBER + i));
   return mapConcurrently(numbers, concurrency, async (cdbNumber) => {
     const practice = await setUpPractice(api, connectionOf(cdbNumber), cdbNumber, horizonDays);
+    onReady(practice);
     done += 1;
     if (done % 100 === 0 && done < count) log(`  ${done}/${count} practices set up`);
     return practice;
   });
 }
 
-/**
- * POST …/sync for each practice, and waits (bounded) until every practice has a succeeded sync
- * run in the database, whoever ran it (these calls, or the engine's own scheduler).
- */
-export async function firstSyncs(
+/** Step 6, POST …/sync: answers whether the run succeeded (bounded by `deadline`; never throws). */
+export async function firstSync(
   api: Api,
-  pool: pg.Pool,
-  practices: FleetPracticeRef[],
-  concurrency: number,
+  practice: FleetPracticeRef,
   deadline: number,
   log: (line: string) => void,
-): Promise<{ synced: number; failedCalls: number }> {
-  let failedCalls = 0;
-  const calls = mapConcurrently(practices, concurrency, async (practice) => {
-    const left = deadline - Date.now();
-    if (left < 1_000) return;
-    try {
-      const run = await api.request<{ status: string }>('POST', `/v1/practices/${practice.id}/sync`, {
-        timeoutMs: left,
-      });
-      if (run.status !== 'succeeded') {
-        failedCalls += 1;
-        if (failedCalls <= 3)
-          log(`  first sync of ${practice.cdbNumber}: ${JSON.stringify(run).slice(0, 300)}`);
-      }
-    } catch (error) {
-      failedCalls += 1;
-      if (failedCalls <= 3)
-        log(`  first sync of ${practice.cdbNumber}: ${(error as Error).message.slice(0, 300)}`);
-    }
-  });
+): Promise<boolean> {
+  const left = deadline - Date.now();
+  if (left < 1_000) return false;
+  try {
+    const run = await api.request<{ status: string }>('POST', `/v1/practices/${practice.id}/sync`, {
+      timeoutMs: left,
+    });
+    if (run.status === 'succeeded') return true;
+    log(`  first sync of ${practice.cdbNumber}: ${JSON.stringify(run).slice(0, 300)}`);
+  } catch (error) {
+    log(`  first sync of ${practice.cdbNumber}: ${(error as Error).message.slice(0, 300)}`);
+  }
+  return false;
+}
+
+/**
+ * Waits (bounded) until `count` practices have a succeeded sync run in the database, whoever ran
+ * it (POST …/sync, or the engine's own scheduler); answers how many have.
+ */
+export async function waitForSyncedPractices(
+  pool: pg.Pool,
+  count: number,
+  deadline: number,
+): Promise<number> {
   let synced = 0;
-  while (Date.now() < deadline) {
+  while (true) {
     const { rows } = await pool.query<{ n: string }>(
       "SELECT count(DISTINCT practice_id) AS n FROM sync_runs WHERE status = 'succeeded'",
     );
     synced = Number(rows[0]?.n ?? 0);
-    if (synced >= practices.length) break;
+    if (synced >= count || Date.now() >= deadline) return synced;
     await sleep(500);
   }
-  await calls;
-  return { synced, failedCalls };
 }

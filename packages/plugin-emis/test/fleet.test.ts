@@ -66,6 +66,9 @@ t.test('every call waits the latency; the stats count calls by operation', async
     inFlight: 0,
     maxInFlight: 1,
   });
+  await slotsOf(fleet, '60001', 48);
+  await slotsOf(fleet, '60001', 7 * 24);
+  t.same(fleet.stats().sessionReads, { near: 3, far: 3 }, 'a read per active slot type, by window');
 });
 
 t.test('a token reaches only the practice it signed in to', async (t) => {

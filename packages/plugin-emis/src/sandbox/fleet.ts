@@ -126,6 +126,11 @@ export interface FleetStats {
   /** Calls being answered now, and the most at once since the start. */
   inFlight: number;
   maxInFlight: number;
+  /**
+   * GetAppointmentSessions calls by the length of their window: at most 3 calendar days (a read
+   * of the near window, today and the next 48 hours) and longer (the rest of the horizon).
+   */
+  sessionReads: { near: number; far: number };
   bookings: number;
 }
 
@@ -227,6 +232,7 @@ export async function createEmisFleet(options: EmisFleetOptions = {}): Promise<E
   const calls: Record<string, number> = {};
   let inFlight = 0;
   let maxInFlight = 0;
+  const sessionReads = { near: 0, far: 0 };
   let bookingCount = 0;
   let messageCounter = 0;
   let url: string | null = null;
@@ -368,6 +374,7 @@ export async function createEmisFleet(options: EmisFleetOptions = {}): Promise<E
         calls: { ...calls },
         inFlight,
         maxInFlight,
+        sessionReads: { ...sessionReads },
         bookings: bookingCount,
       };
     },
@@ -434,6 +441,8 @@ export async function createEmisFleet(options: EmisFleetOptions = {}): Promise<E
     const { diary } = practiceOf(request.headers.authorization);
     const query = request.query as Query;
     const { startDate, endDate } = requiredWindow(query);
+    const days = (Date.parse(endDate) - Date.parse(startDate)) / 86_400_000 + 1;
+    sessionReads[days <= 3 ? 'near' : 'far'] += 1;
     const slotType = optionalString(query, 'slotType');
     return { appointmentSession: diary.sessions(startDate, endDate, slotType === '' ? null : slotType) };
   });
