@@ -19,7 +19,6 @@ import type { EhrRegistry } from '../ehr-registry.ts';
 import { CoreErrorCode, EhrError, SlotbridgeError } from '../errors.ts';
 import { unregisteredSlotTypeId } from '../mappings.ts';
 import { refreshOffers } from '../offers/offers.ts';
-import { refreshOffers } from '../offers/offers.ts';
 import type { Practices } from '../practices.ts';
 import { addDays } from '../time.ts';
 import { diffSlots } from './diff-slots.ts';
@@ -243,7 +242,6 @@ export class SlotSync {
           .execute();
       }
       if (diff.deletes.length > 0) await trx.deleteFrom('slots').where('id', 'in', diff.deletes).execute();
-      await refreshOffers(trx, { ehr: this.ehr, connections: this.connections }, practice, { from, to });
       await refreshOffers(trx, { ehr: this.ehr, connections: this.connections }, practice, { from, to });
       counts.inserted = diff.inserts.length;
       counts.updated = diff.updates.length;
