@@ -8,7 +8,7 @@ import type { Api, SlotPage, SlotView } from './lib/api.ts';
 import { allSlots } from './lib/api.ts';
 import { isQueueTable, tableWrites, writesBetween } from './lib/database.ts';
 import { type LoadResult, load } from './lib/load.ts';
-import { mapConcurrently, median, min, percentile, sleep } from './lib/stats.ts';
+import { Gate, mapConcurrently, median, min, percentile, sleep } from './lib/stats.ts';
 import type { FleetPracticeRef } from './setup.ts';
 
 type Log = (line: string) => void;
@@ -69,26 +69,6 @@ export interface FreshnessResult {
   /** Practices where no slot fitted the change (none free or booked by reception in the window). */
   noSlot: number;
   capSeconds: number;
-}
-
-/** Limits how many polls are in flight at once, so the measuring does not become the load. */
-class Gate {
-  #free: number;
-  readonly #waiting: (() => void)[] = [];
-  constructor(size: number) {
-    this.#free = size;
-  }
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free -= 1;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    try {
-      return await work();
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free += 1;
-    }
-  }
 }
 
 export async function measureFreshness(

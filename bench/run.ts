@@ -29,7 +29,7 @@ import { freePort } from '../packages/server/src/embedded-postgres.ts';
 import type { Api } from './lib/api.ts';
 import { type Child, memoryOf, spawnChild, stopAllChildren } from './lib/children.ts';
 import { type BenchDatabase, startDatabase } from './lib/database.ts';
-import { round, sleep } from './lib/stats.ts';
+import { Gate, median, round, sleep } from './lib/stats.ts';
 import {
   type BurstResult,
   captureAnswer,
@@ -65,14 +65,14 @@ const MODE = FULL
       practices: 1000,
       horizonDays: 28,
       setupConcurrency: 32,
-      firstSyncConcurrency: 64,
+      firstSyncConcurrency: 128,
       firstSyncCapMs: 30 * 60_000,
       farSyncSeconds: null as number | null,
       loadSeconds: 10,
       reps: 3,
       unchangedSeconds: 60,
       near: { count: 300, spacingMs: 200, pollMs: 1_000, capMs: 120_000 },
-      far: { count: 100, spacingMs: 2_000, pollMs: 5_000, capMs: 15 * 60_000 },
+      far: { count: 60, spacingMs: 3_000, pollMs: 5_000, capMs: 11 * 60_000 },
       burstCapMs: 300_000,
       drainMs: 300_000,
       scaling: { warmupSeconds: 10, seconds: 30 },
@@ -85,8 +85,9 @@ const MODE = FULL
       setupConcurrency: 50,
       firstSyncConcurrency: 100,
       firstSyncCapMs: 45_000,
-      // Quick mode reads the whole horizon every 30 s, so its far changes show within the run.
-      farSyncSeconds: 30 as number | null,
+      // Quick mode reads the whole horizon every 45 s (its EHR call budget allows no less at a
+      // 14-day horizon), so most far changes show within the run.
+      farSyncSeconds: 45 as number | null,
       loadSeconds: 2,
       reps: 2,
       unchangedSeconds: 8,
@@ -383,6 +384,7 @@ async function run(ctx: RunContext): Promise<void> {
   );
   const syncDeadline = Date.now() + MODE.firstSyncCapMs;
   const syncCalls: Promise<boolean>[] = [];
+  const syncGate = new Gate(MODE.firstSyncConcurrency);
   practices = await setUpPractices(
     api,
     connectionOf,
@@ -390,7 +392,10 @@ async function run(ctx: RunContext): Promise<void> {
     MODE.horizonDays,
     MODE.setupConcurrency,
     log,
-    (p) => syncCalls.push(firstSync(api, p, syncDeadline + (Date.now() - setupStarted), log)),
+    (p) => {
+      const deadline = syncDeadline + (Date.now() - setupStarted);
+      syncCalls.push(syncGate.run(() => firstSync(api, p, deadline, log)));
+    },
   );
   const setupSeconds = (Date.now() - setupStarted) / 1000;
   log(`  set up in ${setupSeconds.toFixed(1)} s; waiting for the first sync of each`);
@@ -517,17 +522,34 @@ async function run(ctx: RunContext): Promise<void> {
   );
 
   // ---- freshness ----------------------------------------------------------------------------------
+  const describe = (result: FreshnessResult) =>
+    `${result.seen.length} seen, ${result.unseen} not seen within ${result.capSeconds} s${result.noSlot ? `, ${result.noSlot} practices had no slot to change` : ''}`;
+  const farFigure = (farResult: FreshnessResult) => {
+    details.freshnessFar = farResult;
+    const farP99 = freshnessP99(farResult);
+    const resolved = farResult.unseen === 0 && farResult.seen.length > 0;
+    figure({
+      id: 'freshness.far',
+      figure: `freshness, whole horizon (${MODE.farSyncSeconds ? `quick: far read every ${MODE.farSyncSeconds} s` : 'far read at its default, during the bookings'})`,
+      value: farP99.p99,
+      unit: 's (p99)',
+      ceiling: null,
+      ceilingLabel: null,
+      target: '≤ 600 s',
+      // Quick mode waits less than the target: a change it did not see is not a FAIL, only unmeasured.
+      verdict: resolved
+        ? verdict(farP99.p99 <= 600)
+        : farP99.p99 > 600 || !MODE.farSyncSeconds
+          ? 'FAIL'
+          : 'INFO',
+      note: `${farP99.lowerBound ? 'at least: ' : ''}${describe(farResult)}${MODE.farSyncSeconds ? `; SLOTBRIDGE_FAR_SYNC_SECONDS=${MODE.farSyncSeconds} (quick; unresolved changes make it INFO, not FAIL), the full run uses the default` : ''}`,
+    });
+  };
+  let farPending: Promise<FreshnessResult> | null = null;
   await phase(
     'freshness: reception changes in the sandbox until GET slots shows them',
     ['freshness.near', 'freshness.far'],
     async () => {
-      const near = measureFreshness(api, fleetUrl, {
-        label: 'near',
-        ...MODE.near,
-        fromHours: 1,
-        toHours: 48,
-        practiceOf: (i) => practices[i % practices.length]!,
-      });
       const far = measureFreshness(api, fleetUrl, {
         label: 'far',
         ...MODE.far,
@@ -535,10 +557,14 @@ async function run(ctx: RunContext): Promise<void> {
         toHours: (MODE.horizonDays - 2) * 24,
         practiceOf: (i) => practices[(practices.length - 1 - i + practices.length * 10) % practices.length]!,
       });
-      const [nearResult, farResult] = await Promise.all([near, far]);
-      details.freshness = { near: nearResult, far: farResult };
-      const describe = (result: FreshnessResult) =>
-        `${result.seen.length} seen, ${result.unseen} not seen within ${result.capSeconds} s${result.noSlot ? `, ${result.noSlot} practices had no slot to change` : ''}`;
+      const nearResult = await measureFreshness(api, fleetUrl, {
+        label: 'near',
+        ...MODE.near,
+        fromHours: 1,
+        toHours: 48,
+        practiceOf: (i) => practices[i % practices.length]!,
+      });
+      details.freshnessNear = nearResult;
       const nearP99 = freshnessP99(nearResult);
       figure({
         id: 'freshness.near',
@@ -549,20 +575,11 @@ async function run(ctx: RunContext): Promise<void> {
         ceilingLabel: null,
         target: '≤ 30 s',
         verdict: verdict(nearP99.p99 <= 30 && nearResult.unseen === 0 && nearResult.seen.length > 0),
-        note: `${nearP99.lowerBound ? 'at least: ' : ''}${describe(nearResult)}; near window read every SLOTBRIDGE_NEAR_SYNC_SECONDS (default 15)`,
+        note: `${nearP99.lowerBound ? 'at least: ' : ''}${describe(nearResult)}; median ${median(nearResult.seen).toFixed(1)} s; near window read every SLOTBRIDGE_NEAR_SYNC_SECONDS (default 15)`,
       });
-      const farP99 = freshnessP99(farResult);
-      figure({
-        id: 'freshness.far',
-        figure: `freshness, whole horizon (${MODE.farSyncSeconds ? `quick: far read every ${MODE.farSyncSeconds} s` : 'far read at its default'})`,
-        value: farP99.p99,
-        unit: 's (p99)',
-        ceiling: null,
-        ceilingLabel: null,
-        target: '≤ 600 s',
-        verdict: verdict(farP99.p99 <= 600 && farResult.unseen === 0 && farResult.seen.length > 0),
-        note: `${farP99.lowerBound ? 'at least: ' : ''}${describe(farResult)}${MODE.farSyncSeconds ? `; SLOTBRIDGE_FAR_SYNC_SECONDS=${MODE.farSyncSeconds} (quick), the full run uses the default` : ''}`,
-      });
+      // Quick mode waits for the far changes here; the full run goes on and collects them after the bookings.
+      if (MODE.farSyncSeconds) farFigure(await far);
+      else farPending = far;
     },
   );
 
@@ -678,6 +695,15 @@ async function run(ctx: RunContext): Promise<void> {
           note: `db ${doubled.databaseDoubled}, sandbox slot booked twice ${doubled.sandboxSlotTwice}, one booking on two slots ${doubled.sandboxBookingTwice}; confirmed here but not in the sandbox ${doubled.confirmedNotInSandbox}, in the sandbox but not confirmed ${doubled.inSandboxNotConfirmed}; still pending ${doubled.pending}`,
         });
       },
+    );
+  }
+
+  if (farPending) {
+    const pending: Promise<FreshnessResult> = farPending;
+    await phase(
+      'freshness, whole horizon: the far changes made before the bookings',
+      ['freshness.far'],
+      async () => farFigure(await pending),
     );
   }
 
