@@ -14,8 +14,9 @@ export type EhrCallObserver = (
 ) => void;
 
 /**
- * A token bucket of one connection: `perMinute` calls a minute on average, bursts up to a
- * sixth of a minute's worth. Waiters are served first come, first served.
+ * A token bucket of one connection: `perMinute` calls a minute on average, and a minute's worth
+ * at once (a whole-horizon read at start-up goes through; a steady stream is held to the rate).
+ * High-priority waiters are served first, each class first come, first served.
  */
 export class CallBudget {
   #perMinute: number;
@@ -46,7 +47,7 @@ export class CallBudget {
   }
 
   get capacity(): number {
-    return Math.max(1, Math.ceil(this.#perMinute / 6));
+    return Math.max(1, this.#perMinute);
   }
 
   /** Calls started in the last 60 seconds. */

@@ -38,8 +38,8 @@ export interface EhrCapabilities {
   /** How far ahead slots are published, in days: the default and the most a practice may set. */
   publishingHorizonDays: { default: number; max: number };
   /**
-   * The most calls a minute one connection may make to this EHR, on average (short bursts of a
-   * sixth of that are allowed). Every call made through `meterEhrCall` waits for it; a practice
+   * The most calls a minute one connection may make to this EHR, on average (a minute's worth may
+   * go at once). Every call made through `meterEhrCall` waits for it; a practice
    * may set a lower budget. The scheduler reads the near window often and the rest rarely within it.
    */
   callsPerMinute: number;

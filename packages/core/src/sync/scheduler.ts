@@ -70,6 +70,8 @@ interface Tier {
 
 interface Owned {
   practice: Practice;
+  /** When this process took the practice on (ms). */
+  ownedAt: number;
   near: Tier;
   far: Tier;
   /** Windows to refresh: key → window. */
@@ -182,10 +184,10 @@ export class SyncScheduler {
     };
   }
 
-  /** Ages in seconds of the owned practices' last whole reads (never read: counted from start). */
+  /** Ages in seconds of the owned practices' last whole reads (never read: since taken on). */
   freshnessAges(now = Date.now()): number[] {
     return [...this.#owned.values()].map(
-      (o) => (now - Math.min(o.near.checkedAt || now, o.far.checkedAt || now)) / 1000,
+      (o) => (now - Math.min(o.near.checkedAt || o.ownedAt, o.far.checkedAt || o.ownedAt)) / 1000,
     );
   }
 
@@ -264,6 +266,7 @@ export class SyncScheduler {
         far: tier(spread(this.options.farSeconds)),
         refresh: new Map(),
         refreshing: false,
+        ownedAt: now,
       });
     }
     for (const id of this.#owned.keys()) {
@@ -283,7 +286,7 @@ export class SyncScheduler {
     const candidates: { owned: Owned; kind: SyncWindowKind; urgency: number }[] = [];
     for (const owned of this.#owned.values()) {
       if (owned.refresh.size > 0 && !owned.refreshing)
-        candidates.push({ owned, kind: 'refresh', urgency: Infinity });
+        candidates.push({ owned, kind: 'refresh', urgency: Number.MAX_SAFE_INTEGER });
       if (!owned.near.running && owned.near.dueAt <= now) {
         candidates.push({
           owned,

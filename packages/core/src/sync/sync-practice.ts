@@ -165,6 +165,20 @@ export class SlotSync {
       fetched = read.slots;
       fingerprint = fingerprintOf(fetched, read.slotTypeIds);
     } catch (error) {
+      // Cut short by shutdown: the practice's EHR did nothing wrong, so nothing is recorded.
+      if (options.signal?.aborted) {
+        const message = error instanceof Error ? error.message : String(error);
+        const aborted = { code: CoreErrorCode.SYNC_FAILED, message, kind: null };
+        return {
+          status: 'failed',
+          changed: false,
+          fingerprint: null,
+          error: aborted,
+          run: null,
+          startedAt,
+          finishedAt: this.now(),
+        };
+      }
       return this.recordFailure(practice, trigger, from, to, startedAt, error);
     }
     counts.fetched = fetched.length;

@@ -26,6 +26,12 @@ export interface PracticeSyncState {
   ehrCallsPerMinute: number | null;
 }
 
+/** Published times and a connection's recorded runs are re-read at most this often. */
+interface ConnectionTimes {
+  last_sync_at: Date | null;
+  last_good_sync_at: Date | null;
+}
+
 const PUBLISHED_TTL_MS = 2_000;
 
 export class SyncState {
@@ -42,14 +48,7 @@ export class SyncState {
   }
 
   async of(practiceId: string): Promise<PracticeSyncState> {
-    const [row] = await Promise.all([
-      this.db
-        .selectFrom('connections')
-        .select(['last_sync_at', 'last_good_sync_at'])
-        .where('practice_id', '=', practiceId)
-        .executeTakeFirst(),
-      this.#loadPublished(),
-    ]);
+    const [row] = await Promise.all([this.#connection(practiceId), this.#loadPublished()]);
     let lastGood = row?.last_good_sync_at?.getTime() ?? 0;
     let nextDue: number | null = null;
     let calls: number | null = null;
@@ -76,6 +75,15 @@ export class SyncState {
       ehrCallsLastMinute: calls,
       ehrCallsPerMinute: budget,
     };
+  }
+
+  /** The connection's recorded times (a whole-horizon run, a change, a failure). */
+  #connection(practiceId: string): Promise<ConnectionTimes | undefined> {
+    return this.db
+      .selectFrom('connections')
+      .select(['last_sync_at', 'last_good_sync_at'])
+      .where('practice_id', '=', practiceId)
+      .executeTakeFirst();
   }
 
   #loadPublished(): Promise<void> {
