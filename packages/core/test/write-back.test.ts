@@ -83,3 +83,36 @@ t.test('a burst at one practice takes at most 4 write slots, leaving the rest fo
   t.equal(claimed.length, 4, 'at most 4 commands of one practice are in flight');
   t.ok(claimed.every((c) => c.practice_id === practice.id));
 });
+
+t.test('the EHR refusing a booking as "slot taken" takes the slot off offer at once', async (t) => {
+  const setup = await memoryPractice();
+  t.teardown(setup.close);
+  const { slotbridge, memory, practice, caller } = setup;
+  memory.slots.push(...tomorrowSlots(2));
+  await slotbridge.sync.run(practice, 'manual');
+  const [slot] = await slotbridge.availability.offered(slotbridge.db, practice);
+  // Reception booked it after our last sync.
+  memory.booked.set(slot!.ehrSlotId, 'reception');
+  const { booking } = await slotbridge.bookings.create(caller, practice, 'taken-1', {
+    slotId: slot!.id,
+    patient,
+  });
+  const [claimed] = await slotbridge.writeBack.claim(1);
+  t.equal(await slotbridge.writeBack.execute(claimed!), 'failed');
+  t.match(
+    await slotbridge.db.selectFrom('bookings').selectAll().where('id', '=', booking.id).executeTakeFirst(),
+    {
+      state: 'failed',
+      failure_code: 'MEM_ERR_SLOT_TAKEN',
+    },
+  );
+  t.notOk(
+    (await slotbridge.availability.offered(slotbridge.db, practice)).some((s) => s.id === slot!.id),
+    'not offered again before the next sync',
+  );
+  await t.rejects(
+    slotbridge.bookings.create(caller, practice, 'taken-2', { slotId: slot!.id, patient }),
+    { code: 'SB_ERR_SLOT_TAKEN' },
+    'and a second attempt is refused here, not sent to the EHR',
+  );
+});
