@@ -21,6 +21,8 @@ export class PgCoordinator {
   #client: pg.Client | null = null;
   #stopping = false;
   #retryMs = 500;
+  /** Queries on the one session run one after another. */
+  #queue: Promise<unknown> = Promise.resolve();
   readonly #handlers = new Map<string, ((payload: string) => void)[]>();
   readonly #sessionListeners: ((up: boolean) => void)[] = [];
 
@@ -38,7 +40,7 @@ export class PgCoordinator {
     const list = this.#handlers.get(channel) ?? [];
     list.push(handler);
     this.#handlers.set(channel, list);
-    if (list.length === 1 && this.#client) void this.#client.query(`listen ${channel}`).catch(() => {});
+    if (list.length === 1 && this.#client) void this.query(`listen ${channel}`).catch(() => {});
   }
 
   /** Told `false` when the session is lost (its advisory locks with it), `true` when it is back. */
@@ -51,9 +53,13 @@ export class PgCoordinator {
   }
 
   /** A query on the coordination session (advisory locks live as long as it does). */
-  async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
-    if (!this.#client) throw new Error('The coordination session is not connected');
-    return (await this.#client.query<R>(text, values)).rows;
+  query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+    const run = this.#queue.then(async () => {
+      if (!this.#client) throw new Error('The coordination session is not connected');
+      return (await this.#client.query<R>(text, values)).rows;
+    });
+    this.#queue = run.catch(() => {});
+    return run;
   }
 
   async stop(): Promise<void> {
