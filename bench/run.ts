@@ -95,7 +95,7 @@ const MODE = FULL
       far: { count: 20, spacingMs: 250, pollMs: 3_000, capMs: 40_000 },
       burstCapMs: 30_000,
       drainMs: 5_000,
-      scaling: { warmupSeconds: 2, seconds: 4 },
+      scaling: { warmupSeconds: 3, seconds: 4 },
     };
 const PRACTICES = Number(process.env.BENCH_PRACTICES ?? MODE.practices);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 100);
@@ -585,9 +585,9 @@ async function run(ctx: RunContext): Promise<void> {
 
   // ---- a burst of bookings -------------------------------------------------------------------------
   const slotPool = await phase(
-    'free slots for booking (next 7 days of every practice)',
+    `free slots for booking (next 7 days of ${FULL ? 200 : BURST.practices} practices)`,
     ['bookings.pool'],
-    () => SlotPool.fill(api, FULL ? practices.slice(0, 200) : practices, 7, 8),
+    () => SlotPool.fill(api, practices.slice(0, FULL ? 200 : BURST.practices), 7, 8),
   );
   if (slotPool) log(`  ${slotPool.size} free slots`);
   if (slotPool) {
@@ -733,18 +733,24 @@ async function run(ctx: RunContext): Promise<void> {
       SLOTBRIDGE_FAR_SYNC_SECONDS: '86000',
       SLOTBRIDGE_STALE_AFTER_SECONDS: '86400',
     };
+    // Both measurements start cold (fresh processes, the same warm-up), so what a process does
+    // when it starts weighs the same on each side.
     const one = await startWorker(ctx.env, ctx.runtime.args, 'worker-1', extra);
     const single = await readsPerSecond(fleetUrl, MODE.scaling.warmupSeconds, MODE.scaling.seconds);
+    await one.stop();
     log(
       `  one worker: ${single.nearReadsPerSecond.toFixed(1)} near reads/s, ${single.callsPerSecond.toFixed(0)} EHR calls/s`,
     );
-    const two = await startWorker(ctx.env, ctx.runtime.args, 'worker-2', extra);
+    const pair = await Promise.all([
+      startWorker(ctx.env, ctx.runtime.args, 'worker-2a', extra),
+      startWorker(ctx.env, ctx.runtime.args, 'worker-2b', extra),
+    ]);
     const double = await readsPerSecond(fleetUrl, MODE.scaling.warmupSeconds, MODE.scaling.seconds);
     log(
       `  two workers: ${double.nearReadsPerSecond.toFixed(1)} near reads/s, ${double.callsPerSecond.toFixed(0)} EHR calls/s`,
     );
-    const workerMemory = [memoryOf(one.pid), memoryOf(two.pid)];
-    await Promise.all([one.stop(), two.stop()]);
+    const workerMemory = pair.map((worker) => memoryOf(worker.pid));
+    await Promise.all(pair.map((worker) => worker.stop()));
     details.scaling = { single, double, workerMemory, ...SCALING };
     const ratio = double.nearReadsPerSecond / single.nearReadsPerSecond;
     figure({
