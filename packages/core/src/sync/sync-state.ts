@@ -34,6 +34,11 @@ interface ConnectionTimes {
 
 const PUBLISHED_TTL_MS = 2_000;
 
+/** When the whole horizon was last read, as published: the older of the near and far reads. */
+function wholeReadAt([near, far]: PublishedPracticeState): number {
+  return near > 0 && far > 0 ? Math.min(near, far) : 0;
+}
+
 export class SyncState {
   #scheduler: SyncScheduler | null = null;
   #published = new Map<string, PublishedPracticeState>();
@@ -55,8 +60,8 @@ export class SyncState {
     let budget: number | null = null;
     const published = this.#published.get(practiceId);
     if (published) {
-      const [near, far, due, lastMinute, perMinute] = published;
-      if (near > 0 && far > 0) lastGood = Math.max(lastGood, Math.min(near, far));
+      const [, , due, lastMinute, perMinute] = published;
+      lastGood = Math.max(lastGood, wholeReadAt(published));
       nextDue = due;
       calls = lastMinute;
       budget = perMinute;
@@ -95,9 +100,19 @@ export class SyncState {
       .execute()
       .then((rows) => {
         const merged = new Map<string, PublishedPracticeState>();
-        // Newer rows last: a practice that moved between processes takes its newest owner's times.
-        for (const row of rows)
-          for (const [id, state] of Object.entries(row.practices)) merged.set(id, state);
+        // Newer rows last. A practice that moved between processes keeps the freshest read times
+        // either owner knows (its new owner may not have read it yet), and its newest owner's rest.
+        for (const row of rows) {
+          for (const [id, state] of Object.entries(row.practices)) {
+            const before = merged.get(id);
+            merged.set(
+              id,
+              before && wholeReadAt(before) > wholeReadAt(state)
+                ? ([before[0], before[1], ...state.slice(2)] as PublishedPracticeState)
+                : state,
+            );
+          }
+        }
         this.#published = merged;
         this.#publishedAt = Date.now();
       })
