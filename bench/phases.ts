@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import type { Api, SlotPage, SlotView } from './lib/api.ts';
 import { allSlots } from './lib/api.ts';
-import { isQueueTable, tableWrites, writesBetween } from './lib/database.ts';
+import { isQueueTable, isRequestTable, tableWrites, writesBetween } from './lib/database.ts';
 import { type LoadResult, load } from './lib/load.ts';
 import { Gate, mapConcurrently, median, min, percentile, sleep } from './lib/stats.ts';
 import type { FleetPracticeRef } from './setup.ts';
@@ -210,6 +210,8 @@ export interface UnchangedWritesResult {
   ehrCalls: number;
   ours: { table: string; inserted: number; updated: number; deleted: number; total: number }[];
   queue: { table: string; inserted: number; updated: number; deleted: number; total: number }[];
+  /** Written for earlier API requests (keys' last use), not by the syncs. */
+  requests: { table: string; inserted: number; updated: number; deleted: number; total: number }[];
 }
 
 /** pg_stat_user_tables deltas over a period in which nothing changes in the sandbox and nobody calls the API. */
@@ -231,8 +233,9 @@ export async function measureUnchangedWrites(
     seconds: elapsed,
     reads: readsOf(fleetAfter) - readsOf(fleetBefore),
     ehrCalls: totalCalls(fleetAfter) - totalCalls(fleetBefore),
-    ours: writes.filter((w) => !isQueueTable(w.table)),
+    ours: writes.filter((w) => !isQueueTable(w.table) && !isRequestTable(w.table)),
     queue: writes.filter((w) => isQueueTable(w.table)),
+    requests: writes.filter((w) => isRequestTable(w.table)),
   };
 }
 

@@ -75,7 +75,8 @@ const MODE = FULL
       far: { count: 60, spacingMs: 3_000, pollMs: 5_000, capMs: 11 * 60_000 },
       burstCapMs: 300_000,
       drainMs: 300_000,
-      scaling: { warmupSeconds: 10, seconds: 30 },
+      // Past the 30 s over which a process spreads the first reads of the practices it takes on.
+      scaling: { warmupSeconds: 40, seconds: 30 },
     }
   : {
       name: 'quick',
@@ -516,7 +517,7 @@ async function run(ctx: RunContext): Promise<void> {
         ceilingLabel: null,
         target: 'reported',
         verdict: 'INFO',
-        note: `ins/upd/del: ${perTable(result.queue)}; ${result.ehrCalls} EHR calls`,
+        note: `ins/upd/del: ${perTable(result.queue)}; ${result.ehrCalls} EHR calls; also written, for the API requests before the window (keys' last use): ${perTable(result.requests)}`,
       });
     },
   );
@@ -762,8 +763,10 @@ async function run(ctx: RunContext): Promise<void> {
       ceilingLabel: 'perfect',
       ratio: ratio / 2,
       target: '≥ 1.8×',
-      verdict: verdict(ratio >= 1.8),
-      note: `${single.nearReadsPerSecond.toFixed(1)} → ${double.nearReadsPerSecond.toFixed(1)} near-window reads/s, i.e. practices kept fresh at the default 15 s near interval: ${(single.nearReadsPerSecond * 15).toFixed(0)} → ${(double.nearReadsPerSecond * 15).toFixed(0)}`,
+      // Quick mode measures from a cold start (a process spreads its first reads over 30 s): a
+      // shortfall there is not a FAIL, only unmeasured; the full run measures the steady state.
+      verdict: ratio >= 1.8 ? 'PASS' : FULL ? 'FAIL' : 'INFO',
+      note: `${single.nearReadsPerSecond.toFixed(1)} → ${double.nearReadsPerSecond.toFixed(1)} near-window reads/s, i.e. practices kept fresh at the default 15 s near interval: ${(single.nearReadsPerSecond * 15).toFixed(0)} → ${(double.nearReadsPerSecond * 15).toFixed(0)}; measured ${MODE.scaling.seconds} s after a ${MODE.scaling.warmupSeconds} s warm-up${FULL ? '' : ' (quick: from a cold start, where a process spreads its first reads over 30 s; a shortfall is INFO, the full run measures the steady state)'}`,
     });
   });
 }
