@@ -133,3 +133,10 @@ const QUEUE_TABLE = /^public\.(sync_workers|outbox_commands|.*(queue|job|lease|l
 
 export const isQueueTable = (table: string): boolean =>
   !table.startsWith('public.') || QUEUE_TABLE.test(table);
+
+/**
+ * Tables written by the API, not by a sync: the keys' `last_used_at`, which authentication
+ * records lazily (at most once a minute, off the request path), so it can land in a quiet window
+ * after the requests that caused it.
+ */
+export const isRequestTable = (table: string): boolean => table === 'public.api_keys';
