@@ -3,7 +3,7 @@
  * instants (timestamptz). luxon does the DST-correct conversion both ways, so a 09:00 slot stays
  * 09:00 local across the clocks changing.
  */
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime, IANAZone, Info } from 'luxon';
 import { CoreErrorCode, InputError } from './errors.ts';
 
 export function isValidTimeZone(zone: string): boolean {
@@ -28,7 +28,57 @@ export function localToInstant(date: string, time: string, zone: string): Date {
 
 /** The wall-clock rendering of an instant in a zone, ISO 8601 with offset (e.g. 2026-03-30T09:00:00+01:00). */
 export function instantToLocalIso(instant: Date, zone: string): string {
-  return DateTime.fromJSDate(instant, { zone }).toISO({ suppressMilliseconds: true })!;
+  const ms = instant.getTime();
+  const offset = ianaOffsetMinutes(ms, zone);
+  if (offset === null) return DateTime.fromJSDate(instant, { zone }).toISO({ suppressMilliseconds: true })!;
+  // The same text luxon writes, without asking Intl for every instant (the slots answer's hot path).
+  const local = new Date(ms + offset * 60_000);
+  const year = local.getUTCFullYear();
+  const millis = local.getUTCMilliseconds();
+  const abs = Math.abs(offset);
+  return (
+    `${year}-${pad2(local.getUTCMonth() + 1)}-${pad2(local.getUTCDate())}` +
+    `T${pad2(local.getUTCHours())}:${pad2(local.getUTCMinutes())}:${pad2(local.getUTCSeconds())}` +
+    (millis === 0 ? '' : `.${String(millis).padStart(3, '0')}`) +
+    `${offset < 0 ? '-' : '+'}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`
+  );
+}
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/** Per IANA zone: the offset of each UTC hour, null when it changes within that hour. */
+const hourOffsets = new Map<string, Map<number, number | null> | null>();
+const HOUR_MS = 3_600_000;
+
+/**
+ * The zone's UTC offset at the instant in whole minutes, from a cache by UTC hour; null when the
+ * zone is not an IANA zone (luxon writes those differently), the offset changes within that
+ * hour, or the year is outside 1000–9999.
+ */
+function ianaOffsetMinutes(ms: number, zone: string): number | null {
+  let byHour = hourOffsets.get(zone);
+  if (byHour === undefined) {
+    byHour = Info.normalizeZone(zone) instanceof IANAZone && IANAZone.isValidZone(zone) ? new Map() : null;
+    hourOffsets.set(zone, byHour);
+  }
+  if (byHour === null) return null;
+  const hour = Math.floor(ms / HOUR_MS);
+  let offset = byHour.get(hour);
+  if (offset === undefined) {
+    const iana = IANAZone.create(zone);
+    const start = iana.offset(hour * HOUR_MS);
+    const year = new Date(hour * HOUR_MS).getUTCFullYear();
+    offset =
+      start === iana.offset(hour * HOUR_MS + HOUR_MS - 1) &&
+      Number.isInteger(start) &&
+      year > 1000 &&
+      year < 9999
+        ? start
+        : null;
+    if (byHour.size >= 100_000) byHour.clear();
+    byHour.set(hour, offset);
+  }
+  return offset;
 }
 
 /** The local calendar date (YYYY-MM-DD) of an instant in a zone. */
