@@ -19,9 +19,10 @@
  * BENCH_RUNTIME (dist | tsx; default: dist when current), BENCH_LOG_LEVEL (warn), BENCH_ECHO=1
  * (print the children's output).
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -182,32 +183,31 @@ async function phase<T>(name: string, ids: string[], work: () => Promise<T>): Pr
 /** Node's arguments to run a TypeScript file from the sources (the workspace's `development` condition). */
 const TSX = ['--conditions=development', '--import', 'tsx'];
 
-/** The compiled server when a build of it exists and is not older than the sources; else tsx. */
+/**
+ * The compiled server when a build exists and is current (`tsc -b --dry` would rebuild nothing),
+ * as `npm run serve` runs it; else the sources through tsx, and the note says why.
+ */
 async function serverRuntime(): Promise<{ kind: 'dist' | 'tsx'; args: string[]; note: string }> {
   const dist = path.join(ROOT, 'packages/server/dist/cli.js');
   const tsx = { kind: 'tsx' as const, args: [...TSX, path.join(ROOT, 'packages/server/src/cli.ts')] };
   const forced = process.env.BENCH_RUNTIME;
   if (forced === 'tsx') return { ...tsx, note: 'tsx (BENCH_RUNTIME=tsx)' };
-  if (!existsSync(dist))
+  if (!existsSync(dist)) {
     return {
       ...tsx,
       note: 'tsx (no packages/server/dist/cli.js: `npm run build` to measure the compiled server)',
     };
+  }
   if (forced !== 'dist') {
-    const built = statSync(dist).mtimeMs;
-    let newest = 0;
-    for (const pkg of await readdir(path.join(ROOT, 'packages'))) {
-      const src = path.join(ROOT, 'packages', pkg, 'src');
-      if (!existsSync(src)) continue;
-      for (const file of await readdir(src, { recursive: true })) {
-        if (!String(file).endsWith('.ts')) continue;
-        newest = Math.max(newest, (await stat(path.join(src, String(file)))).mtimeMs);
-      }
-    }
-    if (newest > built) {
+    const dry = spawnSync(
+      path.join(ROOT, 'node_modules/.bin/tsc'),
+      ['-b', path.join(ROOT, 'tsconfig.build.json'), '--dry'],
+      { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+    );
+    if (dry.status !== 0 || /would build project/.test(dry.stdout)) {
       return {
         ...tsx,
-        note: 'tsx (packages/*/dist is older than the sources: `npm run build` to measure the compiled server)',
+        note: 'tsx (packages/*/dist is out of date: `npm run build` to measure the compiled server)',
       };
     }
   }
