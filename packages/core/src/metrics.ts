@@ -120,7 +120,7 @@ export class Metrics {
     const metrics = this;
     new Histogram({
       name: 'slotbridge_practice_freshness_age_seconds',
-      help: 'Seconds since each practice owned by this process was last read from its EHR, as a distribution over practices (refilled at each scrape).',
+      help: 'Seconds since each practice owned by this process was last read in full from its EHR, as a distribution over practices (refilled at each scrape).',
       buckets: FRESHNESS_BUCKETS,
       registers,
       collect() {
