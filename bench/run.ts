@@ -313,12 +313,17 @@ async function main(): Promise<void> {
     () => database.close(),
     () => rm(dataDir, { recursive: true, force: true }),
   ];
+  let cleaning: Promise<void> | null = null;
+  const cleanUp = () => {
+    cleaning ??= (async () => {
+      for (const cleanup of cleanups)
+        await cleanup().catch((error) => log(`cleanup: ${(error as Error).message}`));
+    })();
+    return cleaning;
+  };
   const onSignal = (signal: string) => {
     log(`${signal}: stopping`);
-    void (async () => {
-      for (const cleanup of cleanups) await cleanup().catch(() => undefined);
-      process.exit(130);
-    })();
+    void cleanUp().then(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -350,8 +355,7 @@ async function main(): Promise<void> {
     broken = true;
     log(`the bench broke: ${(error as Error).stack ?? error}`);
   } finally {
-    for (const cleanup of cleanups)
-      await cleanup().catch((error) => log(`cleanup: ${(error as Error).message}`));
+    await cleanUp();
   }
   await report(runtime.note, database.description, details);
 }

@@ -39,8 +39,11 @@ export async function startDatabase(log: (line: string) => void): Promise<BenchD
     adminUrl = embedded.adminConnectionString;
     where = 'embedded';
     stopEmbedded = async () => {
-      await embedded.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      try {
+        await embedded.stop();
+      } finally {
+        await rm(dataDir, { recursive: true, force: true });
+      }
     };
   }
   const name = `slotbridge_bench_${process.pid}_${Date.now()}`;
