@@ -2,8 +2,9 @@
  * Sets the fleet's practices up through the API alone, as the README's "Setting a practice up"
  * does: a partner and its key (admin key), then per practice: create it, PUT its connection
  * (the plugin's set-up checks run against the fleet), discover, the booking side named after the
- * EHR's entities, the four mapping tables, the active slot types. Then a first sync of each
- * (POST …/sync, step 6). Many practices at once, each bounded by a timeout.
+ * EHR's entities, the four mapping tables, the active slot types. The engine reads each practice
+ * once it is connected (step 6's POST …/sync is not needed). Many practices at once, each call
+ * bounded by a timeout.
  */
 
 import type pg from 'pg';
@@ -106,44 +107,20 @@ export async function setUpPractices(
   horizonDays: number,
   concurrency: number,
   log: (line: string) => void,
-  /** Called as each practice is set up (the first sync starts there, while others are set up). */
-  onReady: (practice: FleetPracticeRef) => void = () => {},
 ): Promise<FleetPracticeRef[]> {
   let done = 0;
   const numbers = Array.from({ length: count }, (_, i) => String(FIRST_CDB_NUMBER + i));
   return mapConcurrently(numbers, concurrency, async (cdbNumber) => {
     const practice = await setUpPractice(api, connectionOf(cdbNumber), cdbNumber, horizonDays);
-    onReady(practice);
     done += 1;
     if (done % 100 === 0 && done < count) log(`  ${done}/${count} practices set up`);
     return practice;
   });
 }
 
-/** Step 6, POST …/sync: answers whether the run succeeded (bounded by `deadline`; never throws). */
-export async function firstSync(
-  api: Api,
-  practice: FleetPracticeRef,
-  deadline: number,
-  log: (line: string) => void,
-): Promise<boolean> {
-  const left = deadline - Date.now();
-  if (left < 1_000) return false;
-  try {
-    const run = await api.request<{ status: string }>('POST', `/v1/practices/${practice.id}/sync`, {
-      timeoutMs: left,
-    });
-    if (run.status === 'succeeded') return true;
-    log(`  first sync of ${practice.cdbNumber}: ${JSON.stringify(run).slice(0, 300)}`);
-  } catch (error) {
-    log(`  first sync of ${practice.cdbNumber}: ${(error as Error).message.slice(0, 300)}`);
-  }
-  return false;
-}
-
 /**
- * Waits (bounded) until `count` practices have a succeeded sync run in the database, whoever ran
- * it (POST …/sync, or the engine's own scheduler); answers how many have.
+ * Waits (bounded) until `count` practices have a succeeded sync run in the database (the
+ * engine's first whole-horizon read of each); answers how many have.
  */
 export async function waitForSyncedPractices(
   pool: pg.Pool,
