@@ -109,6 +109,7 @@ export class SyncScheduler {
   #stopping = false;
   #inFlight = new Set<Promise<void>>();
   #reloading: Promise<void> | null = null;
+  #reloadAgain = false;
   readonly #abort = new AbortController();
 
   constructor(
@@ -235,8 +236,17 @@ export class SyncScheduler {
 
   /** Loads the connected practices of the shards held; new ones are read soon, spread out. */
   #reload(): Promise<void> {
-    this.#reloading ??= this.#load().finally(() => {
+    if (this.#reloading) {
+      // A practice connected while a load was reading: load once more after it.
+      this.#reloadAgain = true;
+      return this.#reloading;
+    }
+    this.#reloading = this.#load().finally(() => {
       this.#reloading = null;
+      if (this.#reloadAgain) {
+        this.#reloadAgain = false;
+        void this.#reload().catch((error) => this.#warn(error, 'loading the practices failed'));
+      }
     });
     return this.#reloading;
   }
