@@ -17,13 +17,20 @@ import {
   type OfferMoment,
   type OfferRule,
   offerWindow,
+  type ReadCandidate,
 } from './offers/offer-rules.ts';
-import { candidateOf, liveBookingsAround, liveBookingsBetween, storedMapping } from './offers/offers.ts';
+import {
+  candidateOf,
+  liveBookingsAround,
+  liveBookingsBetween,
+  type OfferedSlot,
+  storedMapping,
+} from './offers/offers.ts';
 import type { Practices } from './practices.ts';
 import type { SyncState } from './sync/sync-state.ts';
-import { instantToLocalIso } from './time.ts';
 
 export { LIVE_BOOKING_STATES } from './offers/offer-rules.ts';
+export { type OfferedSlot, type SlotView, slotView } from './offers/offers.ts';
 
 export interface AvailabilityQuery {
   from?: Date;
@@ -31,42 +38,6 @@ export interface AvailabilityQuery {
   appointmentTypeId?: string;
   practitionerId?: string;
   locationId?: string;
-}
-
-export interface OfferedSlot {
-  id: string;
-  ehrSlotId: string;
-  ehrSessionId: string | null;
-  ehrPractitionerId: string | null;
-  ehrLocationId: string | null;
-  ehrSlotTypeId: string;
-  startAt: Date;
-  endAt: Date;
-  appointmentType: { id: string; name: string };
-  practitioner: { id: string; name: string };
-  location: { id: string; name: string };
-}
-
-export interface SlotView {
-  id: string;
-  start: string;
-  end: string;
-  durationMinutes: number;
-  appointmentType: { id: string; name: string };
-  practitioner: { id: string; name: string };
-  location: { id: string; name: string };
-}
-
-export function slotView(slot: OfferedSlot, timeZone: string): SlotView {
-  return {
-    id: slot.id,
-    start: instantToLocalIso(slot.startAt, timeZone),
-    end: instantToLocalIso(slot.endAt, timeZone),
-    durationMinutes: Math.round((slot.endAt.getTime() - slot.startAt.getTime()) / 60_000),
-    appointmentType: slot.appointmentType,
-    practitioner: slot.practitioner,
-    location: slot.location,
-  };
 }
 
 /** One page of offered slots, in start order; `next` continues after it (null: the last page). */
@@ -101,6 +72,7 @@ type OfferRow = Pick<
   | 'offer_practitioner_name'
   | 'offer_location_id'
   | 'offer_location_name'
+  | 'offer_json'
 >;
 
 const OFFER_ROW_COLUMNS = [
@@ -123,6 +95,29 @@ const OFFER_ROW_COLUMNS = [
   'offer_location_id',
   'offer_location_name',
 ] as const satisfies readonly (keyof OfferRow)[];
+
+/** What the rules decided on read and the stored answer need. */
+const ANSWER_ROW_COLUMNS = [
+  'id',
+  'ehr_practitioner_id',
+  'start_at',
+  'end_at',
+  'status',
+  'offer_json',
+] as const satisfies readonly (keyof OfferRow)[];
+
+/** A row as the rules decided on read see it. */
+function readCandidate(
+  row: Pick<OfferRow, 'id' | 'ehr_practitioner_id' | 'start_at' | 'end_at' | 'status'>,
+): ReadCandidate {
+  return {
+    slotId: row.id,
+    ehrPractitionerId: row.ehr_practitioner_id,
+    startAt: row.start_at,
+    endAt: row.end_at,
+    status: row.status,
+  };
+}
 
 function offeredSlot(row: OfferRow): OfferedSlot {
   return {
@@ -197,12 +192,36 @@ export class Availability {
   }
 
   /** One page of the slots offered now, in start order. */
-  async page(
+  page(
     db: Kysely<Database>,
     practice: Practice,
     query: AvailabilityQuery,
     page: { limit: number; cursor?: string },
   ): Promise<OfferedPage> {
+    return this.#page(db, practice, query, page, OFFER_ROW_COLUMNS, offeredSlot);
+  }
+
+  /**
+   * The same page as `page`, each slot as the JSON the API answers (stored when the offers were
+   * refreshed, in the practice's time zone): the read path of GET …/slots.
+   */
+  answerPage(
+    db: Kysely<Database>,
+    practice: Practice,
+    query: AvailabilityQuery,
+    page: { limit: number; cursor?: string },
+  ): Promise<{ slots: string[]; next: string | null }> {
+    return this.#page(db, practice, query, page, ANSWER_ROW_COLUMNS, (row) => row.offer_json!);
+  }
+
+  async #page<T>(
+    db: Kysely<Database>,
+    practice: Practice,
+    query: AvailabilityQuery,
+    page: { limit: number; cursor?: string },
+    columns: readonly (keyof OfferRow)[],
+    shape: (row: OfferRow) => T,
+  ): Promise<{ slots: T[]; next: string | null }> {
     const after = page.cursor ? decodeCursor(page.cursor) : null;
     const base = await this.moment(practice);
     if (!isFresh(base)) return { slots: [], next: null };
@@ -214,13 +233,14 @@ export class Availability {
 
     // Read in start order until the page is full (one more tells whether there is a next page);
     // rows a rule decided on read refuses (e.g. held by our booking) are skipped.
-    const slots: OfferedSlot[] = [];
+    const slots: T[] = [];
+    const positions: Position[] = [];
     let position = after;
     for (;;) {
       const want = Math.min(page.limit + 1 - slots.length, SLOTS_PAGE_MAX + 1);
       let select = db
         .selectFrom('slots')
-        .select(OFFER_ROW_COLUMNS)
+        .select(columns)
         .where('practice_id', '=', practice.id)
         .where('offered', '=', true)
         .where('start_at', '>=', from)
@@ -233,10 +253,12 @@ export class Availability {
         select = select.where('offer_appointment_type_id', '=', query.appointmentTypeId);
       if (query.practitionerId) select = select.where('offer_practitioner_id', '=', query.practitionerId);
       if (query.locationId) select = select.where('offer_location_id', '=', query.locationId);
-      const rows = await select.orderBy('start_at').orderBy('id').limit(want).execute();
+      const rows = (await select.orderBy('start_at').orderBy('id').limit(want).execute()) as OfferRow[];
       for (const row of rows) {
-        if (firstReadRefusal(candidateOf(row, storedMapping(row)), moment) === null)
-          slots.push(offeredSlot(row));
+        // Offered rows passed every rule decided on change; now the rules decided on read.
+        if (firstReadRefusal(readCandidate(row), moment) !== null) continue;
+        slots.push(shape(row));
+        positions.push({ startAt: row.start_at, id: row.id });
       }
       const last = rows.at(-1);
       if (rows.length < want || slots.length > page.limit || !last) break;
@@ -244,8 +266,7 @@ export class Availability {
     }
     if (slots.length <= page.limit) return { slots, next: null };
     slots.length = page.limit;
-    const end = slots.at(-1)!;
-    return { slots, next: encodeCursor({ startAt: end.startAt, id: end.id }) };
+    return { slots, next: encodeCursor(positions[page.limit - 1]!) };
   }
 
   /**

@@ -9,6 +9,7 @@ import type { Practice } from './db/schema.ts';
 import type { EhrCapabilities } from './ehr-plugin.ts';
 import type { EhrRegistry } from './ehr-registry.ts';
 import { CoreErrorCode, InputError, NotFoundError, UnprocessableError } from './errors.ts';
+import { type OfferDeps, refreshOffers } from './offers/offers.ts';
 import { assertTimeZone } from './time.ts';
 
 export interface PracticeView {
@@ -53,6 +54,8 @@ export class Practices {
   constructor(
     private readonly db: Db,
     private readonly ehr: EhrRegistry,
+    /** What refreshing the stored offers needs (a time zone change rewrites their times). */
+    private readonly offers: () => OfferDeps,
   ) {}
 
   /** The practice, if the caller may see it; otherwise 404 (never 403: ids of others stay secret). */
@@ -126,21 +129,26 @@ export class Practices {
     if (input.publishingHorizonDays !== undefined)
       await this.assertHorizon(practice.ehr, input.publishingHorizonDays);
     if (input.ehrCallsPerMinute !== undefined) this.assertCallBudget(practice.ehr, input.ehrCallsPerMinute);
-    const updated = await this.db
-      .updateTable('practices')
-      .set({
-        ...(input.name !== undefined && { name: input.name }),
-        ...(input.odsCode !== undefined && { ods_code: input.odsCode }),
-        ...(input.timeZone !== undefined && { time_zone: input.timeZone }),
-        ...(input.publishingHorizonDays !== undefined && {
-          publishing_horizon_days: input.publishingHorizonDays,
-        }),
-        ...(input.ehrCallsPerMinute !== undefined && { ehr_calls_per_minute: input.ehrCallsPerMinute }),
-        updated_at: new Date(),
-      })
-      .where('id', '=', practiceId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const updated = await this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('practices')
+        .set({
+          ...(input.name !== undefined && { name: input.name }),
+          ...(input.odsCode !== undefined && { ods_code: input.odsCode }),
+          ...(input.timeZone !== undefined && { time_zone: input.timeZone }),
+          ...(input.publishingHorizonDays !== undefined && {
+            publishing_horizon_days: input.publishingHorizonDays,
+          }),
+          ...(input.ehrCallsPerMinute !== undefined && { ehr_calls_per_minute: input.ehrCallsPerMinute }),
+          updated_at: new Date(),
+        })
+        .where('id', '=', practiceId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      // The stored answers of /slots are written in the practice's time zone.
+      if (row.time_zone !== practice.time_zone) await refreshOffers(trx, this.offers(), row);
+      return row;
+    });
     await recordAudit(this.db, caller, practiceId, 'practice.updated', { changed: Object.keys(input) });
     // The scheduler that reads the practice applies a new budget or horizon now, not at its next reload.
     await sql`select pg_notify(${Channel.practices}, ${practiceId})`.execute(this.db);

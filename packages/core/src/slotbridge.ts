@@ -76,7 +76,10 @@ export class Slotbridge {
     this.jobs = jobs;
     this.secrets = new SecretBox(options.encryptionKey);
     this.apiKeys = new ApiKeys(this.db);
-    this.practices = new Practices(this.db, this.ehr);
+    this.practices = new Practices(this.db, this.ehr, () => ({
+      ehr: this.ehr,
+      connections: this.connections,
+    }));
     this.connections = new Connections(this.db, this.ehr, this.secrets, options.log);
     this.catalogue = new BookingCatalogue(this.db, { ehr: this.ehr, connections: this.connections });
     this.ehrCatalogue = new EhrCatalogueStore(this.db, this.ehr, this.connections);

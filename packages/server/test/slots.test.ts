@@ -2,6 +2,7 @@
  * GET …/slots over HTTP: pages by `limit` and `cursor`, `next` the URL of the next page; a
  * revoked key stops working; requests write nothing to api_keys.
  */
+import { slotView } from '@slotbridge/core';
 import { insertCatalogue } from '@slotbridge/core/testing';
 import t, { type Test } from 'tap';
 import { tomorrowSlotsForTests } from './helpers/slots.ts';
@@ -47,11 +48,17 @@ async function offeringPractice(t: Test, slots: number) {
 }
 
 t.test('pages: limit and cursor walk every slot once, in order; next is null at the end', async (t) => {
-  const { app, key, practiceId } = await offeringPractice(t, 17);
+  const { app, slotbridge, key, practiceId } = await offeringPractice(t, 17);
   const whole = await app.inject({ url: `/v1/practices/${practiceId}/slots`, headers: bearer(key) });
   const all = whole.json();
   t.equal(all.data.length, 17);
   t.equal(all.next, null, 'one page holds them all by default');
+  const practice = await slotbridge.practices.get({ apiKeyId: 'test', partnerId: null }, practiceId);
+  t.same(
+    all.data,
+    (await slotbridge.availability.offered(slotbridge.db, practice)).map((s) => slotView(s, 'Europe/London')),
+    'the stored answer is the slot as the availability reads it',
+  );
 
   const ids: string[] = [];
   let url: string | null = `/v1/practices/${practiceId}/slots?limit=5&from=2000-01-01`;
@@ -88,6 +95,22 @@ t.test('pages: limit and cursor walk every slot once, in order; next is null at 
     headers: bearer(key),
   });
   t.match(tooMany.json(), { status: 400, code: 'SB_ERR_VALIDATION' });
+
+  // The stored answers are in the practice's time zone: changing it rewrites them.
+  await app.inject({
+    method: 'PATCH',
+    url: `/v1/practices/${practiceId}`,
+    headers: bearer(key),
+    payload: { timeZone: 'Australia/Sydney' },
+  });
+  const sydney = (
+    await app.inject({ url: `/v1/practices/${practiceId}/slots`, headers: bearer(key) })
+  ).json();
+  t.equal(sydney.data.length, 17);
+  t.ok(
+    sydney.data.every((s: { start: string }) => /\+1[01]:00$/.test(s.start)),
+    `times in Sydney (${sydney.data[0].start})`,
+  );
 });
 
 t.test('a revoked key stops working; requests do not write api_keys', async (t) => {

@@ -144,6 +144,8 @@ export interface SlotsTable {
   offer_practitioner_name: ColumnType<string | null, string | null | undefined, string | null>;
   offer_location_id: ColumnType<string | null, string | null | undefined, string | null>;
   offer_location_name: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The slot as GET …/slots answers it (JSON, practice's time zone); null when not offered. */
+  offer_json: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type SlotOfferFeature = SlotFeature | 'unmapped';

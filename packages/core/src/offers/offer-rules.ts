@@ -41,6 +41,8 @@ export interface OfferCandidate {
 /** The practice's set-up: what the `on_change` rules read. Changes with a mapping. */
 export interface OfferSetup {
   practiceId: string;
+  /** The practice's IANA time zone: the answer's times are written in it. */
+  timeZone: string;
   ehrName: string;
   capabilities: EhrCapabilities;
   activeSlotTypeIds: ReadonlySet<string>;
@@ -113,9 +115,15 @@ export interface ChangeRule extends RuleText {
   passes(candidate: OfferCandidate, setup: OfferSetup, question?: OfferQuestion): boolean;
 }
 
+/** What the rules decided on read look at: the slot's id, times, practitioner and status. */
+export type ReadCandidate = Pick<
+  OfferCandidate,
+  'slotId' | 'ehrPractitionerId' | 'startAt' | 'endAt' | 'status'
+>;
+
 export interface ReadRule extends RuleText {
   decided: 'on_read';
-  passes(candidate: OfferCandidate, moment: OfferMoment): boolean;
+  passes(candidate: ReadCandidate, moment: OfferMoment): boolean;
 }
 
 export type OfferRule = ChangeRule | ReadRule;
@@ -346,7 +354,7 @@ export function firstChangeRefusal(candidate: OfferCandidate, setup: OfferSetup)
 }
 
 /** The first `on_read` rule the candidate fails, or null. */
-export function firstReadRefusal(candidate: OfferCandidate, moment: OfferMoment): ReadRule | null {
+export function firstReadRefusal(candidate: ReadCandidate, moment: OfferMoment): ReadRule | null {
   return READ_RULES.find((rule) => !rule.passes(candidate, moment)) ?? null;
 }
 

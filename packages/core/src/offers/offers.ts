@@ -10,6 +10,7 @@ import type { Database, Practice, Slot, SlotOfferFeature } from '../db/schema.ts
 import type { EhrContext, SlotTypeMapping } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
 import { SlotbridgeError } from '../errors.ts';
+import { instantToLocalIso } from '../time.ts';
 import {
   firstChangeRefusal,
   LIVE_BOOKING_STATES,
@@ -23,6 +24,46 @@ import {
 export interface OfferDeps {
   ehr: EhrRegistry;
   connections: Connections;
+}
+
+export interface OfferedSlot {
+  id: string;
+  ehrSlotId: string;
+  ehrSessionId: string | null;
+  ehrPractitionerId: string | null;
+  ehrLocationId: string | null;
+  ehrSlotTypeId: string;
+  startAt: Date;
+  endAt: Date;
+  appointmentType: { id: string; name: string };
+  practitioner: { id: string; name: string };
+  location: { id: string; name: string };
+}
+
+export interface SlotView {
+  id: string;
+  start: string;
+  end: string;
+  durationMinutes: number;
+  appointmentType: { id: string; name: string };
+  practitioner: { id: string; name: string };
+  location: { id: string; name: string };
+}
+
+/** A slot as GET …/slots answers it, in the practice's time zone. */
+export function slotView(
+  slot: Pick<OfferedSlot, 'id' | 'startAt' | 'endAt' | 'appointmentType' | 'practitioner' | 'location'>,
+  timeZone: string,
+): SlotView {
+  return {
+    id: slot.id,
+    start: instantToLocalIso(slot.startAt, timeZone),
+    end: instantToLocalIso(slot.endAt, timeZone),
+    durationMinutes: Math.round((slot.endAt.getTime() - slot.startAt.getTime()) / 60_000),
+    appointmentType: slot.appointmentType,
+    practitioner: slot.practitioner,
+    location: slot.location,
+  };
 }
 
 /** A window of slot start times; either end may be open. */
@@ -75,6 +116,7 @@ export async function loadOfferSetup(
     ]);
   return {
     practiceId: practice.id,
+    timeZone: practice.time_zone,
     ehrName: ehr.get(practice.ehr).name,
     capabilities,
     activeSlotTypeIds: new Set(active.map((a) => a.ehr_slot_type_id)),
@@ -186,6 +228,7 @@ export interface OfferColumns {
   offer_practitioner_name: string | null;
   offer_location_id: string | null;
   offer_location_name: string | null;
+  offer_json: string | null;
 }
 
 const OFFER_COLUMNS = [
@@ -199,6 +242,7 @@ const OFFER_COLUMNS = [
   'offer_practitioner_name',
   'offer_location_id',
   'offer_location_name',
+  'offer_json',
 ] as const satisfies readonly (keyof OfferColumns)[];
 
 export function offerColumns(candidate: OfferCandidate, setup: OfferSetup): OfferColumns {
@@ -218,6 +262,22 @@ export function offerColumns(candidate: OfferCandidate, setup: OfferSetup): Offe
     offer_practitioner_name: practitioner?.name ?? null,
     offer_location_id: location?.id ?? null,
     offer_location_name: location?.name ?? null,
+    offer_json:
+      type && practitioner && location
+        ? JSON.stringify(
+            slotView(
+              {
+                id: candidate.slotId,
+                startAt: candidate.startAt,
+                endAt: candidate.endAt,
+                appointmentType: type,
+                practitioner,
+                location,
+              },
+              setup.timeZone,
+            ),
+          )
+        : null,
   };
 }
 
@@ -264,12 +324,13 @@ export async function refreshOffers(
         offer_practitioner_id = v.offer_practitioner_id,
         offer_practitioner_name = v.offer_practitioner_name,
         offer_location_id = v.offer_location_id,
-        offer_location_name = v.offer_location_name
+        offer_location_name = v.offer_location_name,
+        offer_json = v.offer_json
       from jsonb_to_recordset(${rows}::jsonb) as v(
         id uuid, offer_feature text, offer_appointment_type_id uuid, offer_disabled boolean,
         offered boolean, offer_refused_by text, offer_appointment_type_name text,
         offer_practitioner_id uuid, offer_practitioner_name text, offer_location_id uuid,
-        offer_location_name text)
+        offer_location_name text, offer_json text)
       where s.id = v.id`.execute(trx);
   }
   return { evaluated: slots.length, changed: changed.length };

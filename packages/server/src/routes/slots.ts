@@ -5,7 +5,6 @@ import {
   readTimeBound,
   SLOTS_PAGE_DEFAULT,
   SLOTS_PAGE_MAX,
-  slotView,
 } from '@slotbridge/core';
 import { Type } from 'typebox';
 import { PracticeParams, problemResponses } from '../schemas.ts';
@@ -64,7 +63,7 @@ export const slotRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const practice = await practices.get(request.caller, request.params.practiceId);
       const { from, to, limit = SLOTS_PAGE_DEFAULT, cursor, ...filters } = request.query;
       const fromDate = readTimeBound('from', from, practice.time_zone);
@@ -74,7 +73,7 @@ export const slotRoutes: FastifyPluginAsyncTypebox = async (app) => {
           fix: 'Swap the two values, or widen the window.',
         });
       }
-      const page = await availability.page(
+      const page = await availability.answerPage(
         db,
         practice,
         { ...filters, from: fromDate, to: toDate },
@@ -89,7 +88,11 @@ export const slotRoutes: FastifyPluginAsyncTypebox = async (app) => {
         query.set('cursor', page.next);
         next = `/v1/practices/${practice.id}/slots?${query}`;
       }
-      return { data: page.slots.map((s) => slotView(s, practice.time_zone)), next };
+      // Each slot's JSON was written when the offers were refreshed: the answer is joined, not
+      // serialised again (the response schema above documents it).
+      return reply
+        .type('application/json; charset=utf-8')
+        .send(`{"data":[${page.slots.join(',')}],"next":${JSON.stringify(next)}}` as never);
     },
   );
 };

@@ -3,7 +3,8 @@
  * (offers/offers.ts refreshOffers), so `GET …/slots` is an index range read:
  * - the mapping mapSlotType chose (feature, appointment type, --DISABLED--), for every slot;
  * - `offered`: every rule decided on change passes; `offer_refused_by`: the first that fails;
- * - the names the answer shows (appointment type, practitioner, location), copied;
+ * - the names the answer shows (appointment type, practitioner, location), copied, and the
+ *   slot as `/slots` answers it (JSON, in the practice's time zone);
  * - a partial index over the offered slots by start, and one over live bookings by end, which
  *   is how the read and the accept find the bookings that hold a slot.
  * Existing slots start as not offered until their practice's next sync or mapping change.
@@ -23,6 +24,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('offer_practitioner_name', 'text')
     .addColumn('offer_location_id', 'uuid')
     .addColumn('offer_location_name', 'text')
+    .addColumn('offer_json', 'text')
     .execute();
   await db.schema
     .createIndex('slots_offered_idx')
@@ -53,5 +55,6 @@ export async function down(db: Kysely<any>): Promise<void> {
     .dropColumn('offer_practitioner_name')
     .dropColumn('offer_location_id')
     .dropColumn('offer_location_name')
+    .dropColumn('offer_json')
     .execute();
 }
