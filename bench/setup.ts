@@ -119,18 +119,22 @@ export async function setUpPractices(
 }
 
 /**
- * Waits (bounded) until `count` practices have a succeeded sync run in the database (the
- * engine's first whole-horizon read of each); answers how many have.
+ * Waits (bounded) until `count` practices have had their whole horizon read (a succeeded sync run
+ * reaching to within a day of the horizon's end: the engine's first reads may be of the near
+ * window only); answers how many have.
  */
 export async function waitForSyncedPractices(
   pool: pg.Pool,
   count: number,
+  horizonDays: number,
   deadline: number,
 ): Promise<number> {
   let synced = 0;
   while (true) {
     const { rows } = await pool.query<{ n: string }>(
-      "SELECT count(DISTINCT practice_id) AS n FROM sync_runs WHERE status = 'succeeded'",
+      `SELECT count(DISTINCT practice_id) AS n FROM sync_runs
+        WHERE status = 'succeeded' AND window_to >= now() + make_interval(days => $1)`,
+      [horizonDays - 1],
     );
     synced = Number(rows[0]?.n ?? 0);
     if (synced >= count || Date.now() >= deadline) return synced;
