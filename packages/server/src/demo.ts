@@ -39,13 +39,15 @@ async function demoPartner(slotbridge: Slotbridge): Promise<string> {
 }
 
 async function rotateDemoKey(slotbridge: Slotbridge, partnerId: string): Promise<string> {
-  await slotbridge.db
-    .updateTable('api_keys')
-    .set({ revoked_at: new Date() })
+  const previous = await slotbridge.db
+    .selectFrom('api_keys')
+    .select('id')
     .where('partner_id', '=', partnerId)
     .where('label', '=', 'demo')
     .where('revoked_at', 'is', null)
     .execute();
+  // Through ApiKeys, so a key this process has verified stops working at once.
+  for (const { id } of previous) await slotbridge.apiKeys.revoke(id);
   return (await slotbridge.apiKeys.issuePartnerKey(partnerId, 'demo')).key;
 }
 
