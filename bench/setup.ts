@@ -118,10 +118,19 @@ export async function setUpPractices(
   });
 }
 
+/** Practices whose whole horizon has been read: a succeeded sync run reaching to within a day of its end. */
+export async function countWhollyRead(pool: pg.Pool, horizonDays: number): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>(
+    `SELECT count(DISTINCT practice_id) AS n FROM sync_runs
+      WHERE status = 'succeeded' AND window_to >= now() + make_interval(days => $1)`,
+    [horizonDays - 1],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
 /**
- * Waits (bounded) until `count` practices have had their whole horizon read (a succeeded sync run
- * reaching to within a day of the horizon's end: the engine's first reads may be of the near
- * window only); answers how many have.
+ * Waits (bounded) until `count` practices have had their whole horizon read (the engine's first
+ * reads may be of the near window only); answers how many have.
  */
 export async function waitForSyncedPractices(
   pool: pg.Pool,
@@ -129,14 +138,8 @@ export async function waitForSyncedPractices(
   horizonDays: number,
   deadline: number,
 ): Promise<number> {
-  let synced = 0;
   while (true) {
-    const { rows } = await pool.query<{ n: string }>(
-      `SELECT count(DISTINCT practice_id) AS n FROM sync_runs
-        WHERE status = 'succeeded' AND window_to >= now() + make_interval(days => $1)`,
-      [horizonDays - 1],
-    );
-    synced = Number(rows[0]?.n ?? 0);
+    const synced = await countWhollyRead(pool, horizonDays);
     if (synced >= count || Date.now() >= deadline) return synced;
     await sleep(500);
   }
