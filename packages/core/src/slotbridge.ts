@@ -1,6 +1,7 @@
 /**
- * The composition root of the core: every service wired to one database, one job queue, one
- * EHR registry. The server decorates Fastify with it; a worker process uses it without routes.
+ * The composition root of the core: every service wired to one database and one EHR registry.
+ * The server decorates Fastify with it; a worker process uses it without routes. Workers (the
+ * sync scheduler and write-back) start only in processes that call startWorkers().
  */
 import { createHmac } from 'node:crypto';
 import { ApiKeys } from './api-keys.ts';
@@ -9,34 +10,54 @@ import { Bookings } from './booking/bookings.ts';
 import { WriteBack } from './booking/write-back.ts';
 import { BookingCatalogue } from './booking-catalogue.ts';
 import { Connections } from './connections.ts';
+import { PgCoordinator } from './coordination.ts';
 import type { Db } from './db/database.ts';
-import type { SyncTrigger } from './db/schema.ts';
 import { AvailabilityDiagnostics } from './diagnostics/availability-diagnostics.ts';
 import { Diary } from './diary.ts';
+import { CallBudgets } from './ehr-calls.ts';
 import { EhrCatalogueStore } from './ehr-catalogue.ts';
 import type { HookLogger } from './ehr-plugin.ts';
 import { EhrRegistry } from './ehr-registry.ts';
 import { HookRegistry } from './hooks.ts';
-import { JobQueue, Queue } from './jobs.ts';
 import { Mappings } from './mappings.ts';
 import { Metrics } from './metrics.ts';
 import { Practices } from './practices.ts';
 import { SecretBox } from './secret-box.ts';
+import { SyncScheduler } from './sync/scheduler.ts';
 import { SlotSync } from './sync/sync-practice.ts';
 import { SyncState } from './sync/sync-state.ts';
 
+/** How much work one process takes on, and how often practices are read. */
+export interface EngineOptions {
+  /** Diary reads in flight at once per process. Default 32. */
+  syncConcurrency: number;
+  /** EHR writes (bookings, cancellations) in flight at once per process. Default 16. */
+  writeConcurrency: number;
+  /** Seconds between reads of a practice's near window (now to now + nearWindowHours). Default 15. */
+  nearSyncSeconds: number;
+  /** Seconds between reads of the rest of the horizon. Default 300. */
+  farSyncSeconds: number;
+  /** The near window, in hours. Default 48. */
+  nearWindowHours: number;
+}
+
+export const DEFAULT_ENGINE: EngineOptions = {
+  syncConcurrency: 32,
+  writeConcurrency: 16,
+  nearSyncSeconds: 15,
+  farSyncSeconds: 300,
+  nearWindowHours: 48,
+};
+
 export interface SlotbridgeOptions {
   db: Db;
-  /** For the job queue's own connections. */
+  /** For the coordination session (notifications and the advisory locks sharing practices). */
   connectionString: string;
   encryptionKey: Buffer;
   log: HookLogger;
-  /** Seconds after the last good sync when slots stop being offered. Default 600. */
+  /** Seconds after the last good read of the whole horizon when slots stop being offered. Default 600. */
   staleAfterSeconds?: number;
-  /** Seconds between background syncs of a practice (at least the plugin's minimum). Default 30. */
-  syncIntervalSeconds?: number;
-  /** How often idle workers poll for jobs. Default 1. */
-  pollingIntervalSeconds?: number;
+  engine?: Partial<EngineOptions>;
   hooks?: HookRegistry;
   now?: () => Date;
 }
@@ -46,7 +67,6 @@ export class Slotbridge {
   readonly hooks: HookRegistry;
   readonly ehr: EhrRegistry;
   readonly metrics: Metrics;
-  readonly jobs: JobQueue;
   readonly secrets: SecretBox;
   readonly apiKeys: ApiKeys;
   readonly practices: Practices;
@@ -62,33 +82,44 @@ export class Slotbridge {
   readonly diagnostics: AvailabilityDiagnostics;
   readonly bookings: Bookings;
   readonly writeBack: WriteBack;
-  readonly syncIntervalSeconds: number;
+  readonly engine: EngineOptions;
   readonly #log: HookLogger;
+  readonly #connectionString: string;
+  #coordinator: PgCoordinator | null = null;
+  #scheduler: SyncScheduler | null = null;
   #workersStarted = false;
 
-  private constructor(options: SlotbridgeOptions, jobs: JobQueue) {
+  private constructor(options: SlotbridgeOptions) {
     const now = options.now ?? (() => new Date());
     this.db = options.db;
-    this.metrics = new Metrics(this.db);
     this.#log = options.log;
     this.hooks = options.hooks ?? new HookRegistry();
-    this.ehr = new EhrRegistry(this.hooks);
-    this.jobs = jobs;
+    this.engine = { ...DEFAULT_ENGINE, ...options.engine };
+    this.#connectionString = options.connectionString;
+    this.metrics = new Metrics(this.db);
+    this.ehr = new EhrRegistry(
+      this.hooks,
+      new CallBudgets((call, seconds) => this.metrics.ehrCall(call, seconds)),
+    );
     this.secrets = new SecretBox(options.encryptionKey);
     this.apiKeys = new ApiKeys(this.db);
     this.practices = new Practices(this.db, this.ehr, () => ({
       ehr: this.ehr,
       connections: this.connections,
     }));
-    this.connections = new Connections(this.db, this.ehr, this.secrets, options.log);
+    this.syncState = new SyncState(this.db);
+    this.connections = new Connections(this.db, this.ehr, this.secrets, options.log, this.syncState);
     this.catalogue = new BookingCatalogue(this.db, { ehr: this.ehr, connections: this.connections });
     this.ehrCatalogue = new EhrCatalogueStore(this.db, this.ehr, this.connections);
     this.mappings = new Mappings(this.db, { ehr: this.ehr, connections: this.connections });
-    this.syncState = new SyncState(this.db);
     this.sync = new SlotSync(this.db, this.ehr, this.practices, this.connections, options.log, now);
-    this.availability = new Availability(this.practices, this.syncState, now, options.staleAfterSeconds ?? 600);
+    this.availability = new Availability(
+      this.practices,
+      this.syncState,
+      now,
+      options.staleAfterSeconds ?? 600,
+    );
     this.diary = new Diary();
-    this.syncIntervalSeconds = options.syncIntervalSeconds ?? 30;
     this.diagnostics = new AvailabilityDiagnostics(
       this.db,
       this.ehr,
@@ -99,82 +130,67 @@ export class Slotbridge {
     const fingerprintKey = createHmac('sha256', options.encryptionKey)
       .update('idempotency-fingerprint')
       .digest();
-    this.bookings = new Bookings(
+    this.bookings = new Bookings(this.db, this.ehr, this.availability, this.secrets, fingerprintKey);
+    this.writeBack = new WriteBack(
       this.db,
       this.ehr,
-      this.availability,
+      this.connections,
       this.secrets,
-      this.jobs,
-      fingerprintKey,
+      options.log,
+      this.engine.writeConcurrency,
+      (written, seconds) =>
+        this.metrics.bookingWritten(
+          written,
+          written.outcome === 'confirmed' || written.outcome === 'held' ? seconds : null,
+        ),
     );
-    this.writeBack = new WriteBack(this.db, this.ehr, this.connections, this.secrets, this.jobs, options.log);
   }
 
   static async create(options: SlotbridgeOptions): Promise<Slotbridge> {
-    const jobs = await JobQueue.start({
-      connectionString: options.connectionString,
-      log: options.log,
-      pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1,
-    });
-    return new Slotbridge(options, jobs);
+    return new Slotbridge(options);
   }
 
   /**
-   * Starts the workers of this process: booking write-back, practice syncs, and the minute sweep
-   * that keeps one sync queued per connected practice. Safe to run in several processes.
+   * Starts the workers of this process: the sync scheduler (this process's share of the
+   * practices) and write-back. Safe to run in several processes; they share the work.
    */
   async startWorkers(): Promise<void> {
     if (this.#workersStarted) return;
     this.#workersStarted = true;
-    await this.jobs.work<{ commandId: string }>(Queue.bookingWrite, async ({ commandId }, meta) => {
-      const outcome = await this.writeBack.run(commandId, meta);
-      if (outcome === 'retry') throw new Error('EHR write failed transiently; retrying');
-    });
-    await this.jobs.work<{ practiceId: string; trigger: SyncTrigger }>(
-      Queue.syncPractice,
-      async ({ practiceId, trigger }) => {
-        const practice = await this.db
-          .selectFrom('practices')
-          .selectAll()
-          .where('id', '=', practiceId)
-          .executeTakeFirst();
-        if (!practice) return;
-        await this.sync.run(practice, trigger);
-        await this.scheduleSync(practiceId, 'schedule', await this.intervalFor(practice.ehr));
+    const coordinator = new PgCoordinator(this.#connectionString, this.#log);
+    this.#coordinator = coordinator;
+    const scheduler = new SyncScheduler(
+      this.db,
+      coordinator,
+      this.sync,
+      this.ehr,
+      this.#log,
+      {
+        concurrency: this.engine.syncConcurrency,
+        nearSeconds: this.engine.nearSyncSeconds,
+        farSeconds: this.engine.farSyncSeconds,
+        nearWindowHours: this.engine.nearWindowHours,
       },
+      (read, seconds) => this.metrics.syncFinished(read, seconds),
     );
-    await this.jobs.work(Queue.syncSweep, () => this.sweep());
-    await this.jobs.boss.schedule(Queue.syncSweep, '* * * * *');
-    await this.sweep();
+    this.#scheduler = scheduler;
+    this.syncState.attach(scheduler);
+    this.metrics.setFreshnessSource(() => scheduler.freshnessAges());
+    this.writeBack.start(coordinator);
+    await coordinator.start();
+    await scheduler.start();
   }
 
-  /** Queues a sync of the practice unless one is already queued. */
-  async scheduleSync(practiceId: string, trigger: SyncTrigger, afterSeconds = 0): Promise<void> {
-    await this.jobs.send(
-      Queue.syncPractice,
-      { practiceId, trigger },
-      { singletonKey: practiceId, ...(afterSeconds > 0 && { startAfter: afterSeconds }) },
-    );
-  }
-
-  private async intervalFor(ehr: string): Promise<number> {
-    const { minPollIntervalSeconds } = await this.ehr.capabilities(ehr);
-    return Math.max(minPollIntervalSeconds, this.syncIntervalSeconds);
-  }
-
-  private async sweep(): Promise<void> {
-    const connected = await this.db
-      .selectFrom('connections')
-      .innerJoin('practices', 'practices.id', 'connections.practice_id')
-      .select(['practices.id', 'practices.ehr'])
-      .execute();
-    for (const { id, ehr } of connected) {
-      if (this.ehr.has(ehr)) await this.scheduleSync(id, 'schedule');
-    }
+  /** This process's sync scheduler, once startWorkers() ran. */
+  get scheduler(): SyncScheduler | null {
+    return this.#scheduler;
   }
 
   async close(): Promise<void> {
-    await this.jobs.stop();
+    await this.#scheduler?.stop();
+    await this.writeBack.stop();
+    this.syncState.attach(null);
+    await this.#coordinator?.stop();
     this.#log.info({}, 'slotbridge core stopped');
   }
 }

@@ -83,6 +83,10 @@ export const PracticeSchema = Type.Object(
     publishingHorizonDays: Type.Integer({
       description: "How far ahead slots are offered: the practice's setting or the plugin's default",
     }),
+    ehrCallsPerMinute: Type.Integer({
+      description:
+        "The most EHR calls a minute this practice's connection may make: its own budget (PATCH, at most the plugin's callsPerMinute) or the plugin's",
+    }),
     createdAt: DateTime('When it was created'),
     updatedAt: DateTime('When it last changed'),
   },
@@ -111,8 +115,23 @@ export const ConnectionSchema = Type.Object(
     setupChecks: Type.Array(Type.Ref('SetupCheck')),
     checkedAt: NullableDateTime('When the set-up checks last ran'),
     lastSyncAt: NullableDateTime('When the last sync finished, well or not'),
-    lastGoodSyncAt: NullableDateTime('When the last successful sync finished'),
+    lastGoodSyncAt: NullableDateTime(
+      'The older of the last good reads of the near window (today + 48 h) and of the rest of the horizon: every stored slot is at least this fresh',
+    ),
     lastSyncError: Type.Union([Type.String(), Type.Null()]),
+    nextSyncDueBy: NullableDateTime(
+      'When the next background read of the near window is due (null: no worker has picked the practice up yet)',
+    ),
+    ehrCalls: Type.Union([
+      Type.Object(
+        {
+          lastMinute: Type.Integer({ description: 'EHR calls made for this practice in the last minute' }),
+          budgetPerMinute: Type.Integer({ description: "The practice's EHR call budget a minute" }),
+        },
+        { description: 'As counted by the worker process that reads this practice' },
+      ),
+      Type.Null(),
+    ]),
   },
   { $id: 'Connection' },
 );
@@ -121,7 +140,19 @@ export const SyncRunSchema = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
     practiceId: Type.String({ format: 'uuid' }),
-    trigger: Type.Union([Type.Literal('manual'), Type.Literal('schedule'), Type.Literal('startup')]),
+    trigger: Type.Union(
+      [
+        Type.Literal('manual'),
+        Type.Literal('startup'),
+        Type.Literal('near'),
+        Type.Literal('far'),
+        Type.Literal('refresh'),
+      ],
+      {
+        description:
+          "manual and startup read the whole horizon; the scheduler reads the near window (today + 48 h), the far rest of the horizon, or refreshes a practitioner's day after a booking",
+      },
+    ),
     status: Type.Union([Type.Literal('succeeded'), Type.Literal('failed')]),
     window: Type.Object({
       from: Type.String({ format: 'date-time' }),

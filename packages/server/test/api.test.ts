@@ -65,6 +65,27 @@ t.test("a partner's key reaches its own practices only; another's answer 404", a
     publishingHorizonDays: 28,
   });
   t.equal(created.headers.location, `/v1/practices/${practice.id}`);
+  t.equal(practice.ehrCallsPerMinute, 600, "the plugin's EHR call budget until the practice lowers it");
+  const lowered = await app.inject({
+    method: 'PATCH',
+    url: `/v1/practices/${practice.id}`,
+    headers: bearer(a.key),
+    payload: { ehrCallsPerMinute: 60 },
+  });
+  t.equal(lowered.json().ehrCallsPerMinute, 60);
+  const raised = await app.inject({
+    method: 'PATCH',
+    url: `/v1/practices/${practice.id}`,
+    headers: bearer(a.key),
+    payload: { ehrCallsPerMinute: 601 },
+  });
+  t.match(raised.json(), {
+    status: 422,
+    code: 'SB_ERR_CALL_BUDGET_TOO_HIGH',
+    detail:
+      'A practice may lower its EHR call budget, not raise it: memory allows at most 600 calls a minute; 601 was asked for',
+    max: 600,
+  });
 
   t.equal((await app.inject({ url: '/v1/practices', headers: bearer(a.key) })).json().data.length, 1);
   t.same((await app.inject({ url: '/v1/practices', headers: bearer(b.key) })).json(), { data: [] });

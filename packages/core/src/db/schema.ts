@@ -209,7 +209,8 @@ export interface OutboxCommandsTable {
   lease_owner: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
-export type SyncTrigger = 'manual' | 'schedule' | 'startup';
+/** manual and startup read the whole horizon; the scheduler reads near, far, or a refreshed day. */
+export type SyncTrigger = 'manual' | 'startup' | 'near' | 'far' | 'refresh';
 
 export interface SyncRunsTable {
   id: Generated<string>;

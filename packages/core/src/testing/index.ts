@@ -143,7 +143,6 @@ export async function createTestSlotbridge(
     connectionString: database.connectionString,
     encryptionKey: testEncryptionKey,
     log: silentLog,
-    pollingIntervalSeconds: 0.5,
     ...options,
   });
   return {
