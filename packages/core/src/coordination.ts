@@ -15,6 +15,8 @@ export const Channel = {
   refresh: 'slotbridge_refresh',
   /** A practice was connected, changed or removed. */
   practices: 'slotbridge_practices',
+  /** A practice's slots, offers or live bookings changed: its kept answers are out of date. */
+  offers: 'slotbridge_offers',
 } as const;
 
 export class PgCoordinator {

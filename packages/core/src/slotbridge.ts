@@ -21,6 +21,7 @@ import { EhrRegistry } from './ehr-registry.ts';
 import { HookRegistry } from './hooks.ts';
 import { Mappings } from './mappings.ts';
 import { Metrics } from './metrics.ts';
+import { AnswerCache } from './offers/answer-cache.ts';
 import { Practices } from './practices.ts';
 import { SecretBox } from './secret-box.ts';
 import { SyncScheduler } from './sync/scheduler.ts';
@@ -82,6 +83,8 @@ export class Slotbridge {
   readonly diagnostics: AvailabilityDiagnostics;
   readonly bookings: Bookings;
   readonly writeBack: WriteBack;
+  /** The answers of GET …/slots, kept until the practice's offers change (offers/answer-cache.ts). */
+  readonly answers = new AnswerCache();
   readonly engine: EngineOptions;
   readonly #log: HookLogger;
   readonly #connectionString: string;
@@ -177,6 +180,7 @@ export class Slotbridge {
     this.syncState.attach(scheduler);
     this.metrics.setFreshnessSource(() => scheduler.freshnessAges());
     this.writeBack.start(coordinator);
+    this.answers.listen(coordinator);
     await coordinator.start();
     await scheduler.start();
   }
@@ -189,6 +193,7 @@ export class Slotbridge {
   async close(): Promise<void> {
     await this.#scheduler?.stop();
     await this.writeBack.stop();
+    this.answers.stop();
     this.syncState.attach(null);
     await this.#coordinator?.stop();
     this.#log.info({}, 'slotbridge core stopped');

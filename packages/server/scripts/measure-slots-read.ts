@@ -27,6 +27,8 @@ const app = await buildApp({
   ehrPlugins: [ehrFastifyPlugin('@slotbridge/test-memory', memory.definition)],
 });
 await app.ready();
+// As `serve` runs: with its workers, whose coordination session lets /slots keep its answers.
+await slotbridge.startWorkers();
 const admin = await slotbridge.apiKeys.issue(null, 'measure');
 const partner = await slotbridge.apiKeys.createPartner('Measure');
 const key = (await slotbridge.apiKeys.issuePartnerKey(partner.id, 'measure')).key;

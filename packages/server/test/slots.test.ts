@@ -2,14 +2,17 @@
  * GET …/slots over HTTP: pages by `limit` and `cursor`, `next` the URL of the next page; a
  * revoked key stops working; requests write nothing to api_keys.
  */
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import { slotView } from '@slotbridge/core';
 import { insertCatalogue } from '@slotbridge/core/testing';
+import { sql } from 'kysely';
 import t, { type Test } from 'tap';
 import { tomorrowSlotsForTests } from './helpers/slots.ts';
 import { bearer, testApp } from './helpers/test-app.ts';
 
-async function offeringPractice(t: Test, slots: number) {
-  const setup = await testApp();
+async function offeringPractice(t: Test, slots: number, options: { workers?: boolean } = {}) {
+  const setup = await testApp(options);
   t.teardown(setup.close);
   const { app, slotbridge, memory } = setup;
   const a = await setup.partner('A');
@@ -141,4 +144,43 @@ t.test('a revoked key stops working; requests do not write api_keys', async (t) 
     code: 'SB_ERR_UNAUTHENTICATED',
     detail: 'This API key is not valid or was revoked',
   });
+});
+
+t.test("an answer is kept until the practice's offers change, and dropped the moment they do", async (t) => {
+  const { app, slotbridge, key, practiceId } = await offeringPractice(t, 4, { workers: true });
+  const ids = async (): Promise<string[]> =>
+    (await app.inject({ url: `/v1/practices/${practiceId}/slots`, headers: bearer(key) }))
+      .json()
+      .data.map((slot: { id: string }) => slot.id);
+  // Well inside the answers' few seconds: only a notification can explain a change this fast.
+  const soon = async (what: string, check: (slots: string[]) => boolean) => {
+    const deadline = Date.now() + 2_000;
+    while (Date.now() < deadline) {
+      if (check(await ids())) return;
+      await sleep(20);
+    }
+    t.fail(`not seen within 2 s: ${what}`);
+  };
+  const first = await ids();
+  t.equal(first.length, 4);
+
+  // Written behind the engine's back, with no notification: the kept answer still stands...
+  await slotbridge.db.updateTable('slots').set({ status: 'booked' }).where('id', '=', first[0]!).execute();
+  t.same(await ids(), first, 'the answer is kept');
+  // ...until the practice's offers are said to have changed.
+  await sql`select pg_notify('slotbridge_offers', ${practiceId})`.execute(slotbridge.db);
+  await soon('the change after its notification', (slots) => slots.length === 3);
+
+  // A booking through the API takes its slot out of the next answer.
+  const booked = await app.inject({
+    method: 'POST',
+    url: `/v1/practices/${practiceId}/bookings`,
+    headers: { ...bearer(key), 'idempotency-key': 'cache-test-1' },
+    payload: {
+      slotId: first[1],
+      patient: { firstName: 'Alice', lastName: 'Jones', dateOfBirth: '1984-02-29' },
+    },
+  });
+  t.equal(booked.statusCode, 201, booked.body);
+  await soon('the booked slot gone', (slots) => !slots.includes(first[1]!));
 });

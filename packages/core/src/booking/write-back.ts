@@ -22,6 +22,7 @@ import type { BookingWriteCommand, BookingWriteResult, EhrSlotRef, HookLogger } 
 import type { EhrRegistry } from '../ehr-registry.ts';
 import { CoreErrorCode, EhrError, SlotbridgeError } from '../errors.ts';
 import { unregisteredSlotTypeId } from '../mappings.ts';
+import { offersChanged } from '../offers/answer-cache.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { SealedBookingDetails } from './bookings.ts';
 import { enqueueBookingWrite, requestDayRefresh } from './outbox.ts';
@@ -304,6 +305,7 @@ export class WriteBack {
         if (released) await enqueueBookingWrite(trx, practice.id, released.id, 'cancel');
       }
       await requestDayRefresh(trx, practice, booking.ehr_practitioner_id, booking.start_at);
+      await offersChanged(trx, practice.id);
       return command.kind === 'cancel'
         ? ('cancelled' as const)
         : result.heldForReconciliation
@@ -358,6 +360,8 @@ export class WriteBack {
         })
         .where('id', '=', booking.id)
         .execute();
+      // A failed booking no longer holds its slot.
+      await offersChanged(trx, practice.id);
       if (error instanceof EhrError && error.kind === 'slot_taken' && booking.slot_id) {
         // The EHR says the slot is taken: stop offering it now, and read that day again at once.
         await this.setSlotStatus(trx, booking.slot_id, 'booked');

@@ -11,6 +11,7 @@ import type { EhrContext, SlotTypeMapping } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
 import { SlotbridgeError } from '../errors.ts';
 import { instantToLocalIso } from '../time.ts';
+import { offersChanged } from './answer-cache.ts';
 import {
   firstChangeRefusal,
   LIVE_BOOKING_STATES,
@@ -333,6 +334,7 @@ export async function refreshOffers(
         offer_location_name text, offer_json text)
       where s.id = v.id`.execute(trx);
   }
+  if (changed.length > 0) await offersChanged(trx, practice.id);
   return { evaluated: slots.length, changed: changed.length };
 }
 

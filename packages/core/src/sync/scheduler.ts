@@ -36,6 +36,8 @@ const RELOAD_MS = 10_000;
 const PUBLISH_MS = 5_000;
 /** A published row is forgotten this long after its process stopped beating. */
 const FORGET_WORKERS_AFTER = '1 hour';
+/** A refresh gathers the requests of this long (a burst of bookings of one day is read once). */
+const REFRESH_GATHER_MS = 500;
 /** Failed reads back off up to this. */
 const MAX_BACKOFF_MS = 300_000;
 
@@ -77,6 +79,8 @@ interface Owned {
   /** Windows to refresh: key → window. */
   refresh: Map<string, { from: Date; to: Date; ehrPractitionerId: string | null }>;
   refreshing: boolean;
+  /** The refresh waits until then, so that a burst of bookings of one day is read once. */
+  refreshDueAt: number;
 }
 
 /** The payload of a refresh notification: practice, practitioner (may be empty), window. */
@@ -276,6 +280,7 @@ export class SyncScheduler {
         far: tier(spread(this.options.farSeconds)),
         refresh: new Map(),
         refreshing: false,
+        refreshDueAt: 0,
         ownedAt: now,
       });
     }
@@ -295,7 +300,7 @@ export class SyncScheduler {
     const farLimit = Math.max(1, Math.floor(this.options.concurrency / 2));
     const candidates: { owned: Owned; kind: SyncWindowKind; urgency: number }[] = [];
     for (const owned of this.#owned.values()) {
-      if (owned.refresh.size > 0 && !owned.refreshing)
+      if (owned.refresh.size > 0 && !owned.refreshing && owned.refreshDueAt <= now)
         candidates.push({ owned, kind: 'refresh', urgency: Number.MAX_SAFE_INTEGER });
       if (!owned.near.running && owned.near.dueAt <= now) {
         candidates.push({
@@ -414,13 +419,12 @@ export class SyncScheduler {
     const [practiceId, ehrPractitionerId, from, to] = payload.split(' ');
     const owned = practiceId ? this.#owned.get(practiceId) : undefined;
     if (!owned || !from || !to) return;
-    const key = `${ehrPractitionerId}|${from}|${to}`;
-    owned.refresh.set(key, {
+    if (owned.refresh.size === 0) owned.refreshDueAt = Date.now() + REFRESH_GATHER_MS;
+    owned.refresh.set(`${ehrPractitionerId}|${from}|${to}`, {
       from: new Date(from),
       to: new Date(to),
       ehrPractitionerId: ehrPractitionerId || null,
     });
-    this.#tick();
   }
 
   // ---- publishing --------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import type { EhrSlot, HookLogger } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
 import { CoreErrorCode, EhrError, SlotbridgeError } from '../errors.ts';
 import { unregisteredSlotTypeId } from '../mappings.ts';
+import { offersChanged } from '../offers/answer-cache.ts';
 import { refreshOffers } from '../offers/offers.ts';
 import type { Practices } from '../practices.ts';
 import { addDays } from '../time.ts';
@@ -263,6 +264,7 @@ export class SlotSync {
       counts.unchanged = diff.unchanged;
       const bookingsChanged = await this.followBookings(trx, practice, fetched, window, startedAt);
       const changed = counts.inserted + counts.updated + counts.deleted + bookingsChanged > 0;
+      if (changed) await offersChanged(trx, practice.id);
       const finishedAt = this.now();
       if (!changed && options.record === 'when-changed') {
         return {

@@ -18,7 +18,7 @@ const Bound = (what: string) =>
   );
 
 export const slotRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { practices, availability, db } = app.slotbridge;
+  const { practices, availability, answers, db } = app.slotbridge;
 
   app.get(
     '/v1/practices/:practiceId/slots',
@@ -65,6 +65,11 @@ export const slotRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const practice = await practices.get(request.caller, request.params.practiceId);
+      // The same query of the same practice, answered a moment ago and nothing changed since.
+      const asked = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+      const kept = answers.get(practice.id, asked);
+      if (kept !== undefined) return reply.type('application/json; charset=utf-8').send(kept as never);
+      const version = answers.version(practice.id);
       const { from, to, limit = SLOTS_PAGE_DEFAULT, cursor, ...filters } = request.query;
       const fromDate = readTimeBound('from', from, practice.time_zone);
       const toDate = readTimeBound('to', to, practice.time_zone);
@@ -90,9 +95,9 @@ export const slotRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       // Each slot's JSON was written when the offers were refreshed: the answer is joined, not
       // serialised again (the response schema above documents it).
-      return reply
-        .type('application/json; charset=utf-8')
-        .send(`{"data":[${page.slots.join(',')}],"next":${JSON.stringify(next)}}` as never);
+      const body = `{"data":[${page.slots.join(',')}],"next":${JSON.stringify(next)}}`;
+      answers.set(practice.id, asked, version, body);
+      return reply.type('application/json; charset=utf-8').send(body as never);
     },
   );
 };
