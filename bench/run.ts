@@ -85,7 +85,7 @@ const MODE = FULL
       // Two weeks (EMIS's default is four): the first read of each practice is half as long.
       horizonDays: 14,
       setupConcurrency: 50,
-      firstSyncCapMs: 45_000,
+      firstSyncCapMs: 30_000,
       // Quick mode reads the whole horizon every 45 s (its EHR call budget allows no less at a
       // 14-day horizon), so most far changes show within the run.
       farSyncSeconds: 45 as number | null,
