@@ -843,7 +843,10 @@ async function report(
   const file = path.join(ROOT, 'bench/results.json');
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
   // In the repository's own format, so `npm run lint` stays clean after a run.
-  spawnSync(path.join(ROOT, 'node_modules/.bin/biome'), ['format', '--write', file], { cwd: ROOT, stdio: 'ignore' });
+  spawnSync(path.join(ROOT, 'node_modules/.bin/biome'), ['format', '--write', file], {
+    cwd: ROOT,
+    stdio: 'ignore',
+  });
   console.log(
     `\nwritten to ${path.relative(process.cwd(), file)}${broken ? '; the bench itself broke somewhere (ERROR rows, log above): exit 1' : ''}`,
   );
