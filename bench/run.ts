@@ -504,13 +504,14 @@ async function run(ctx: RunContext): Promise<void> {
     `rows written while nothing changes (${MODE.unchangedSeconds} s)`,
     ['unchanged.rows'],
     async () => {
+      // A practice whose whole horizon was never read when the window opens writes its first read
+      // in it: not an unchanged read.
+      const unread = practices.length - (await countWhollyRead(database.pool, MODE.horizonDays));
       const result: UnchangedWritesResult = await measureUnchangedWrites(
         database.pool,
         fleetUrl,
         MODE.unchangedSeconds,
       );
-      // A practice whose whole horizon was never read writes its first read here: not an unchanged read.
-      const unread = practices.length - (await countWhollyRead(database.pool, MODE.horizonDays));
       details.unchanged = { ...result, practicesNotYetWhollyRead: unread };
       const ours = result.ours.reduce((n, w) => n + w.total, 0);
       const queue = result.queue.reduce((n, w) => n + w.total, 0);
