@@ -147,7 +147,7 @@ t.test('a revoked key stops working; requests do not write api_keys', async (t) 
 });
 
 t.test("an answer is kept until the practice's offers change, and dropped the moment they do", async (t) => {
-  const { app, slotbridge, key, practiceId } = await offeringPractice(t, 4, { workers: true });
+  const { app, slotbridge, key, practiceId, partner } = await offeringPractice(t, 4, { workers: true });
   const ids = async (): Promise<string[]> =>
     (await app.inject({ url: `/v1/practices/${practiceId}/slots`, headers: bearer(key) }))
       .json()
@@ -173,6 +173,9 @@ t.test("an answer is kept until the practice's offers change, and dropped the mo
   t.equal(first.length, 4);
   t.same(await ids(), first);
   t.equal(computed, 1, 'the second answer is the kept one');
+  const other = await partner('B');
+  const foreign = await app.inject({ url: `/v1/practices/${practiceId}/slots`, headers: bearer(other.key) });
+  t.equal(foreign.statusCode, 404, "a kept answer is never served to another partner's key");
   // Once the practice's offers are said to have changed, the answer is computed again.
   await sql`select pg_notify('slotbridge_offers', ${practiceId})`.execute(slotbridge.db);
   const deadline = Date.now() + 2_000;

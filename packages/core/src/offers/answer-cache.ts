@@ -21,6 +21,8 @@ interface Entry {
   version: number;
   at: number;
   body: string;
+  /** The practice's partner: a kept answer is served only to that partner's keys or the admin's. */
+  partnerId: string;
 }
 
 /**
@@ -59,8 +61,11 @@ export class AnswerCache {
     this.clear();
   }
 
-  /** The answer kept for this practice and query, if nothing changed since and it is recent. */
-  get(practiceId: string, query: string): string | undefined {
+  /**
+   * The answer kept for this practice and query, if nothing changed since, it is recent, and the
+   * caller may see the practice (a partner's own, or the admin key: `partnerId` null).
+   */
+  get(practiceId: string, query: string, callerPartnerId: string | null): string | undefined {
     if (!this.#listening) return undefined;
     const entry = this.#answers.get(`${practiceId} ${query}`);
     if (!entry) return undefined;
@@ -68,6 +73,7 @@ export class AnswerCache {
       this.#remove(`${practiceId} ${query}`, entry);
       return undefined;
     }
+    if (callerPartnerId !== null && callerPartnerId !== entry.partnerId) return undefined;
     return entry.body;
   }
 
@@ -75,12 +81,13 @@ export class AnswerCache {
    * Keeps an answer. `version` is the practice's version read before the answer was computed,
    * so an answer computed across a change is never kept as current.
    */
-  set(practiceId: string, query: string, version: number, body: string): void {
+  set(practice: { id: string; partner_id: string }, query: string, version: number, body: string): void {
+    const practiceId = practice.id;
     if (!this.#listening || version !== this.version(practiceId)) return;
     const key = `${practiceId} ${query}`;
     const previous = this.#answers.get(key);
     if (previous) this.#remove(key, previous);
-    this.#answers.set(key, { version, at: this.now(), body });
+    this.#answers.set(key, { version, at: this.now(), body, partnerId: practice.partner_id });
     this.#bytes += body.length;
     // Oldest first: Map keeps insertion order.
     for (const [oldKey, old] of this.#answers) {

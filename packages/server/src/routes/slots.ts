@@ -64,12 +64,14 @@ export const slotRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const practice = await practices.get(request.caller, request.params.practiceId);
-      // The same query of the same practice, answered a moment ago and nothing changed since.
+      // The same query of the same practice, answered a moment ago and nothing changed since
+      // (kept answers remember whose practice it is, so no lookup is needed to serve one).
+      const { practiceId } = request.params;
       const asked = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
-      const kept = answers.get(practice.id, asked);
+      const kept = answers.get(practiceId, asked, request.caller.partnerId);
       if (kept !== undefined) return reply.type('application/json; charset=utf-8').send(kept as never);
-      const version = answers.version(practice.id);
+      const version = answers.version(practiceId);
+      const practice = await practices.get(request.caller, practiceId);
       const { from, to, limit = SLOTS_PAGE_DEFAULT, cursor, ...filters } = request.query;
       const fromDate = readTimeBound('from', from, practice.time_zone);
       const toDate = readTimeBound('to', to, practice.time_zone);
@@ -96,7 +98,7 @@ export const slotRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // Each slot's JSON was written when the offers were refreshed: the answer is joined, not
       // serialised again (the response schema above documents it).
       const body = `{"data":[${page.slots.join(',')}],"next":${JSON.stringify(next)}}`;
-      answers.set(practice.id, asked, version, body);
+      answers.set(practice, asked, version, body);
       return reply.type('application/json; charset=utf-8').send(body as never);
     },
   );
