@@ -56,12 +56,6 @@ export class CallBudget {
     return this.#recent.length;
   }
 
-  /** Tokens available now (fractional). */
-  get available(): number {
-    this.#refill();
-    return this.#tokens;
-  }
-
   /** Waits until a call may be made, then spends one token. */
   take(signal?: AbortSignal, priority: CallPriority = 'high'): Promise<void> {
     this.#refill();

@@ -285,7 +285,10 @@ export class SyncScheduler {
       });
     }
     for (const id of this.#owned.keys()) {
-      if (!seen.has(id)) this.#owned.delete(id);
+      if (seen.has(id)) continue;
+      // Read by another process now: its budget goes with it (a write here starts a fresh one).
+      this.#owned.delete(id);
+      this.ehr.budgets.forget(id);
     }
   }
 
