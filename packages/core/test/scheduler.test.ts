@@ -113,6 +113,12 @@ t.test(
       .orderBy('started_at', 'desc')
       .execute();
     t.match(runs[0], { trigger: 'near', updated: 1 }, 'the read that changed something is recorded');
+    const connection = await slotbridge.db.selectFrom('connections').selectAll().executeTakeFirstOrThrow();
+    t.same(
+      connection.last_good_sync_at,
+      before.connection.last_good_sync_at,
+      'a window read does not vouch for the whole horizon on the connection',
+    );
 
     await until('the scheduler publishes its read times', async () =>
       (await slotbridge.db.selectFrom('sync_workers').select('practices').execute()).some(

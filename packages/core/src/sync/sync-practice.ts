@@ -277,9 +277,16 @@ export class SlotSync {
           finishedAt,
         };
       }
+      // Only a read of the whole horizon vouches for every stored slot; a window's read leaves
+      // the practice's freshness to the scheduler's published read times (SyncState).
+      const wholeHorizon = trigger === 'manual' || trigger === 'startup';
       await trx
         .updateTable('connections')
-        .set({ last_sync_at: finishedAt, last_good_sync_at: finishedAt, last_sync_error: null })
+        .set({
+          last_sync_at: finishedAt,
+          last_sync_error: null,
+          ...(wholeHorizon && { last_good_sync_at: finishedAt }),
+        })
         .where('practice_id', '=', practice.id)
         .execute();
       const run = await this.insertRun(trx, {
