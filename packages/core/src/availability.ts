@@ -24,6 +24,7 @@ import {
   liveBookingsAround,
   liveBookingsBetween,
   type OfferedSlot,
+  type SlotFacts,
   storedMapping,
 } from './offers/offers.ts';
 import type { Practices } from './practices.ts';
@@ -52,28 +53,19 @@ export const SLOTS_PAGE_MAX = 1000;
 /** The answer to "may this slot be booked now?": the slot as offered, or every rule it fails. */
 export type SlotOffer = { offered: OfferedSlot; refusedBy: [] } | { offered: null; refusedBy: OfferRule[] };
 
-type OfferRow = Pick<
-  Slot,
-  | 'id'
-  | 'ehr_slot_id'
-  | 'ehr_session_id'
-  | 'ehr_practitioner_id'
-  | 'ehr_location_id'
-  | 'ehr_slot_type_id'
-  | 'start_at'
-  | 'end_at'
-  | 'status'
-  | 'ehr_status'
-  | 'offer_feature'
-  | 'offer_appointment_type_id'
-  | 'offer_disabled'
-  | 'offer_appointment_type_name'
-  | 'offer_practitioner_id'
-  | 'offer_practitioner_name'
-  | 'offer_location_id'
-  | 'offer_location_name'
-  | 'offer_json'
->;
+type OfferRow = SlotFacts &
+  Pick<
+    Slot,
+    | 'offer_feature'
+    | 'offer_appointment_type_id'
+    | 'offer_disabled'
+    | 'offer_appointment_type_name'
+    | 'offer_practitioner_id'
+    | 'offer_practitioner_name'
+    | 'offer_location_id'
+    | 'offer_location_name'
+    | 'offer_json'
+  >;
 
 const OFFER_ROW_COLUMNS = [
   'id',

@@ -7,7 +7,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Connections } from '../connections.ts';
 import type { Database, Practice, Slot, SlotOfferFeature } from '../db/schema.ts';
-import type { EhrContext, SlotTypeMapping } from '../ehr-plugin.ts';
+import type { EhrContext, EhrSlotRef, SlotTypeMapping } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
 import { SlotbridgeError } from '../errors.ts';
 import { instantToLocalIso } from '../time.ts';
@@ -27,15 +27,9 @@ export interface OfferDeps {
   connections: Connections;
 }
 
-export interface OfferedSlot {
+/** A slot as offered: the EHR's slot with the booking side's names for it. */
+export interface OfferedSlot extends EhrSlotRef {
   id: string;
-  ehrSlotId: string;
-  ehrSessionId: string | null;
-  ehrPractitionerId: string | null;
-  ehrLocationId: string | null;
-  ehrSlotTypeId: string;
-  startAt: Date;
-  endAt: Date;
   appointmentType: { id: string; name: string };
   practitioner: { id: string; name: string };
   location: { id: string; name: string };
@@ -148,7 +142,8 @@ export async function offerContext(
   }
 }
 
-type SlotFacts = Pick<
+/** What a stored slot says of itself, before any offer rule. */
+export type SlotFacts = Pick<
   Slot,
   | 'id'
   | 'ehr_slot_id'
