@@ -79,6 +79,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // The API proper: every route in this context needs an API key.
   await app.register(async (api) => {
     await api.register(apiKeyAuth);
+    // A change answered to a client is seen by that client's next read of /slots from this
+    // process at once, before the change's notification (which drops it everywhere) arrives.
+    api.addHook('onSend', async (request, reply) => {
+      const { practiceId } = (request.params ?? {}) as { practiceId?: string };
+      if (practiceId && request.method !== 'GET' && reply.statusCode < 400) {
+        options.slotbridge.answers.drop(practiceId);
+      }
+    });
     await api.register(pluginRoutes);
     await api.register(partnerRoutes);
     await api.register(practiceRoutes);

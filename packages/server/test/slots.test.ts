@@ -198,3 +198,20 @@ t.test("an answer is kept until the practice's offers change, and dropped the mo
   t.equal(booked.statusCode, 201, booked.body);
   await soon('the booked slot gone', (slots) => !slots.includes(first[1]!));
 });
+
+t.test("a client's own change is in its next read at once, before any notification", async (t) => {
+  const { app, memory, key, practiceId } = await offeringPractice(t, 4, { workers: true });
+  await sleep(500);
+  const url = `/v1/practices/${practiceId}/slots`;
+  const count = async () => (await app.inject({ url, headers: bearer(key) })).json().data.length;
+  t.equal(await count(), 4);
+  t.equal(await count(), 4, 'kept');
+  memory.slots[0] = { ...memory.slots[0]!, status: 'booked', ehrStatus: 'Booked' };
+  const sync = await app.inject({
+    method: 'POST',
+    url: `/v1/practices/${practiceId}/sync`,
+    headers: bearer(key),
+  });
+  t.match(sync.json(), { status: 'succeeded', counts: { updated: 1 } });
+  t.equal(await count(), 3, 'the very next read');
+});
