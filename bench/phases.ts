@@ -41,8 +41,8 @@ export async function fleetStats(fleetUrl: string): Promise<FleetStatsAnswer> {
 const totalCalls = (stats: FleetStatsAnswer) => Object.values(stats.calls).reduce((a, b) => a + b, 0);
 
 /** Reads of a window = GetAppointmentSessions calls ÷ active slot types (one call per type per read). */
-export const ACTIVE_SLOT_TYPES = 4;
-const readsOf = (stats: FleetStatsAnswer) => (stats.calls.GetAppointmentSessions ?? 0) / ACTIVE_SLOT_TYPES;
+/** A read of a window (≤ 90 days) makes one GetAppointmentSessions call, for every slot type. */
+const readsOf = (stats: FleetStatsAnswer) => stats.calls.GetAppointmentSessions ?? 0;
 
 // ---- freshness ------------------------------------------------------------------------------------
 
@@ -513,7 +513,7 @@ export async function checkDoubled(pool: pg.Pool, fleetUrl: string, drainMs: num
 
 /**
  * Near-window reads per second at the fleet over `seconds` (after `warmupSeconds`): one read is
- * one GetAppointmentSessions call per active slot type over at most 3 days. Also all EHR calls.
+ * one GetAppointmentSessions call over at most 3 days. Also all EHR calls.
  */
 export async function readsPerSecond(
   fleetUrl: string,
@@ -527,7 +527,7 @@ export async function readsPerSecond(
   const after = await fleetStats(fleetUrl);
   const elapsed = (Date.now() - started) / 1000;
   return {
-    nearReadsPerSecond: (after.sessionReads.near - before.sessionReads.near) / ACTIVE_SLOT_TYPES / elapsed,
+    nearReadsPerSecond: (after.sessionReads.near - before.sessionReads.near) / elapsed,
     callsPerSecond: (totalCalls(after) - totalCalls(before)) / elapsed,
   };
 }

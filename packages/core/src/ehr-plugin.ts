@@ -92,6 +92,15 @@ export interface SlotWindow {
    * after a booking). A plugin that can read less for it should; the core drops the others.
    */
   ehrPractitionerIds?: string[];
+  /**
+   * Sessions lying wholly inside this window whose slots the core holds as read when the EHR
+   * summarised the session by this digest (session id → digest, from an earlier
+   * `SlotFetchResult.sessionDigests`). A plugin that can summarise a session cheaply (EMIS: its
+   * slot counts) need not read the slots of one whose digest is unchanged: it names it in
+   * `unchangedSessions` and the core keeps what it holds. Absent on reads that must read every
+   * slot (manual and start-up syncs).
+   */
+  knownSessions?: ReadonlyMap<string, string>;
 }
 
 /** Normalised slot status. `ehrStatus` keeps the EHR's own word. */
@@ -113,6 +122,14 @@ export interface EhrSlot {
 
 export interface SlotFetchResult {
   slots: EhrSlot[];
+  /**
+   * Optional: a digest of each session lying wholly inside the window, whether its slots were
+   * read or it is named unchanged. Equal digests must mean the session's slots are the same, as
+   * far as the EHR's summary can tell; the core gives them back as `SlotWindow.knownSessions`.
+   */
+  sessionDigests?: Record<string, string>;
+  /** Sessions of `knownSessions` whose digest is unchanged and whose slots were not read. */
+  unchangedSessions?: string[];
 }
 
 /** The patient as the booking side knows them. Stored encrypted; never logged or returned. */

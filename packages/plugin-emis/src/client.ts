@@ -137,7 +137,8 @@ export class EmisClient {
   }
 
   getAppointmentSessions(
-    query: { slotType: string; startDate: string; endDate: string },
+    /** Without `slotType`, every session in the dates, each with its counts by slot type. */
+    query: { slotType?: string; startDate: string; endDate: string },
     signal: AbortSignal,
   ): Promise<AppointmentSessionList> {
     return this.#call(

@@ -1,9 +1,15 @@
 /**
- * onSlotFetch for EMIS: the sessions holding each active slot type over the window
- * (GetAppointmentSessions, at most 90 days a call), then the slots of each session
- * (GetSlotsForSession), kept when their type is active and they start in [from, to).
- * EMIS gives wall-clock times; they become instants in the practice's zone.
+ * onSlotFetch for EMIS: every session over the window in one GetAppointmentSessions call per
+ * 90 days (no slot type: each session comes with its slot counts by type), then the slots of
+ * each session holding an active type (GetSlotsForSession), kept when their type is active and
+ * they start in [from, to). EMIS gives wall-clock times; they become instants in the practice's
+ * zone.
+ *
+ * A session's counts, times, site and holders are its digest. A session lying wholly inside
+ * the window whose digest the core already holds (`window.knownSessions`) is named unchanged
+ * and its slots are not read: an unchanged diary costs one call per 90 days.
  */
+import { createHash } from 'node:crypto';
 import type { EhrContext, EhrSlot, EhrSlotStatus, SlotFetchResult, SlotWindow } from '@slotbridge/core';
 import type { EmisClient } from './client.ts';
 import type { EmisConnection } from './connection.ts';
@@ -37,6 +43,19 @@ async function forEachConcurrently<T>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/** What GetAppointmentSessions says of a session: equal digests, same slot counts. */
+export function sessionDigest(session: AppointmentSession): string {
+  const counts = [...(session.slotTypeList ?? [])]
+    .sort((a, b) => (a.typeID < b.typeID ? -1 : a.typeID > b.typeID ? 1 : 0))
+    .map((c) => `${c.typeID}:${c.total}/${c.booked}/${c.blocked}/${c.embargoed}/${c.available}`);
+  const holders = (session.holderList ?? []).map((h) => h.dbid).join(',');
+  return createHash('sha1')
+    .update(
+      `${session.date} ${session.startTime}-${session.endTime} ${session.slotLength} ${session.site?.dbid} ${holders} ${counts.join(' ')}`,
+    )
+    .digest('base64url');
+}
+
 export async function fetchSlots(
   client: EmisClient,
   ctx: EhrContext<EmisConnection>,
@@ -51,23 +70,44 @@ export async function fetchSlots(
   const holders = window.ehrPractitionerIds ? new Set(window.ehrPractitionerIds) : null;
   const sessions = new Map<number, AppointmentSession>();
   for (const span of spans) {
-    for (const slotType of activeTypes) {
-      const list = await client.getAppointmentSessions({ slotType, ...span }, ctx.signal);
-      for (const session of list.appointmentSession ?? []) {
-        if (holders && !session.holderList?.some((h) => holders.has(String(h.dbid)))) continue;
-        sessions.set(session.dbid, session);
-      }
+    const list = await client.getAppointmentSessions(span, ctx.signal);
+    for (const session of list.appointmentSession ?? []) {
+      if (!session.slotTypeList?.some((count) => activeTypes.has(count.typeID) && count.total > 0)) continue;
+      if (holders && !session.holderList?.some((h) => holders.has(String(h.dbid)))) continue;
+      sessions.set(session.dbid, session);
     }
   }
 
+  const sessionDigests: Record<string, string> = {};
+  const unchangedSessions: string[] = [];
+  const toRead: AppointmentSession[] = [];
+  for (const session of sessions.values()) {
+    const id = String(session.dbid);
+    const start = instantOfEmisWallTime(session.date, session.startTime, timeZone);
+    const end = instantOfEmisWallTime(session.date, session.endTime, timeZone);
+    // Only a session wholly inside the window is vouched for: the core stores its slots whole.
+    if (start >= window.from && end <= window.to) {
+      const digest = sessionDigest(session);
+      sessionDigests[id] = digest;
+      if (window.knownSessions?.get(id) === digest) {
+        unchangedSessions.push(id);
+        continue;
+      }
+    }
+    toRead.push(session);
+  }
+
   const slots: EhrSlot[] = [];
-  await forEachConcurrently([...sessions.values()], SESSION_READ_CONCURRENCY, async (session) => {
+  await forEachConcurrently(toRead, SESSION_READ_CONCURRENCY, async (session) => {
     let sessionSlots: SessionSlot[];
     try {
       sessionSlots = (await client.getSlotsForSession(session.dbid, ctx.signal)).slot ?? [];
     } catch (error) {
       // Deleted in EMIS between the two calls: it has no slots any more.
-      if (isEmisError(error, 'EMIS_ERR_SESSION_NOT_FOUND')) return;
+      if (isEmisError(error, 'EMIS_ERR_SESSION_NOT_FOUND')) {
+        delete sessionDigests[String(session.dbid)];
+        return;
+      }
       throw error;
     }
     for (const slot of sessionSlots) {
@@ -87,9 +127,17 @@ export async function fetchSlots(
       });
     }
   });
-  ctx.log.debug({ sessions: sessions.size, slots: slots.length }, 'EMIS slots fetched');
+  ctx.log.debug(
+    {
+      sessions: sessions.size,
+      read: toRead.length,
+      unchanged: unchangedSessions.length,
+      slots: slots.length,
+    },
+    'EMIS slots fetched',
+  );
   slots.sort(
     (a, b) => a.startAt.getTime() - b.startAt.getTime() || Number(a.ehrSlotId) - Number(b.ehrSlotId),
   );
-  return { slots };
+  return { slots, sessionDigests, unchangedSessions };
 }

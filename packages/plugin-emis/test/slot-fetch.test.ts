@@ -113,8 +113,8 @@ t.test('a window longer than 90 days is read in 90-day calls', async (t) => {
   const sessionCalls = sandbox.calls.filter((c) => c.operation === 'GetAppointmentSessions');
   t.same(
     sessionCalls.map((c) => c.statusCode),
-    [200, 200, 200, 200],
-    '2 spans × 2 slot types, none refused',
+    [200, 200],
+    '2 spans, every slot type in one call each, none refused',
   );
   t.equal(
     sandbox.calls.filter((c) => c.operation === 'GetSlotsForSession').length,
@@ -136,6 +136,56 @@ function nineOClock(dbid: number, date: string): SessionSeed {
     slotTypeIds: ['11'],
   };
 }
+
+t.test('a session whose counts did not change is named unchanged, not read again', async (t) => {
+  const sandbox = await startSandbox(t);
+  sandbox.seed(SMALL_DIARY);
+  const ctx = contextFor(sandbox.connection());
+  const window = { from: london('2026-02-02T00:00'), to: london('2026-02-03T00:00'), slotTypeIds: ['11'] };
+  const slotReads = () => sandbox.calls.filter((c) => c.operation === 'GetSlotsForSession').length;
+
+  const first = await emisPlugin.onSlotFetch(ctx, window);
+  t.equal(first.slots.length, 3);
+  t.same(Object.keys(first.sessionDigests ?? {}), ['1001'], 'the session lies wholly inside the window');
+  t.same(first.unchangedSessions, []);
+  t.equal(slotReads(), 1);
+
+  const known = new Map(Object.entries(first.sessionDigests!));
+  const again = await emisPlugin.onSlotFetch(ctx, { ...window, knownSessions: known });
+  t.same(again.slots, [], 'its slots are not read');
+  t.same(again.unchangedSessions, ['1001']);
+  t.same(again.sessionDigests, first.sessionDigests);
+  t.equal(slotReads(), 1, 'no GetSlotsForSession');
+
+  sandbox.diary.receptionBook(100001, 9001, 'Follow-up');
+  const booked = await emisPlugin.onSlotFetch(ctx, { ...window, knownSessions: known });
+  t.same(booked.unchangedSessions, [], 'a booking changes the counts');
+  t.not(booked.sessionDigests?.['1001'], first.sessionDigests?.['1001']);
+  t.equal(booked.slots.find((s) => s.ehrSlotId === '100001')?.status, 'booked');
+  t.equal(slotReads(), 2);
+});
+
+t.test('a session the window cuts through is always read, and never vouched for', async (t) => {
+  const sandbox = await startSandbox(t);
+  sandbox.seed(SMALL_DIARY);
+  const ctx = contextFor(sandbox.connection());
+  // From 09:15: the 09:00–09:40 session is partly before the window.
+  const window = { from: london('2026-02-02T09:15'), to: london('2026-02-03T00:00'), slotTypeIds: ['11'] };
+  const first = await emisPlugin.onSlotFetch(ctx, window);
+  t.same(first.sessionDigests, {});
+  t.same(
+    first.slots.map((s) => s.ehrSlotId),
+    ['100003'],
+    'only the slots starting in the window',
+  );
+  const whole = await emisPlugin.onSlotFetch(ctx, { ...window, from: london('2026-02-02T00:00') });
+  const again = await emisPlugin.onSlotFetch(ctx, {
+    ...window,
+    knownSessions: new Map(Object.entries(whole.sessionDigests!)),
+  });
+  t.same(again.unchangedSessions, [], 'a digest of the whole session does not vouch for a part of it');
+  t.equal(again.slots.length, 1);
+});
 
 t.test('09:00 stays 09:00 Europe/London across the clocks changing', async (t) => {
   const sandbox = await startSandbox(t);

@@ -38,6 +38,11 @@ const PUBLISH_MS = 5_000;
 const FORGET_WORKERS_AFTER = '1 hour';
 /** A refresh gathers the requests of this long (a burst of bookings of one day is read once). */
 const REFRESH_GATHER_MS = 500;
+/**
+ * How long a session read in full is trusted while its digest is unchanged (SessionMemo): a
+ * change that keeps every count of a session shows within this, near and far.
+ */
+const TRUST_SESSIONS_MS = { near: 120_000, far: 900_000 } as const;
 /** Failed reads back off up to this. */
 const MAX_BACKOFF_MS = 300_000;
 
@@ -289,10 +294,12 @@ export class SyncScheduler {
       // Read by another process now: its budget goes with it (a write here starts a fresh one).
       this.#owned.delete(id);
       this.ehr.budgets.forget(id);
+      this.slotSync.sessions.forget(id);
     }
   }
 
   #dropUnowned(): void {
+    for (const id of this.#owned.keys()) this.slotSync.sessions.forget(id);
     this.#owned.clear();
   }
 
@@ -368,6 +375,7 @@ export class SyncScheduler {
         previousFingerprint: trusted,
         signal: this.#abort.signal,
         priority: kind === 'far' ? 'low' : 'high',
+        trustSessionsForMs: TRUST_SESSIONS_MS[kind],
       });
       this.#observe(practice, kind, outcome, started);
       const interval = (kind === 'near' ? this.options.nearSeconds : this.options.farSeconds) * 1000;

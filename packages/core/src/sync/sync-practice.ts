@@ -14,7 +14,7 @@ import type { Connections } from '../connections.ts';
 import type { Db } from '../db/database.ts';
 import type { Database, Practice, SyncRun, SyncRunsTable, SyncTrigger } from '../db/schema.ts';
 import type { CallPriority } from '../ehr-calls.ts';
-import type { EhrSlot, HookLogger } from '../ehr-plugin.ts';
+import type { EhrSlot, EhrSlotStatus, HookLogger } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
 import { CoreErrorCode, EhrError, SlotbridgeError } from '../errors.ts';
 import { unregisteredSlotTypeId } from '../mappings.ts';
@@ -22,7 +22,8 @@ import { offersChanged } from '../offers/answer-cache.ts';
 import { refreshOffers } from '../offers/offers.ts';
 import type { Practices } from '../practices.ts';
 import { addDays } from '../time.ts';
-import { diffSlots } from './diff-slots.ts';
+import { diffSlots, type StoredSlot } from './diff-slots.ts';
+import { SessionMemo } from './session-memo.ts';
 
 export interface SyncRunView {
   id: string;
@@ -66,6 +67,8 @@ export function syncRunView(run: SyncRun): SyncRunView {
 }
 
 const INSERT_CHUNK = 500;
+/** No read trusts a session read in full longer ago than this: older memo entries are dropped. */
+export const SESSION_MEMO_MAX_MS = 30 * 60_000;
 /** Runs kept per practice. */
 export const RUN_HISTORY = 200;
 
@@ -84,6 +87,11 @@ export interface SyncReadOptions {
   signal?: AbortSignal;
   /** The EHR call budget serves 'high' reads (near window, refresh) before 'low' ones. */
   priority?: CallPriority;
+  /**
+   * A session read in full within this many ms whose digest the EHR reports unchanged is not
+   * read again: its stored slots stand (SessionMemo). Absent: every slot is read.
+   */
+  trustSessionsForMs?: number;
 }
 
 export interface SyncReadOutcome {
@@ -99,9 +107,17 @@ export interface SyncReadOutcome {
   finishedAt: Date;
 }
 
-/** A digest of a read's answer: two equal fingerprints mean the EHR said the same. */
-export function fingerprintOf(slots: EhrSlot[], slotTypeIds: string[]): string {
+/**
+ * A digest of a read's answer: two equal fingerprints mean the EHR said the same. Sessions the
+ * plugin named unchanged count by their digest.
+ */
+export function fingerprintOf(
+  slots: EhrSlot[],
+  slotTypeIds: string[],
+  unchangedSessions: ReadonlyMap<string, string> = new Map(),
+): string {
   const hash = createHash('sha256').update(slotTypeIds.join(','));
+  for (const id of [...unchangedSessions.keys()].sort()) hash.update(`|${id}=${unchangedSessions.get(id)}`);
   const sorted = [...slots].sort((a, b) =>
     a.ehrSlotId < b.ehrSlotId ? -1 : a.ehrSlotId > b.ehrSlotId ? 1 : 0,
   );
@@ -111,6 +127,31 @@ export function fingerprintOf(slots: EhrSlot[], slotTypeIds: string[]): string {
     );
   }
   return hash.digest('base64url');
+}
+
+/** A stored slot as the EHR last said it. */
+function ehrSlotOf(row: StoredSlot): EhrSlot {
+  return {
+    ehrSlotId: row.ehr_slot_id,
+    ehrSessionId: row.ehr_session_id,
+    ehrPractitionerId: row.ehr_practitioner_id,
+    ehrLocationId: row.ehr_location_id,
+    ehrSlotTypeId: row.ehr_slot_type_id,
+    startAt: row.start_at,
+    endAt: row.end_at,
+    status: row.status as EhrSlotStatus,
+    ehrStatus: row.ehr_status,
+  };
+}
+
+/** What one read of a window brought back from the plugin. */
+interface WindowRead {
+  slots: EhrSlot[];
+  slotTypeIds: string[];
+  /** Digests of the sessions lying wholly inside the window (SlotFetchResult.sessionDigests). */
+  digests: Record<string, string>;
+  /** Sessions whose slots were not read: unchanged, by digest (id → digest). */
+  unchanged: Map<string, string>;
 }
 
 function slotColumns(slot: EhrSlot) {
@@ -127,6 +168,9 @@ function slotColumns(slot: EhrSlot) {
 }
 
 export class SlotSync {
+  /** What this process last read of each practice's sessions. */
+  readonly sessions = new SessionMemo();
+
   constructor(
     private readonly db: Db,
     private readonly ehr: EhrRegistry,
@@ -159,12 +203,11 @@ export class SlotSync {
     const startedAt = this.now();
     const { from, to } = window;
     const counts = { fetched: 0, inserted: 0, updated: 0, deleted: 0, unchanged: 0 };
-    let fetched: EhrSlot[];
+    let read: WindowRead;
     let fingerprint: string;
     try {
-      const read = await this.fetchWindow(practice, window, options.signal, options.priority);
-      fetched = read.slots;
-      fingerprint = fingerprintOf(fetched, read.slotTypeIds);
+      read = await this.fetchWindow(practice, window, startedAt, options);
+      fingerprint = fingerprintOf(read.slots, read.slotTypeIds, read.unchanged);
     } catch (error) {
       // Cut short by shutdown: the practice's EHR did nothing wrong, so nothing is recorded.
       if (options.signal?.aborted) {
@@ -182,8 +225,10 @@ export class SlotSync {
       }
       return this.recordFailure(practice, trigger, from, to, startedAt, error);
     }
+    let fetched = read.slots;
     counts.fetched = fetched.length;
     if (options.record === 'when-changed' && fingerprint === options.previousFingerprint) {
+      this.rememberSessions(practice, window, read, startedAt);
       return {
         status: 'succeeded',
         changed: false,
@@ -195,116 +240,167 @@ export class SlotSync {
       };
     }
 
-    return this.db.transaction().execute(async (trx) => {
-      // One sync at a time per practice, whichever process runs it.
-      await sql`select pg_advisory_xact_lock(hashtextextended(${practice.id}, 0))`.execute(trx);
-      let storedQuery = trx
-        .selectFrom('slots')
-        .select([
-          'id',
-          'ehr_slot_id',
-          'ehr_session_id',
-          'ehr_practitioner_id',
-          'ehr_location_id',
-          'ehr_slot_type_id',
-          'start_at',
-          'end_at',
-          'status',
-          'ehr_status',
-        ])
-        .where('practice_id', '=', practice.id)
-        .where('start_at', '>=', from)
-        .where('start_at', '<', to);
-      if (window.ehrPractitionerIds) {
-        storedQuery = storedQuery.where('ehr_practitioner_id', 'in', window.ehrPractitionerIds);
-      }
-      const stored = await storedQuery.execute();
-      const diff = diffSlots(stored, fetched);
-      const changedAt = this.now();
-      for (let i = 0; i < diff.inserts.length; i += INSERT_CHUNK) {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        // One sync at a time per practice, whichever process runs it.
+        await sql`select pg_advisory_xact_lock(hashtextextended(${practice.id}, 0))`.execute(trx);
+        let storedQuery = trx
+          .selectFrom('slots')
+          .select([
+            'id',
+            'ehr_slot_id',
+            'ehr_session_id',
+            'ehr_practitioner_id',
+            'ehr_location_id',
+            'ehr_slot_type_id',
+            'start_at',
+            'end_at',
+            'status',
+            'ehr_status',
+          ])
+          .where('practice_id', '=', practice.id)
+          .where('start_at', '>=', from)
+          .where('start_at', '<', to);
+        if (window.ehrPractitionerIds) {
+          storedQuery = storedQuery.where('ehr_practitioner_id', 'in', window.ehrPractitionerIds);
+        }
+        const stored = await storedQuery.execute();
+        if (read.unchanged.size > 0) {
+          // The slots of unchanged sessions stand as stored.
+          fetched = fetched.concat(
+            stored
+              .filter((row) => row.ehr_session_id !== null && read.unchanged.has(row.ehr_session_id))
+              .map(ehrSlotOf),
+          );
+          counts.fetched = fetched.length;
+        }
+        const diff = diffSlots(stored, fetched);
+        const changedAt = this.now();
+        for (let i = 0; i < diff.inserts.length; i += INSERT_CHUNK) {
+          await trx
+            .insertInto('slots')
+            .values(
+              diff.inserts.slice(i, i + INSERT_CHUNK).map((slot) => ({
+                practice_id: practice.id,
+                ehr_slot_id: slot.ehrSlotId,
+                ...slotColumns(slot),
+                created_at: changedAt,
+                updated_at: changedAt,
+              })),
+            )
+            // A slot that moved into the window from outside it is an update, not a new row.
+            .onConflict((oc) =>
+              oc.columns(['practice_id', 'ehr_slot_id']).doUpdateSet((eb) => ({
+                ehr_session_id: eb.ref('excluded.ehr_session_id'),
+                ehr_practitioner_id: eb.ref('excluded.ehr_practitioner_id'),
+                ehr_location_id: eb.ref('excluded.ehr_location_id'),
+                ehr_slot_type_id: eb.ref('excluded.ehr_slot_type_id'),
+                start_at: eb.ref('excluded.start_at'),
+                end_at: eb.ref('excluded.end_at'),
+                status: eb.ref('excluded.status'),
+                ehr_status: eb.ref('excluded.ehr_status'),
+                updated_at: changedAt,
+              })),
+            )
+            .execute();
+        }
+        for (const { id, slot } of diff.updates) {
+          await trx
+            .updateTable('slots')
+            .set({ ...slotColumns(slot), updated_at: changedAt })
+            .where('id', '=', id)
+            .execute();
+        }
+        if (diff.deletes.length > 0) await trx.deleteFrom('slots').where('id', 'in', diff.deletes).execute();
+        await refreshOffers(trx, { ehr: this.ehr, connections: this.connections }, practice, { from, to });
+        counts.inserted = diff.inserts.length;
+        counts.updated = diff.updates.length;
+        counts.deleted = diff.deletes.length;
+        counts.unchanged = diff.unchanged;
+        const bookingsChanged = await this.followBookings(trx, practice, fetched, window, startedAt);
+        const changed = counts.inserted + counts.updated + counts.deleted + bookingsChanged > 0;
+        if (changed) await offersChanged(trx, practice.id);
+        // Under the practice's lock, so the memo follows the order in which reads were stored.
+        this.rememberSessions(practice, window, read, startedAt);
+        const finishedAt = this.now();
+        if (!changed && options.record === 'when-changed') {
+          return {
+            status: 'succeeded' as const,
+            changed,
+            fingerprint,
+            error: null,
+            run: null,
+            startedAt,
+            finishedAt,
+          };
+        }
+        // Only a read of the whole horizon vouches for every stored slot; a window's read leaves
+        // the practice's freshness to the scheduler's published read times (SyncState).
+        const wholeHorizon = trigger === 'manual' || trigger === 'startup';
         await trx
-          .insertInto('slots')
-          .values(
-            diff.inserts.slice(i, i + INSERT_CHUNK).map((slot) => ({
-              practice_id: practice.id,
-              ehr_slot_id: slot.ehrSlotId,
-              ...slotColumns(slot),
-              created_at: changedAt,
-              updated_at: changedAt,
-            })),
-          )
-          // A slot that moved into the window from outside it is an update, not a new row.
-          .onConflict((oc) =>
-            oc.columns(['practice_id', 'ehr_slot_id']).doUpdateSet((eb) => ({
-              ehr_session_id: eb.ref('excluded.ehr_session_id'),
-              ehr_practitioner_id: eb.ref('excluded.ehr_practitioner_id'),
-              ehr_location_id: eb.ref('excluded.ehr_location_id'),
-              ehr_slot_type_id: eb.ref('excluded.ehr_slot_type_id'),
-              start_at: eb.ref('excluded.start_at'),
-              end_at: eb.ref('excluded.end_at'),
-              status: eb.ref('excluded.status'),
-              ehr_status: eb.ref('excluded.ehr_status'),
-              updated_at: changedAt,
-            })),
-          )
+          .updateTable('connections')
+          .set({
+            last_sync_at: finishedAt,
+            last_sync_error: null,
+            ...(wholeHorizon && { last_good_sync_at: finishedAt }),
+          })
+          .where('practice_id', '=', practice.id)
           .execute();
-      }
-      for (const { id, slot } of diff.updates) {
-        await trx
-          .updateTable('slots')
-          .set({ ...slotColumns(slot), updated_at: changedAt })
-          .where('id', '=', id)
-          .execute();
-      }
-      if (diff.deletes.length > 0) await trx.deleteFrom('slots').where('id', 'in', diff.deletes).execute();
-      await refreshOffers(trx, { ehr: this.ehr, connections: this.connections }, practice, { from, to });
-      counts.inserted = diff.inserts.length;
-      counts.updated = diff.updates.length;
-      counts.deleted = diff.deletes.length;
-      counts.unchanged = diff.unchanged;
-      const bookingsChanged = await this.followBookings(trx, practice, fetched, window, startedAt);
-      const changed = counts.inserted + counts.updated + counts.deleted + bookingsChanged > 0;
-      if (changed) await offersChanged(trx, practice.id);
-      const finishedAt = this.now();
-      if (!changed && options.record === 'when-changed') {
+        const run = await this.insertRun(trx, {
+          practice_id: practice.id,
+          trigger,
+          status: 'succeeded',
+          window_from: from,
+          window_to: to,
+          ...counts,
+          bookings_changed: bookingsChanged,
+          error_code: null,
+          error_message: null,
+          started_at: startedAt,
+          finished_at: finishedAt,
+        });
+        this.log.info({ practiceId: practice.id, trigger, ...counts, bookingsChanged }, 'sync succeeded');
         return {
           status: 'succeeded' as const,
           changed,
           fingerprint,
           error: null,
-          run: null,
+          run,
           startedAt,
           finishedAt,
         };
-      }
-      // Only a read of the whole horizon vouches for every stored slot; a window's read leaves
-      // the practice's freshness to the scheduler's published read times (SyncState).
-      const wholeHorizon = trigger === 'manual' || trigger === 'startup';
-      await trx
-        .updateTable('connections')
-        .set({
-          last_sync_at: finishedAt,
-          last_sync_error: null,
-          ...(wholeHorizon && { last_good_sync_at: finishedAt }),
-        })
-        .where('practice_id', '=', practice.id)
-        .execute();
-      const run = await this.insertRun(trx, {
-        practice_id: practice.id,
-        trigger,
-        status: 'succeeded',
-        window_from: from,
-        window_to: to,
-        ...counts,
-        bookings_changed: bookingsChanged,
-        error_code: null,
-        error_message: null,
-        started_at: startedAt,
-        finished_at: finishedAt,
       });
-      this.log.info({ practiceId: practice.id, trigger, ...counts, bookingsChanged }, 'sync succeeded');
-      return { status: 'succeeded' as const, changed, fingerprint, error: null, run, startedAt, finishedAt };
-    });
+    } catch (error) {
+      // The memo may vouch for slots this transaction did not store.
+      this.sessions.forget(practice.id);
+      throw error;
+    }
+  }
+
+  /** Remembers the sessions a stored read vouches for (SessionMemo). */
+  private rememberSessions(
+    practice: Practice,
+    window: SyncReadWindow,
+    read: WindowRead,
+    startedAt: Date,
+  ): void {
+    if (window.ehrPractitionerIds) {
+      // Some practitioners' slots only: no session is vouched for whole, and what the memo
+      // said of the sessions read no longer matches what is stored.
+      const touched = new Set([
+        ...Object.keys(read.digests),
+        ...read.slots.map((slot) => slot.ehrSessionId ?? ''),
+      ]);
+      this.sessions.drop(practice.id, touched);
+      return;
+    }
+    if (Object.keys(read.digests).length === 0) return;
+    this.sessions.record(
+      practice.id,
+      read.slotTypeIds,
+      { startedAt: startedAt.getTime(), digests: read.digests, unchanged: new Set(read.unchanged.keys()) },
+      startedAt.getTime() - SESSION_MEMO_MAX_MS,
+    );
   }
 
   /** Records a run and keeps only the practice's latest RUN_HISTORY. */
@@ -408,9 +504,10 @@ export class SlotSync {
   private async fetchWindow(
     practice: Practice,
     window: SyncReadWindow,
-    signal?: AbortSignal,
-    priority: CallPriority = 'high',
-  ): Promise<{ slots: EhrSlot[]; slotTypeIds: string[] }> {
+    startedAt: Date,
+    options: SyncReadOptions,
+  ): Promise<WindowRead> {
+    const { signal, priority = 'high' } = options;
     const slotTypeIds = (
       await this.db
         .selectFrom('active_slot_types')
@@ -419,11 +516,17 @@ export class SlotSync {
         .orderBy('ehr_slot_type_id')
         .execute()
     ).map((r) => r.ehr_slot_type_id);
-    if (slotTypeIds.length === 0) return { slots: [], slotTypeIds };
+    const digests: Record<string, string> = {};
+    const unchanged = new Map<string, string>();
+    if (slotTypeIds.length === 0) return { slots: [], slotTypeIds, digests, unchanged };
     const ctx = await this.connections.context(practice, { signal });
     const { maxFetchWindowDays } = await this.ehr.capabilities(practice.ehr);
     const active = new Set(slotTypeIds);
     const practitioners = window.ehrPractitionerIds ? new Set(window.ehrPractitionerIds) : null;
+    const known =
+      options.trustSessionsForMs === undefined
+        ? undefined
+        : this.sessions.known(practice.id, slotTypeIds, startedAt.getTime() - options.trustSessionsForMs);
     const slots: EhrSlot[] = [];
     for (let start = window.from; start < window.to; start = addDays(start, maxFetchWindowDays)) {
       const end = new Date(Math.min(addDays(start, maxFetchWindowDays).getTime(), window.to.getTime()));
@@ -435,9 +538,23 @@ export class SlotSync {
           to: end,
           slotTypeIds,
           ...(window.ehrPractitionerIds && { ehrPractitionerIds: window.ehrPractitionerIds }),
+          ...(known && known.size > 0 && { knownSessions: known }),
         },
         priority,
       );
+      Object.assign(digests, result.sessionDigests);
+      for (const sessionId of result.unchangedSessions ?? []) {
+        const digest = known?.get(sessionId);
+        // Keeping slots the core never stored would keep nothing, and lose the session's.
+        if (digest === undefined || result.sessionDigests?.[sessionId] !== digest) {
+          throw new SlotbridgeError(
+            CoreErrorCode.SYNC_FAILED,
+            'internal',
+            `The ${practice.ehr} plugin named session ${sessionId} unchanged, but it was not among the sessions known to it with that digest`,
+          );
+        }
+        unchanged.set(sessionId, digest);
+      }
       for (const slot of result.slots) {
         // The core holds the plugin to its contract: only active types, only inside the window,
         // only the practitioners asked for.
@@ -447,7 +564,7 @@ export class SlotSync {
         slots.push(slot);
       }
     }
-    return { slots, slotTypeIds };
+    return { slots, slotTypeIds, digests, unchanged };
   }
 
   private async recordFailure(

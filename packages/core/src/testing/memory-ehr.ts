@@ -21,11 +21,21 @@ export interface MemoryEhr {
   unmatchedLastNames: Set<string>;
   /** The next N calls of `operation` throw an EhrError of `kind`. */
   failNext(operation: MemoryOperation, kind: EhrErrorKind, times?: number): void;
-  calls: { fetch: number; write: number };
+  /** `sessionReads`: sessions whose slots a fetch read (with `sessionCounts`). */
+  calls: { fetch: number; write: number; sessionReads: number };
 }
 
 export function createMemoryEhr(
-  options: { id?: string; cancel?: boolean; listsBookedSlots?: boolean } = {},
+  options: {
+    id?: string;
+    cancel?: boolean;
+    listsBookedSlots?: boolean;
+    /**
+     * Summarise each session by its counts of slots by type and status, as EMIS does, and
+     * skip the slots of a session whose summary the core already knows (SlotWindow.knownSessions).
+     */
+    sessionCounts?: boolean;
+  } = {},
 ): MemoryEhr {
   const failures: { operation: MemoryOperation; kind: EhrErrorKind }[] = [];
   const memory: MemoryEhr = {
@@ -33,7 +43,7 @@ export function createMemoryEhr(
     slots: [],
     booked: new Map(),
     unmatchedLastNames: new Set(),
-    calls: { fetch: 0, write: 0 },
+    calls: { fetch: 0, write: 0, sessionReads: 0 },
     failNext(operation, kind, times = 1) {
       for (let i = 0; i < times; i++) failures.push({ operation, kind });
     },
@@ -87,19 +97,43 @@ export function createMemoryEhr(
       await meterEhrCall('fetch', async () => {});
       memory.calls.fetch += 1;
       maybeFail('fetch');
-      return {
-        slots: memory.slots
-          .filter((s) => s.startAt >= window.from && s.startAt < window.to)
-          .map((s) => {
-            const booked = memory.booked.get(s.ehrSlotId);
-            if (booked === undefined) return s;
-            // A hold, as EMIS keeps one: the slot stays free, re-typed with the unregistered type.
-            const hold = /^hold:([^:]*):/.exec(booked);
-            if (hold) return { ...s, ehrSlotTypeId: hold[1]!, ehrStatus: 'Slot Available' };
-            return { ...s, status: 'booked' as const, ehrStatus: 'Booked' };
-          })
-          .filter((s) => window.slotTypeIds.includes(s.ehrSlotTypeId)),
+      const slots = memory.slots
+        .map((s) => {
+          const booked = memory.booked.get(s.ehrSlotId);
+          if (booked === undefined) return s;
+          // A hold, as EMIS keeps one: the slot stays free, re-typed with the unregistered type.
+          const hold = /^hold:([^:]*):/.exec(booked);
+          if (hold) return { ...s, ehrSlotTypeId: hold[1]!, ehrStatus: 'Slot Available' };
+          return { ...s, status: 'booked' as const, ehrStatus: 'Booked' };
+        })
+        .filter((s) => window.slotTypeIds.includes(s.ehrSlotTypeId));
+      const inWindow = (s: EhrSlot) => s.startAt >= window.from && s.startAt < window.to;
+      if (!options.sessionCounts) return { slots: slots.filter(inWindow) };
+      const sessions = new Map<string, EhrSlot[]>();
+      for (const s of slots)
+        sessions.set(s.ehrSessionId ?? '', [...(sessions.get(s.ehrSessionId ?? '') ?? []), s]);
+      const result = {
+        slots: [] as EhrSlot[],
+        sessionDigests: {} as Record<string, string>,
+        unchangedSessions: [] as string[],
       };
+      for (const [sessionId, sessionSlots] of sessions) {
+        if (!sessionSlots.some(inWindow)) continue;
+        if (sessionSlots.every(inWindow)) {
+          const counts = sessionSlots
+            .map((s) => `${s.ehrSlotTypeId}:${s.status}`)
+            .sort()
+            .join(',');
+          result.sessionDigests[sessionId] = counts;
+          if (window.knownSessions?.get(sessionId) === counts) {
+            result.unchangedSessions.push(sessionId);
+            continue;
+          }
+        }
+        memory.calls.sessionReads += 1;
+        result.slots.push(...sessionSlots.filter(inWindow));
+      }
+      return result;
     },
     async onBookingWrite(_ctx, command) {
       await meterEhrCall('write', async () => {});

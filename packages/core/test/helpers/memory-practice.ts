@@ -43,7 +43,12 @@ export function tomorrowSlots(count: number, prefix = 's'): EhrSlot[] {
 }
 
 export async function memoryPractice(
-  options: { cancel?: boolean; listsBookedSlots?: boolean; engine?: Partial<EngineOptions> } = {},
+  options: {
+    cancel?: boolean;
+    listsBookedSlots?: boolean;
+    sessionCounts?: boolean;
+    engine?: Partial<EngineOptions>;
+  } = {},
 ): Promise<MemoryPractice> {
   const memory = createMemoryEhr(options);
   const { slotbridge, database, close } = await createTestSlotbridge(
