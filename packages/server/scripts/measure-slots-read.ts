@@ -15,7 +15,19 @@ import { ehrFastifyPlugin } from '@slotbridge/core';
 import { createMemoryEhr, createTestSlotbridge, insertCatalogue } from '@slotbridge/core/testing';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { buildApp } from '../src/app.ts';
+
+// Every statement this process sends while `recording` is set is kept: one pg query is one round
+// trip. (Set around one request while the workers are idle; the write-back of the booking, woken
+// by its commit, may start before the answer, and is then printed too.)
+let recording: string[] | null = null;
+const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  const text = args[0];
+  recording?.push(typeof text === 'string' ? text : String((text as { text?: string }).text));
+  return query.apply(this, args);
+} as typeof pg.Client.prototype.query;
 
 const seconds = Number(process.argv[2] ?? 10);
 const CONNECTIONS = 64;
@@ -170,6 +182,27 @@ await load('GET slots, one day', day);
 
 // The accept: distinct slots, 64 at once.
 const offered = (await slotbridge.availability.offered(slotbridge.db, practice)).map((s) => s.id);
+
+// The statements (round trips) of one accept, after a warm-up accept (a first request reads
+// what later ones find in memory), through the whole app: auth, route, hooks.
+async function statementsOfAccept(slotId: string): Promise<string[]> {
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // the last write-back done
+  const statements: string[] = [];
+  recording = statements;
+  const res = await app.inject({
+    method: 'POST',
+    url: `/v1/practices/${practice.id}/bookings`,
+    headers: { ...headers, 'idempotency-key': `count-${slotId}` },
+    payload: { slotId, patient: { firstName: 'A', lastName: 'B', dateOfBirth: '1980-01-01' } },
+  });
+  recording = null;
+  if (res.statusCode !== 201) throw new Error(`accept answered ${res.statusCode}: ${res.body}`);
+  return statements;
+}
+await statementsOfAccept(offered.pop()!);
+const statements = await statementsOfAccept(offered.pop()!);
+console.log(`statements of one accept: ${statements.length}`);
+for (const text of statements) console.log(`  ${text.replace(/\s+/g, ' ').slice(0, 160)}`);
 const { result: accept, busyMs } = await autocannonElsewhere(
   {
     url: `${address}/v1/practices/${practice.id}/bookings`,
