@@ -21,7 +21,6 @@ import {
 } from './offers/offer-rules.ts';
 import {
   candidateOf,
-  liveBookingsAround,
   liveBookingsBetween,
   type OfferedSlot,
   type SlotFacts,
@@ -67,6 +66,33 @@ type OfferRow = SlotFacts &
     | 'offer_json'
   >;
 
+/** What `offerFor` reads of the slot being booked. */
+export type BookableSlotRow = Omit<OfferRow, 'offer_json'> & Pick<Slot, 'offered' | 'offer_refused_by'>;
+
+/** The columns of a `BookableSlotRow`. */
+export const BOOKABLE_SLOT_COLUMNS = [
+  'id',
+  'ehr_slot_id',
+  'ehr_session_id',
+  'ehr_practitioner_id',
+  'ehr_location_id',
+  'ehr_slot_type_id',
+  'start_at',
+  'end_at',
+  'status',
+  'ehr_status',
+  'offer_feature',
+  'offer_appointment_type_id',
+  'offer_disabled',
+  'offer_appointment_type_name',
+  'offer_practitioner_id',
+  'offer_practitioner_name',
+  'offer_location_id',
+  'offer_location_name',
+  'offered',
+  'offer_refused_by',
+] as const satisfies readonly (keyof BookableSlotRow)[];
+
 const OFFER_ROW_COLUMNS = [
   'id',
   'ehr_slot_id',
@@ -111,7 +137,7 @@ function readCandidate(
   };
 }
 
-function offeredSlot(row: OfferRow): OfferedSlot {
+function offeredSlot(row: Omit<OfferRow, 'offer_json'>): OfferedSlot {
   return {
     id: row.id,
     ehrSlotId: row.ehr_slot_id,
@@ -263,17 +289,17 @@ export class Availability {
 
   /**
    * May this one slot be booked now? The slot row (locked by the caller) carries the verdict of
-   * the rules decided on change; the rules decided on read are checked against our live bookings
-   * around it only. `at` is the moment read before the caller's transaction began (so a
-   * transaction never waits for a second pooled connection). Answers every rule it fails.
+   * the rules decided on change; the rules decided on read are checked against `at`, whose
+   * `liveBookings` are our live bookings around the slot (`aroundSlot`, read by the caller with
+   * the slot). `at` was read before the caller's transaction began (so a transaction never
+   * waits for a second pooled connection). Answers every rule it fails.
    */
-  async offerFor(db: Kysely<Database>, practice: Practice, slot: Slot, at: OfferMoment): Promise<SlotOffer> {
-    const moment = { ...at, liveBookings: await liveBookingsAround(db, practice.id, slot) };
+  offerFor(slot: BookableSlotRow, at: OfferMoment): SlotOffer {
     const candidate = candidateOf(slot, storedMapping(slot));
     const refusedBy = OFFER_RULES.filter((rule) =>
       rule.decided === 'on_change'
         ? !slot.offered && rule.id === (slot.offer_refused_by ?? 'slot_type_bookable')
-        : !rule.passes(candidate, moment),
+        : !rule.passes(candidate, at),
     );
     return refusedBy.length === 0
       ? { offered: offeredSlot(slot), refusedBy: [] }

@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
+import pg from 'pg';
 import t, { type Test } from 'tap';
 import type { Booking } from '../src/db/schema.ts';
 import { CoreErrorCode } from '../src/errors.ts';
@@ -196,6 +198,58 @@ t.test('one time offered as several slots (e.g. per booking reason): a booking t
     'neither variant is offered any more',
   );
 });
+
+t.test(
+  'a booking made around the slot while the accept waits for the practitioner: the accept is refused',
+  async (t) => {
+    const setup = await memoryPractice();
+    t.teardown(setup.close);
+    const { slotbridge, memory, practice, caller, connectionString } = setup;
+    const [a] = tomorrowSlots(1, 'a');
+    const [b] = tomorrowSlots(1, 'b');
+    memory.slots.push(a!, b!);
+    await slotbridge.sync.run(practice, 'manual');
+    const [slotA, slotB] = await slotbridge.availability.offered(slotbridge.db, practice);
+
+    // Another transaction holds the practitioner's time, as an accept of the other slot does.
+    const other = new pg.Client({ connectionString });
+    await other.connect();
+    t.teardown(() => other.end());
+    await other.query('begin');
+    await other.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`${practice.id}:p1`]);
+    const accepting = slotbridge.bookings.create(caller, practice, 'waits-key', {
+      slotId: slotB!.id,
+      patient,
+    });
+    accepting.catch(() => {}); // awaited below
+    // The accept has locked its slot, read the bookings around it, and waits for the practitioner.
+    for (let i = 0; ; i++) {
+      const { rows } = await sql<{ n: number }>`
+        select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`.execute(
+        slotbridge.db,
+      );
+      if (rows[0]!.n > 0) break;
+      if (i > 500) throw new Error('the accept never waited for the practitioner');
+      await sleep(10);
+    }
+    // Meanwhile the other transaction books the overlapping slot, and commits.
+    await other.query(
+      `insert into bookings (practice_id, slot_id, ehr_slot_id, ehr_session_id, ehr_practitioner_id,
+         ehr_location_id, ehr_slot_type_id, start_at, end_at, state, patient_ciphertext, idempotency_key,
+         request_fingerprint)
+       select practice_id, id, ehr_slot_id, ehr_session_id, ehr_practitioner_id, ehr_location_id,
+         ehr_slot_type_id, start_at, end_at, 'pending', 'x', 'other-key', 'x'
+       from slots where id = $1`,
+      [slotA!.id],
+    );
+    await other.query('commit');
+
+    await t.rejects(accepting, { code: CoreErrorCode.SLOT_TAKEN });
+    const bookings = await slotbridge.db.selectFrom('bookings').select(['idempotency_key']).execute();
+    t.same(bookings, [{ idempotency_key: 'other-key' }], 'the refused accept stored nothing');
+    t.same(await slotbridge.db.selectFrom('outbox_commands').select('id').execute(), [], 'and no command');
+  },
+);
 
 t.test('an unmatched patient: held for reconciliation, then resolved by the practice', async (t) => {
   const setup = await memoryPractice();

@@ -7,14 +7,21 @@
 import { createHmac } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { recordAudit } from '../audit.ts';
-import type { Availability, OfferedSlot } from '../availability.ts';
+import {
+  type Availability,
+  BOOKABLE_SLOT_COLUMNS,
+  type BookableSlotRow,
+  type OfferedSlot,
+} from '../availability.ts';
 import type { Caller } from '../caller.ts';
+import { Channel } from '../coordination.ts';
 import type { Db } from '../db/database.ts';
 import type { Booking, Database, Practice } from '../db/schema.ts';
 import type { PatientDetails } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
 import { ConflictError, CoreErrorCode, NotFoundError, UnprocessableError } from '../errors.ts';
 import { LIVE_BOOKING_STATES, type OfferMoment } from '../offers/offer-rules.ts';
+import { aroundSlot } from '../offers/offers.ts';
 import type { SecretBox } from '../secret-box.ts';
 import { instantToLocalIso } from '../time.ts';
 import { enqueueBookingWrite } from './outbox.ts';
@@ -138,9 +145,7 @@ export class Bookings {
     const fingerprint = createHmac('sha256', this.#fingerprintKey)
       .update(JSON.stringify(input))
       .digest('hex');
-    const replay = await this.replay(practice, idempotencyKey, fingerprint);
-    if (replay) return { booking: replay, created: false };
-
+    // An earlier request with this key is found by the statement that locks the slot (insert).
     return this.once(practice, idempotencyKey, fingerprint, input.slotId, (trx, moment) =>
       this.insert(trx, moment, caller, practice, idempotencyKey, fingerprint, input, null, (offered) => ({
         patient: input.patient,
@@ -253,6 +258,12 @@ export class Bookings {
       const booking = await this.db.transaction().execute((trx) => work(trx, moment));
       return { booking, created: true };
     } catch (error) {
+      // The key was used before (insert found it, or found no slot to book): answer that booking.
+      if (error instanceof KeyUsedOrSlotMissing) {
+        const earlier = await this.replay(practice, idempotencyKey, fingerprint);
+        if (earlier) return { booking: earlier, created: false };
+        throw error.otherwise ?? error;
+      }
       // Lost a race: another request took the slot, or replayed the same key, between our checks.
       const constraint = (error as { constraint?: string }).constraint;
       if (constraint === 'bookings_one_live_per_slot') throw slotTaken(slotId);
@@ -266,7 +277,19 @@ export class Bookings {
 
   /**
    * Locks the slot (and the practitioner's time), checks it is offered, and stores the booking
-   * with its outbox command and write-back job.
+   * with its outbox command, in two statements:
+   *
+   * 1. lock the slot row, then the practitioner's time (an advisory lock: overlapping slots of
+   *    one practitioner, e.g. one time offered per booking reason, are different rows, so the slot
+   *    lock alone would not serialise them), and read our live bookings around the slot and any
+   *    earlier booking with this Idempotency-Key;
+   * 2. insert the booking and its outbox command, wake the write-back workers (`pg_notify`, sent
+   *    at commit), and read again our live bookings around the slot that (1) did not see.
+   *
+   * The offer rules (offers/offer-rules.ts) judge the slot in between. (1) read the bookings in the
+   * same statement that waited for the locks, so it may have missed one committed meanwhile;
+   * (2) is a new statement, run under the locks, so it sees every one: when it finds any, the
+   * rules judge the slot again with them, and a refusal rolls the booking back.
    */
   private async insert(
     trx: Transaction<Database>,
@@ -279,27 +302,161 @@ export class Bookings {
     replacesBookingId: string | null,
     detailsFor: (offered: OfferedSlot) => SealedBookingDetails,
   ): Promise<Booking> {
-    const slot = await trx
-      .selectFrom('slots')
-      .selectAll()
-      .where('id', '=', input.slotId)
-      .where('practice_id', '=', practice.id)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!slot) {
-      throw new NotFoundError(CoreErrorCode.SLOT_NOT_FOUND, `No slot ${input.slotId} at this practice`, {
-        fix: 'Pick a slot id from GET /v1/practices/{practiceId}/slots.',
-      });
-    }
-    // One booking at a time per practitioner: overlapping slots (one time offered as several
-    // slots) are different rows, so the slot lock alone would not serialise them.
-    if (slot.ehr_practitioner_id !== null) {
-      await sql`select pg_advisory_xact_lock(hashtextextended(${`${practice.id}:${slot.ehr_practitioner_id}`}, 0))`.execute(
-        trx,
+    const rows = await trx
+      .with('slot', (db) =>
+        db
+          .selectFrom('slots')
+          .select(BOOKABLE_SLOT_COLUMNS)
+          .where('id', '=', input.slotId)
+          .where('practice_id', '=', practice.id)
+          .forUpdate(),
+      )
+      .with('practitioner_time', (db) =>
+        db
+          .selectFrom('slot')
+          .select(
+            sql`pg_advisory_xact_lock(hashtextextended(${`${practice.id}:`} || slot.ehr_practitioner_id, 0))`.as(
+              'held',
+            ),
+          )
+          .where('slot.ehr_practitioner_id', 'is not', null),
+      )
+      .selectFrom('slot')
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('bookings')
+            .select(['id', 'slot_id', 'ehr_practitioner_id', 'start_at', 'end_at'])
+            .where(
+              aroundSlot(practice.id, {
+                id: sql.ref<string>('slot.id'),
+                start_at: sql.ref<Date>('slot.start_at'),
+                end_at: sql.ref<Date>('slot.end_at'),
+              }),
+            )
+            .as('live'),
+        (join) => join.onTrue(),
+      )
+      .selectAll('slot')
+      .select((eb) => [
+        eb.selectFrom('practitioner_time').select(eb.fn.countAll<number>().as('n')).as('practitioner_held'),
+        eb
+          .selectFrom('bookings')
+          .select('bookings.id')
+          .where('bookings.practice_id', '=', practice.id)
+          .where('bookings.idempotency_key', '=', idempotencyKey)
+          .as('earlier_booking_id'),
+        'live.id as live_id',
+        'live.slot_id as live_slot_id',
+        'live.ehr_practitioner_id as live_ehr_practitioner_id',
+        'live.start_at as live_start_at',
+        'live.end_at as live_end_at',
+      ])
+      .execute();
+    const first = rows[0];
+    if (!first || first.earlier_booking_id !== null) {
+      throw new KeyUsedOrSlotMissing(
+        first
+          ? null
+          : new NotFoundError(CoreErrorCode.SLOT_NOT_FOUND, `No slot ${input.slotId} at this practice`, {
+              fix: 'Pick a slot id from GET /v1/practices/{practiceId}/slots.',
+            }),
       );
     }
+    const slot: BookableSlotRow = first;
+    const seen = rows.flatMap((row) =>
+      row.live_id === null
+        ? []
+        : [
+            {
+              id: row.live_id,
+              slotId: row.live_slot_id,
+              ehrPractitionerId: row.live_ehr_practitioner_id,
+              startAt: row.live_start_at!,
+              endAt: row.live_end_at!,
+            },
+          ],
+    );
     // The offer rules, for this slot only: its stored verdict and our live bookings around it.
-    const { offered, refusedBy } = await this.availability.offerFor(trx, practice, slot, moment);
+    const offered = this.offered(slot, { ...moment, liveBookings: seen }, input);
+    const details = detailsFor(offered);
+    const values = {
+      practice_id: practice.id,
+      slot_id: slot.id,
+      appointment_type_id: offered.appointmentType.id,
+      ehr_slot_id: slot.ehr_slot_id,
+      ehr_session_id: slot.ehr_session_id,
+      ehr_practitioner_id: slot.ehr_practitioner_id,
+      ehr_location_id: slot.ehr_location_id,
+      ehr_slot_type_id: slot.ehr_slot_type_id,
+      start_at: slot.start_at,
+      end_at: slot.end_at,
+      state: 'pending',
+      failure_code: null,
+      failure_reason: null,
+      ehr_booking_ref: null,
+      patient_ciphertext: this.secrets.seal(details),
+      idempotency_key: idempotencyKey,
+      request_fingerprint: fingerprint,
+      api_key_id: caller.apiKeyId,
+      replaces_booking_id: replacesBookingId,
+    } as const;
+    const seenIds = seen.map((b) => b.id);
+    const {
+      unseen,
+      notified: _notified,
+      ...booking
+    } = await trx
+      .with('booking', (db) => db.insertInto('bookings').values(values).returningAll())
+      // The write-back command (as enqueueBookingWrite stores it).
+      .with('command', (db) =>
+        db
+          .insertInto('outbox_commands')
+          .columns(['practice_id', 'booking_id', 'kind'])
+          .expression((eb) =>
+            eb
+              .selectFrom('booking')
+              .select(['booking.practice_id', 'booking.id', sql.lit('book').as('kind')]),
+          ),
+      )
+      .selectFrom('booking')
+      .selectAll('booking')
+      .select((eb) => [
+        sql<string>`pg_notify(${Channel.outbox}, booking.practice_id::text)::text`.as('notified'),
+        eb
+          .selectFrom('bookings')
+          .select(
+            sql<
+              UnseenBooking[]
+            >`coalesce(json_agg(json_build_array(bookings.slot_id, bookings.ehr_practitioner_id, (extract(epoch from bookings.start_at) * 1000)::float8, (extract(epoch from bookings.end_at) * 1000)::float8)), '[]')`.as(
+              'unseen',
+            ),
+          )
+          .where(aroundSlot(practice.id, slot))
+          .$if(seenIds.length > 0, (qb) => qb.where('bookings.id', 'not in', seenIds))
+          .as('unseen'),
+      ])
+      .executeTakeFirstOrThrow();
+    if (unseen && unseen.length > 0) {
+      // Booked around the slot while (1) waited for the locks: judge it again with them.
+      const live = unseen.map(([slotId, ehrPractitionerId, startAt, endAt]) => ({
+        slotId,
+        ehrPractitionerId,
+        startAt: new Date(startAt),
+        endAt: new Date(endAt),
+      }));
+      this.offered(slot, { ...moment, liveBookings: [...seen, ...live] }, input);
+    }
+    return booking as Booking;
+  }
+
+  /** The slot as offered now, or the refusal to answer. */
+  private offered(
+    slot: BookableSlotRow,
+    moment: OfferMoment,
+    input: { slotId: string; appointmentTypeId?: string },
+  ): OfferedSlot {
+    const { offered, refusedBy } = this.availability.offerFor(slot, moment);
     if (refusedBy.some((rule) => rule.id === 'slot_free' || rule.id === 'not_held_by_booking')) {
       throw slotTaken(input.slotId);
     }
@@ -323,34 +480,7 @@ export class Bookings {
         },
       );
     }
-    const details = detailsFor(offered);
-    const booking = await trx
-      .insertInto('bookings')
-      .values({
-        practice_id: practice.id,
-        slot_id: slot.id,
-        appointment_type_id: offered.appointmentType.id,
-        ehr_slot_id: slot.ehr_slot_id,
-        ehr_session_id: slot.ehr_session_id,
-        ehr_practitioner_id: slot.ehr_practitioner_id,
-        ehr_location_id: slot.ehr_location_id,
-        ehr_slot_type_id: slot.ehr_slot_type_id,
-        start_at: slot.start_at,
-        end_at: slot.end_at,
-        state: 'pending',
-        failure_code: null,
-        failure_reason: null,
-        ehr_booking_ref: null,
-        patient_ciphertext: this.secrets.seal(details),
-        idempotency_key: idempotencyKey,
-        request_fingerprint: fingerprint,
-        api_key_id: caller.apiKeyId,
-        replaces_booking_id: replacesBookingId,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await enqueueBookingWrite(trx, practice.id, booking.id, 'book');
-    return booking;
+    return offered;
   }
 
   async cancel(
@@ -424,6 +554,20 @@ export class Bookings {
       );
     }
     return existing;
+  }
+}
+
+/** A live booking of ours around a slot, as the accept's insert reads it: slot, practitioner, start and end (epoch ms). */
+type UnseenBooking = [string | null, string | null, number, number];
+
+/**
+ * Thrown inside the accept's transaction (rolling it back) when a booking with the request's
+ * Idempotency-Key exists, or there is no slot to book: the earlier booking is answered when there
+ * is one, else `otherwise`.
+ */
+class KeyUsedOrSlotMissing extends Error {
+  constructor(readonly otherwise: Error | null) {
+    super('Idempotency-Key used before, or no such slot');
   }
 }
 

@@ -4,7 +4,7 @@
  * changes (`refreshOffers`), so reads never run mapSlotType, never decrypt the connection and
  * never join the mapping tables. An unchanged refresh writes nothing.
  */
-import { type Kysely, sql } from 'kysely';
+import { type Expression, type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { Connections } from '../connections.ts';
 import type { Database, Practice, Slot, SlotOfferFeature } from '../db/schema.ts';
 import type { EhrContext, EhrSlotRef, SlotTypeMapping } from '../ehr-plugin.ts';
@@ -351,25 +351,28 @@ export async function liveBookingsBetween(
   return rows.map(liveBooking);
 }
 
-/** Our live bookings that could hold this one slot: on it, or overlapping its time. */
-export async function liveBookingsAround(
-  db: Kysely<Database>,
+/**
+ * Our live bookings that could hold one slot, as a condition on `bookings`: live, and on the slot
+ * or overlapping its time (any practitioner: the rules decide which hold it). `slot` may be values
+ * or references to another table's columns (the accept reads them from the slot row it locks).
+ */
+export function aroundSlot(
   practiceId: string,
-  slot: Pick<Slot, 'id' | 'start_at' | 'end_at'>,
-): Promise<LiveBooking[]> {
-  const rows = await db
-    .selectFrom('bookings')
-    .select(['slot_id', 'ehr_practitioner_id', 'start_at', 'end_at'])
-    .where('practice_id', '=', practiceId)
-    .where('state', 'in', LIVE_BOOKING_STATES)
-    .where((eb) =>
+  slot: {
+    id: string | Expression<string>;
+    start_at: Date | Expression<Date>;
+    end_at: Date | Expression<Date>;
+  },
+) {
+  return (eb: ExpressionBuilder<Database, 'bookings'>) =>
+    eb.and([
+      eb('bookings.practice_id', '=', practiceId),
+      eb('bookings.state', 'in', LIVE_BOOKING_STATES),
       eb.or([
-        eb('slot_id', '=', slot.id),
-        eb.and([eb('end_at', '>', slot.start_at), eb('start_at', '<', slot.end_at)]),
+        eb('bookings.slot_id', '=', slot.id),
+        eb.and([eb('bookings.end_at', '>', slot.start_at), eb('bookings.start_at', '<', slot.end_at)]),
       ]),
-    )
-    .execute();
-  return rows.map(liveBooking);
+    ]);
 }
 
 function liveBooking(row: {
