@@ -22,13 +22,22 @@ export interface ConnectionView {
   settings: Record<string, unknown>;
   /** Which secret fields are set; their values are never returned. */
   secrets: Record<string, 'set' | 'missing'>;
+  /**
+   * `healthy`, `degraded` (the last reads failed, fewer than FAILING_AFTER in a row), `failing`
+   * (FAILING_AFTER in a row, or the EHR refused the credentials or access, or saved with failing
+   * set-up checks); back to `healthy` on the first good read.
+   */
   status: ConnectionStatus;
+  /** Failed reads in a row since the last good one. */
+  syncFailures: number;
   setupChecks: SetupCheck[];
   checkedAt: string | null;
   lastSyncAt: string | null;
   /** The older of the last good reads of the near window and of the rest of the horizon. */
   lastGoodSyncAt: string | null;
   lastSyncError: string | null;
+  /** What the practice should do about the last failed read, in its words (null once a read succeeds). */
+  lastSyncFix: string | null;
   /** When the next background read of the near window is due (null: no worker owns it yet). */
   nextSyncDueBy: string | null;
   /** EHR calls of the last minute and the budget they spend, as the worker reading it counts. */
@@ -42,7 +51,24 @@ export function secretFields(schema: TObject): string[] {
     .map(([name]) => name);
 }
 
+/** Failed reads in a row that make a degraded connection failing. */
+export const FAILING_AFTER = 3;
+/** A process confirms a practice's connection healthy in the database at most this often (ms). */
+const CONFIRM_HEALTHY_EVERY_MS = 60_000;
+
+/** A failed read, as the connection records it. */
+export interface ReadFailure {
+  code: string;
+  message: string;
+  kind: string | null;
+  /** The plugin's fix for this error, in the practice's words. */
+  fix: string | null;
+}
+
 export class Connections {
+  /** Practice → when this process last found its connection healthy in the database (ms). */
+  readonly #confirmedHealthy = new Map<string, number>();
+
   constructor(
     private readonly db: Db,
     private readonly ehr: EhrRegistry,
@@ -95,6 +121,8 @@ export class Connections {
     const row = {
       settings_ciphertext: this.secrets.seal(values),
       status,
+      sync_failures: 0,
+      last_sync_fix: null,
       setup_checks: JSON.stringify(checks),
       checked_at: new Date(),
       updated_at: new Date(),
@@ -121,6 +149,86 @@ export class Connections {
     return this.view(practice);
   }
 
+  /**
+   * Records a failed read: degraded, then failing after FAILING_AFTER in a row, or failing at
+   * once when the EHR refused the credentials or access — then the plugin's set-up checks run
+   * again (outside any transaction), so the connection shows which one fails and its fix.
+   */
+  async readFailed(
+    db: Kysely<Database>,
+    practice: Practice,
+    failure: ReadFailure,
+    at: Date,
+    checks: SetupCheck[] | null,
+  ): Promise<void> {
+    this.#confirmedHealthy.delete(practice.id);
+    const failingCheck = checks?.find((c) => !c.ok && c.severity === 'error');
+    await db
+      .updateTable('connections')
+      .set((eb) => ({
+        last_sync_at: at,
+        last_sync_error: `${failure.code}: ${failure.message}`,
+        last_sync_fix: failingCheck?.fix ?? failure.fix,
+        sync_failures: eb('sync_failures', '+', 1),
+        status:
+          failure.kind === 'auth_failed'
+            ? sql<ConnectionStatus>`'failing'`
+            : sql<ConnectionStatus>`case when sync_failures + 1 >= ${FAILING_AFTER} or status = 'failing' then 'failing' else 'degraded' end`,
+        ...(checks && { setup_checks: JSON.stringify(checks), checked_at: at }),
+      }))
+      .where('practice_id', '=', practice.id)
+      .execute();
+  }
+
+  /** The plugin's set-up checks against the saved settings, or null when they could not run. */
+  async recheck(practice: Practice): Promise<SetupCheck[] | null> {
+    try {
+      return await this.ehr.checkSetup(practice.ehr, await this.context(practice));
+    } catch (error) {
+      this.log.warn(
+        { practiceId: practice.id, error: error instanceof Error ? error.message : String(error) },
+        'set-up checks could not run again',
+      );
+      return null;
+    }
+  }
+
+  /**
+   * Records a good read: a degraded or failing connection is healthy again, with no human step
+   * (and when its stored set-up checks fail, they run again so they show what is true now).
+   * Costs nothing when it already is: this process looks in the database at most once a minute
+   * per practice, with an update that matches no row.
+   */
+  async readSucceeded(practice: Practice, at: Date): Promise<void> {
+    const confirmed = this.#confirmedHealthy.get(practice.id);
+    if (confirmed !== undefined && at.getTime() - confirmed < CONFIRM_HEALTHY_EVERY_MS) return;
+    const healed = await this.db
+      .updateTable('connections')
+      .set({ status: 'healthy', sync_failures: 0, last_sync_error: null, last_sync_fix: null })
+      .where('practice_id', '=', practice.id)
+      .where((eb) =>
+        eb.or([
+          eb('status', 'in', ['degraded', 'failing']),
+          eb('sync_failures', '>', 0),
+          eb('last_sync_error', 'is not', null),
+        ]),
+      )
+      .returning('setup_checks')
+      .executeTakeFirst();
+    this.#confirmedHealthy.set(practice.id, at.getTime());
+    if (!healed) return;
+    this.log.info({ practiceId: practice.id }, 'connection healthy again');
+    const stored = (healed.setup_checks ?? []) as SetupCheck[];
+    if (!stored.some((c) => !c.ok && c.severity === 'error')) return;
+    const checks = await this.recheck(practice);
+    if (!checks) return;
+    await this.db
+      .updateTable('connections')
+      .set({ setup_checks: JSON.stringify(checks), checked_at: at })
+      .where('practice_id', '=', practice.id)
+      .execute();
+  }
+
   async view(practice: Practice): Promise<ConnectionView> {
     const [row, sync] = await Promise.all([this.row(practice.id), this.syncState.of(practice.id)]);
     const schema = this.ehr.get(practice.ehr).connectionSchema;
@@ -133,11 +241,13 @@ export class Connections {
         [...hidden].map((k) => [k, values[k] === undefined || values[k] === '' ? 'missing' : 'set']),
       ),
       status: row.status,
+      syncFailures: row.sync_failures,
       setupChecks: (row.setup_checks ?? []) as SetupCheck[],
       checkedAt: row.checked_at?.toISOString() ?? null,
       lastSyncAt: sync.lastSyncAt?.toISOString() ?? null,
       lastGoodSyncAt: sync.lastGoodSyncAt?.toISOString() ?? null,
       lastSyncError: row.last_sync_error,
+      lastSyncFix: row.last_sync_fix,
       nextSyncDueBy: sync.nextSyncDueBy?.toISOString() ?? null,
       ehrCalls:
         sync.ehrCallsPerMinute !== null

@@ -7,7 +7,13 @@ t.test('migrations build the whole schema on an empty database, then have nothin
   const database = await createTestDatabase({ migrate: false });
   t.teardown(() => database.drop());
   const first = await migrateToLatest(database.db);
-  t.same(first.applied, ['0001-initial', '0002-reconciliation-and-reschedule', '0003-engine', '0004-offers']);
+  t.same(first.applied, [
+    '0001-initial',
+    '0002-reconciliation-and-reschedule',
+    '0003-engine',
+    '0004-offers',
+    '0005-connection-health',
+  ]);
   const tables = await sql<{ table_name: string }>`
     select table_name from information_schema.tables
     where table_schema = 'public' and table_name not like 'kysely_%' order by table_name`.execute(

@@ -80,7 +80,11 @@ t.test('a failed fetch writes nothing but the run and the connection error', asy
   t.match(failed, { status: 'failed', error_code: 'MEM_ERR_TRANSIENT', inserted: 0, deleted: 0 });
   t.equal((await slotbridge.db.selectFrom('slots').select('id').execute()).length, 3, 'slots kept');
   const connection = await slotbridge.connections.view(await slotbridge.practices.get(caller, practice.id));
-  t.match(connection, { status: 'healthy', lastSyncError: 'MEM_ERR_TRANSIENT: injected transient' });
+  t.match(connection, {
+    status: 'degraded',
+    syncFailures: 1,
+    lastSyncError: 'MEM_ERR_TRANSIENT: injected transient',
+  });
 
   memory.failNext('fetch', 'auth_failed');
   await slotbridge.sync.run(practice, 'manual');

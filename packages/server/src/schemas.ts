@@ -111,7 +111,14 @@ export const ConnectionSchema = Type.Object(
     secrets: Type.Record(Type.String(), Type.Union([Type.Literal('set'), Type.Literal('missing')]), {
       description: 'Which secret fields are set. Their values are never returned.',
     }),
-    status: Type.Union([Type.Literal('unchecked'), Type.Literal('healthy'), Type.Literal('failing')]),
+    status: Type.Union(
+      [Type.Literal('unchecked'), Type.Literal('healthy'), Type.Literal('degraded'), Type.Literal('failing')],
+      {
+        description:
+          'healthy; degraded: the last reads failed, fewer than 3 in a row; failing: 3 or more in a row, or the EHR refused the credentials or access (the set-up checks then run again and show which step to redo), or saved with failing set-up checks. Back to healthy on the first good read.',
+      },
+    ),
+    syncFailures: Type.Integer({ description: 'Failed reads in a row since the last good one' }),
     setupChecks: Type.Array(Type.Ref('SetupCheck')),
     checkedAt: NullableDateTime('When the set-up checks last ran'),
     lastSyncAt: NullableDateTime('When the last sync finished, well or not'),
@@ -119,6 +126,10 @@ export const ConnectionSchema = Type.Object(
       'The older of the last good reads of the near window (today + 48 h) and of the rest of the horizon: every stored slot is at least this fresh',
     ),
     lastSyncError: Type.Union([Type.String(), Type.Null()]),
+    lastSyncFix: Type.Union([Type.String(), Type.Null()], {
+      description:
+        "What the practice should do about the last failed read, in its words (from the plugin's error table or its failing set-up check); null once a read succeeds",
+    }),
     nextSyncDueBy: NullableDateTime(
       'When the next background read of the near window is due (null: no worker has picked the practice up yet)',
     ),

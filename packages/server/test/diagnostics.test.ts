@@ -174,9 +174,55 @@ t.test('the connection failing: the EHR cannot be read, the connection check say
     status: 'fail',
     evidence: /could not be read just now \(EMIS_ERR_/,
   });
-  t.match(byId(body).connection_healthy, { status: 'fail', evidence: /The last sync failed: EMIS_ERR_/ });
+  const connection = (await call('GET', '/connection')).json();
+  t.match(connection, { status: 'failing', syncFailures: 1, lastSyncError: /^EMIS_ERR_NO_ACCESS/ });
+  const signIn = connection.setupChecks.find((c: { id: string }) => c.id === 'emis.sign-in');
+  t.match(
+    signIn,
+    { ok: false, fix: /Deactivate Application then Activate Application/ },
+    'the set-up checks ran again',
+  );
+  t.equal(connection.lastSyncFix, signIn.fix, "the practice's own fix, from the failing check");
+  t.match(byId(body).connection_healthy, {
+    status: 'fail',
+    evidence: /The connection is failing\. The last sync failed \(1 in a row\): EMIS_ERR_/,
+    fix: signIn.fix,
+  });
   t.ok(body.failing.length >= 2, 'every failing check is reported');
 });
+
+t.test(
+  'the practice fixes EMIS: the next background read makes the connection healthy, no human step',
+  async (t) => {
+    const { call, sandbox, slotbridge, practiceId } = await emisPractice(t);
+    sandbox.access.updateSetup({ applicationActivated: false });
+    sandbox.access.expireTokens();
+    await call('POST', '/sync');
+    t.equal((await call('GET', '/connection')).json().status, 'failing');
+
+    sandbox.access.updateSetup({ applicationActivated: true });
+    const practice = await slotbridge.db
+      .selectFrom('practices')
+      .selectAll()
+      .where('id', '=', practiceId)
+      .executeTakeFirstOrThrow();
+    const from = new Date();
+    // The read the scheduler makes of the near window every 15 s.
+    const outcome = await slotbridge.sync.read(
+      practice,
+      'near',
+      { from, to: new Date(from.getTime() + 48 * 3_600_000) },
+      { record: 'when-changed' },
+    );
+    t.equal(outcome.status, 'succeeded');
+    const healed = (await call('GET', '/connection')).json();
+    t.match(healed, { status: 'healthy', syncFailures: 0, lastSyncError: null, lastSyncFix: null });
+    t.ok(
+      healed.setupChecks.every((c: { ok: boolean }) => c.ok),
+      'the failing set-up checks ran again and pass',
+    );
+  },
+);
 
 t.test('horizon, stale sync, and a slot we booked', async (t) => {
   const { call, weekday, slotbridge, practiceId } = await emisPractice(t);

@@ -5,6 +5,7 @@ import * as initial from './migrations/0001-initial.ts';
 import * as reconciliation from './migrations/0002-reconciliation-and-reschedule.ts';
 import * as engine from './migrations/0003-engine.ts';
 import * as offers from './migrations/0004-offers.ts';
+import * as connectionHealth from './migrations/0005-connection-health.ts';
 import type { Database } from './schema.ts';
 
 // timestamptz as Date, bigint counts as numbers (counts here never exceed 2^53).
@@ -34,6 +35,7 @@ export const migrations = {
   '0002-reconciliation-and-reschedule': reconciliation,
   '0003-engine': engine,
   '0004-offers': offers,
+  '0005-connection-health': connectionHealth,
 };
 
 export interface MigrationOutcome {

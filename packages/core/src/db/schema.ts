@@ -36,7 +36,7 @@ export interface PracticesTable {
   updated_at: Timestamp;
 }
 
-export type ConnectionStatus = 'unchecked' | 'healthy' | 'failing';
+export type ConnectionStatus = 'unchecked' | 'healthy' | 'degraded' | 'failing';
 
 export interface ConnectionsTable {
   practice_id: string;
@@ -47,6 +47,10 @@ export interface ConnectionsTable {
   last_sync_at: NullableTimestamp;
   last_good_sync_at: NullableTimestamp;
   last_sync_error: string | null;
+  /** Failed reads in a row since the last good one. */
+  sync_failures: ColumnType<number, number | undefined, number>;
+  /** What the practice should do about the last failed read (the plugin's fix). */
+  last_sync_fix: string | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

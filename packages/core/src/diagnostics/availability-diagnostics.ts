@@ -296,14 +296,18 @@ export class AvailabilityDiagnostics {
         evidence: healthy
           ? `Set-up checks passed; the last sync succeeded.`
           : [
-              connection.status !== 'healthy' ? `The set-up checks are ${connection.status}.` : '',
-              connection.last_sync_error ? `The last sync failed: ${connection.last_sync_error}.` : '',
+              connection.status !== 'healthy' ? `The connection is ${connection.status}.` : '',
+              connection.last_sync_error
+                ? `The last sync failed (${connection.sync_failures} in a row): ${connection.last_sync_error}.`
+                : '',
               liveError ? `Reading ${ehrName} now failed: ${liveError}.` : '',
             ]
               .filter(Boolean)
               .join(' '),
         ...(!healthy && {
-          fix: 'Open the connection (GET …/connection): its set-up checks say what to fix in the EHR; then save it again.',
+          fix:
+            connection.last_sync_fix ??
+            'Open the connection (GET …/connection): its set-up checks say what to fix in the EHR; then save it again.',
         }),
       });
     }

@@ -193,8 +193,22 @@ export class SlotSync {
     return outcome.run!;
   }
 
-  /** Reads one window of the practice's diary and writes only what changed. */
+  /**
+   * Reads one window of the practice's diary and writes only what changed. The connection's
+   * health follows (Connections.readSucceeded / readFailed).
+   */
   async read(
+    practice: Practice,
+    trigger: SyncTrigger,
+    window: SyncReadWindow,
+    options: SyncReadOptions,
+  ): Promise<SyncReadOutcome> {
+    const outcome = await this.readOnce(practice, trigger, window, options);
+    if (outcome.status === 'succeeded') await this.connections.readSucceeded(practice, outcome.finishedAt);
+    return outcome;
+  }
+
+  private async readOnce(
     practice: Practice,
     trigger: SyncTrigger,
     window: SyncReadWindow,
@@ -341,7 +355,6 @@ export class SlotSync {
           .updateTable('connections')
           .set({
             last_sync_at: finishedAt,
-            last_sync_error: null,
             ...(wholeHorizon && { last_good_sync_at: finishedAt }),
           })
           .where('practice_id', '=', practice.id)
@@ -578,18 +591,13 @@ export class SlotSync {
     const code = error instanceof SlotbridgeError ? error.code : CoreErrorCode.SYNC_FAILED;
     const message = error instanceof Error ? error.message : String(error);
     const kind = error instanceof EhrError ? error.kind : null;
-    const finishedAt = this.now();
+    const fix = error instanceof SlotbridgeError ? (error.fix ?? null) : null;
     this.log.warn({ practiceId: practice.id, trigger, code, message }, 'sync failed');
+    // Credentials or access refused: the set-up checks say which step the practice must redo.
+    const checks = kind === 'auth_failed' ? await this.connections.recheck(practice) : null;
+    const finishedAt = this.now();
     const run = await this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('connections')
-        .set({
-          last_sync_at: finishedAt,
-          last_sync_error: `${code}: ${message}`,
-          ...(kind === 'auth_failed' && { status: 'failing' as const }),
-        })
-        .where('practice_id', '=', practice.id)
-        .execute();
+      await this.connections.readFailed(trx, practice, { code, message, kind, fix }, finishedAt, checks);
       return this.insertRun(trx, {
         practice_id: practice.id,
         trigger,

@@ -19,6 +19,11 @@ export interface MemoryEhr {
   booked: Map<string, string>;
   /** Patients with these last names match no record: their slot is held (or the write refused). */
   unmatchedLastNames: Set<string>;
+  /**
+   * The EHR refuses our access (as EMIS does when the practice deactivates the application):
+   * the credentials set-up check fails and every read throws `auth_failed`, until set back.
+   */
+  refused: boolean;
   /** The next N calls of `operation` throw an EhrError of `kind`. */
   failNext(operation: MemoryOperation, kind: EhrErrorKind, times?: number): void;
   /** `sessionReads`: sessions whose slots a fetch read (with `sessionCounts`). */
@@ -43,6 +48,7 @@ export function createMemoryEhr(
     slots: [],
     booked: new Map(),
     unmatchedLastNames: new Set(),
+    refused: false,
     calls: { fetch: 0, write: 0, sessionReads: 0 },
     failNext(operation, kind, times = 1) {
       for (let i = 0; i < times; i++) failures.push({ operation, kind });
@@ -77,7 +83,7 @@ export function createMemoryEhr(
       listsBookedSlots: options.listsBookedSlots ?? false,
     },
     async checkSetup(ctx) {
-      const ok = ctx.connection.secret === 'right';
+      const ok = ctx.connection.secret === 'right' && !memory.refused;
       return [
         {
           id: 'credentials',
@@ -97,6 +103,11 @@ export function createMemoryEhr(
       await meterEhrCall('fetch', async () => {});
       memory.calls.fetch += 1;
       maybeFail('fetch');
+      if (memory.refused) {
+        throw new EhrError('auth_failed', 'MEM_ERR_REFUSED', 'access refused', {
+          fix: 'Let slotbridge in again (memory.refused = false).',
+        });
+      }
       const slots = memory.slots
         .map((s) => {
           const booked = memory.booked.get(s.ehrSlotId);
