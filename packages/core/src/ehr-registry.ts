@@ -3,6 +3,7 @@
  * goes through the hook registry, so partner extensions see every call.
  */
 
+import { lintConnection } from './connection-lint.ts';
 import { CallBudgets, type CallPriority } from './ehr-calls.ts';
 import type {
   BookingWriteCommand,
@@ -137,11 +138,13 @@ export class EhrRegistry {
     return this.hooks.run('capabilities', id, { ehrId: id }, undefined, async () => def.capabilities);
   }
 
-  checkSetup(id: string, ctx: EhrContext): Promise<SetupCheck[]> {
+  /** The shared checks of what was typed (connection-lint.ts) first, then the plugin's own. */
+  async checkSetup(id: string, ctx: EhrContext): Promise<SetupCheck[]> {
     const def = this.get(id);
-    return this.#metered(def, ctx, () =>
+    const checks = await this.#metered(def, ctx, () =>
       this.hooks.run('checkSetup', id, ctx, undefined, () => def.checkSetup(ctx)),
     );
+    return [...lintConnection(def.connectionSchema, ctx.connection, checks), ...checks];
   }
 
   discover(id: string, ctx: EhrContext): Promise<EhrCatalogue> {

@@ -1,6 +1,7 @@
 /**
- * The EMIS set-up checks, in the order the set-up guides give (seeds 002, 004): no stray spaces
- * in what was typed; the Partner API answers; the partner user signs in (the API-password
+ * The EMIS set-up checks, in the order the set-up guides give (seeds 002, 004), after the core's
+ * checks of what was typed (stray spaces: connection-lint.ts, from the schema's titles): the
+ * Partner API answers; the partner user signs in (the API-password
  * mix-up, the EMAS Manager activation, Edit Users, Login Access); the organisation ID (CDB
  * number) is this practice's; no earlier partner user is set up for the product; the user can
  * read the appointment book; there is an unregistered-patient slot type used for nothing else.
@@ -13,42 +14,12 @@ import { emisDateOf } from './emis-time.ts';
 import { EMIS_ERRORS, isEmisError } from './errors.ts';
 import type { ConfigurationSlotType, OrganisationInformation, OrganisationPerson } from './partner-api.ts';
 
-const FIELD_LABELS = {
-  applicationId: 'application id',
-  cdbNumber: 'organisation ID (CDB number)',
-  username: 'user name',
-  apiPassword: 'API password',
-} as const;
-
 const RBAC_FIX =
   'In EMIS Web: EMIS ball → Configuration → Organisation Configuration → Users, open the partner user and give ' +
   'it an RBAC role with appointment access (e.g. Practice Manager SJR004) under User Role Profile.';
 
 /** The detectable rule for the unregistered-patient slot type: its name says so. */
 const UNREGISTERED_NAME = /unregistered/i;
-
-function spacesCheck(connection: EmisConnection, signInWorked: boolean): SetupCheck {
-  const spaced = (Object.keys(FIELD_LABELS) as (keyof typeof FIELD_LABELS)[]).filter(
-    (field) => connection[field] !== connection[field].trim(),
-  );
-  if (spaced.length === 0) {
-    return {
-      id: 'credentials.spaces',
-      ok: true,
-      severity: 'error',
-      message: 'No spaces at the start or end of the details.',
-    };
-  }
-  const labels = spaced.map((field) => FIELD_LABELS[field]).join(', ');
-  return {
-    id: 'credentials.spaces',
-    ok: false,
-    // EMIS accepted the details anyway: the spaces are the practice's own, leave them be.
-    severity: signInWorked ? 'warning' : 'error',
-    message: `The ${labels} ${spaced.length === 1 ? 'has' : 'have'} a space at the start or end.`,
-    fix: `Retype the ${labels} without spaces at the start or end (copying from an email often adds one).`,
-  };
-}
 
 function signInFailure(error: unknown): SetupCheck {
   const failed = (message: string, fix: string): SetupCheck => ({
@@ -291,7 +262,7 @@ export async function checkEmisSetup(ctx: EhrContext<EmisConnection>): Promise<S
       message: `slotbridge could not reach the EMIS Partner API at ${ctx.connection.baseUrl}.`,
       fix: 'Check the API address. If it is right, EMIS may be down: try again in a few minutes.',
     });
-    return [spacesCheck(ctx.connection, false), ...checks];
+    return checks;
   }
 
   let userInRoleId: string;
@@ -310,10 +281,10 @@ export async function checkEmisSetup(ctx: EhrContext<EmisConnection>): Promise<S
         ? unknownOrganisation(ctx.connection)
         : signInFailure(error),
     );
-    return [spacesCheck(ctx.connection, false), ...checks];
+    return checks;
   }
 
   checks.push(...(await organisationChecks(emis, ctx, userInRoleId)));
   checks.push(...(await appointmentBookChecks(emis, ctx)));
-  return [spacesCheck(ctx.connection, true), ...checks];
+  return checks;
 }

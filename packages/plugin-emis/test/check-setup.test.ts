@@ -2,7 +2,7 @@
  * The set-up checks, in the practice's words, for each way seeds 002 and 004 say the EMIS
  * set-up goes wrong: each mistake is made in the sandbox, and the whole list of checks asserted.
  */
-import type { SetupCheck } from '@slotbridge/core';
+import { EhrRegistry, type SetupCheck } from '@slotbridge/core';
 import t from 'tap';
 import { emisPlugin } from '../src/emis-plugin.ts';
 import { EMIS_ERRORS } from '../src/errors.ts';
@@ -10,12 +10,21 @@ import { contextFor, SMALL_DIARY, startSandbox } from './fixtures.ts';
 
 const DEMO = { demo: { days: 1, from: '2026-02-02' } };
 
-const NO_SPACES = {
-  id: 'credentials.spaces',
-  ok: true,
-  severity: 'error',
-  message: 'No spaces at the start or end of the details.',
-};
+/** The core's checks of what was typed, first in every list (connection-lint.ts). */
+const TYPED_OK = [
+  {
+    id: 'credentials.spaces',
+    ok: true,
+    severity: 'error',
+    message: 'No spaces at the start or end of the details.',
+  },
+  { id: 'credentials.filled', ok: true, severity: 'error', message: 'Every detail is filled in.' },
+  { id: 'credentials.distinct', ok: true, severity: 'error', message: 'Each detail is in its own field.' },
+];
+/** The checks as the core runs them: its checks of what was typed, then the plugin's. */
+const registry = new EhrRegistry();
+registry.register(emisPlugin);
+const checkSetup = (ctx: Parameters<typeof emisPlugin.checkSetup>[0]) => registry.checkSetup('emis', ctx);
 const REACHABLE = {
   id: 'emis.reachable',
   ok: true,
@@ -73,8 +82,8 @@ const CDB_FIX =
 
 t.test('a practice set up correctly passes every check, in the guides order', async (t) => {
   const sandbox = await startSandbox(t, DEMO);
-  t.same(await emisPlugin.checkSetup(contextFor(sandbox.connection())), [
-    NO_SPACES,
+  t.same(await checkSetup(contextFor(sandbox.connection())), [
+    ...TYPED_OK,
     REACHABLE,
     SIGNED_IN,
     ORGANISATION,
@@ -86,7 +95,7 @@ t.test('a practice set up correctly passes every check, in the guides order', as
 
 t.test('spaces around the user name come first', async (t) => {
   const sandbox = await startSandbox(t, DEMO);
-  const checks = await emisPlugin.checkSetup(contextFor({ ...sandbox.connection(), username: 'Herouser ' }));
+  const checks = await checkSetup(contextFor({ ...sandbox.connection(), username: 'Herouser ' }));
   t.same(checks, [
     {
       id: 'credentials.spaces',
@@ -95,6 +104,8 @@ t.test('spaces around the user name come first', async (t) => {
       message: 'The user name has a space at the start or end.',
       fix: 'Retype the user name without spaces at the start or end (copying from an email often adds one).',
     },
+    TYPED_OK[1],
+    TYPED_OK[2],
     REACHABLE,
     { ...NO_ACCESS, fix: EMIS_ERRORS.EMIS_ERR_NO_ACCESS.fix },
   ]);
@@ -103,7 +114,7 @@ t.test('spaces around the user name come first', async (t) => {
 t.test('spaces EMIS accepts are only a warning', async (t) => {
   const sandbox = await startSandbox(t, DEMO);
   sandbox.access.updateUser('Herouser', { apiPassword: ' padded ' });
-  const checks = await emisPlugin.checkSetup(contextFor(sandbox.connection()));
+  const checks = await checkSetup(contextFor(sandbox.connection()));
   t.same(checks, [
     {
       id: 'credentials.spaces',
@@ -112,6 +123,8 @@ t.test('spaces EMIS accepts are only a warning', async (t) => {
       message: 'The API password has a space at the start or end.',
       fix: 'Retype the API password without spaces at the start or end (copying from an email often adds one).',
     },
+    TYPED_OK[1],
+    TYPED_OK[2],
     REACHABLE,
     SIGNED_IN,
     ORGANISATION,
@@ -124,8 +137,8 @@ t.test('spaces EMIS accepts are only a warning', async (t) => {
 t.test('the EMIS user password instead of the API password', async (t) => {
   const sandbox = await startSandbox(t, DEMO);
   const connection = { ...sandbox.connection(), apiPassword: sandbox.access.user('Herouser').emisPassword };
-  t.same(await emisPlugin.checkSetup(contextFor(connection)), [
-    NO_SPACES,
+  t.same(await checkSetup(contextFor(connection)), [
+    ...TYPED_OK,
     REACHABLE,
     {
       id: 'emis.sign-in',
@@ -143,8 +156,8 @@ t.test('the EMIS user password instead of the API password', async (t) => {
 t.test('an expired API password', async (t) => {
   const sandbox = await startSandbox(t, DEMO);
   sandbox.access.updateUser('Herouser', { passwordExpired: true });
-  t.same(await emisPlugin.checkSetup(contextFor(sandbox.connection())), [
-    NO_SPACES,
+  t.same(await checkSetup(contextFor(sandbox.connection())), [
+    ...TYPED_OK,
     REACHABLE,
     {
       id: 'emis.sign-in',
@@ -171,14 +184,14 @@ t.test('no access: not activated, user not ticked, Login Access boxes off', asyn
     sandbox.access.reset({});
     const connection = sandbox.connection();
     make();
-    t.same(await emisPlugin.checkSetup(contextFor(connection)), [NO_SPACES, REACHABLE, NO_ACCESS], name);
+    t.same(await checkSetup(contextFor(connection)), [...TYPED_OK, REACHABLE, NO_ACCESS], name);
   }
 });
 
 t.test('an application id EMIS does not know', async (t) => {
   const sandbox = await startSandbox(t, DEMO);
-  t.same(await emisPlugin.checkSetup(contextFor({ ...sandbox.connection(), applicationId: 'hero-typo' })), [
-    NO_SPACES,
+  t.same(await checkSetup(contextFor({ ...sandbox.connection(), applicationId: 'hero-typo' })), [
+    ...TYPED_OK,
     REACHABLE,
     {
       id: 'emis.sign-in',
@@ -192,8 +205,8 @@ t.test('an application id EMIS does not know', async (t) => {
 
 t.test('an organisation ID (CDB number) EMIS does not know', async (t) => {
   const sandbox = await startSandbox(t, DEMO);
-  t.same(await emisPlugin.checkSetup(contextFor({ ...sandbox.connection(), cdbNumber: '50010' })), [
-    NO_SPACES,
+  t.same(await checkSetup(contextFor({ ...sandbox.connection(), cdbNumber: '50010' })), [
+    ...TYPED_OK,
     REACHABLE,
     {
       id: 'emis.organisation',
@@ -208,8 +221,8 @@ t.test('an organisation ID (CDB number) EMIS does not know', async (t) => {
 t.test('the organisation ID (CDB number) of another practice than this one', async (t) => {
   // A practice group: the same partner user set up at each practice, the first one's CDB copied.
   const sandbox = await startSandbox(t, DEMO);
-  t.same(await emisPlugin.checkSetup(contextFor(sandbox.connection(), { odsCode: 'b82002' })), [
-    NO_SPACES,
+  t.same(await checkSetup(contextFor(sandbox.connection(), { odsCode: 'b82002' })), [
+    ...TYPED_OK,
     REACHABLE,
     SIGNED_IN,
     {
@@ -225,8 +238,8 @@ t.test('the organisation ID (CDB number) of another practice than this one', asy
     DEMO_APPOINTMENT_BOOK,
     UNREGISTERED_SLOT_TYPE,
   ]);
-  const withoutOdsCode = await emisPlugin.checkSetup(contextFor(sandbox.connection(), { odsCode: null }));
-  t.same(withoutOdsCode[3], ORGANISATION, 'a practice without an ODS code is told what the CDB number is');
+  const withoutOdsCode = await checkSetup(contextFor(sandbox.connection(), { odsCode: null }));
+  t.same(withoutOdsCode[5], ORGANISATION, 'a practice without an ODS code is told what the CDB number is');
 });
 
 t.test('an existing partner user: reuse it, or a new one, and keep the original', async (t) => {
@@ -246,8 +259,8 @@ t.test('an existing partner user: reuse it, or a new one, and keep the original'
       'another. If not, a new partner user such as Herouser1 is fine. Do not delete the original user until they ' +
       'confirm which credentials stay.',
   });
-  t.same(await emisPlugin.checkSetup(contextFor(sandbox.connection('Herouser1'))), [
-    NO_SPACES,
+  t.same(await checkSetup(contextFor(sandbox.connection('Herouser1'))), [
+    ...TYPED_OK,
     REACHABLE,
     { ...SIGNED_IN, message: 'The partner user Herouser1 signs in to EMIS.' },
     ORGANISATION,
@@ -255,8 +268,8 @@ t.test('an existing partner user: reuse it, or a new one, and keep the original'
     DEMO_APPOINTMENT_BOOK,
     UNREGISTERED_SLOT_TYPE,
   ]);
-  const asOriginal = await emisPlugin.checkSetup(contextFor(sandbox.connection('Herouser')));
-  t.same(asOriginal[4], existingPartnerUser('Herouser'), 'the original sees the newer one too');
+  const asOriginal = await checkSetup(contextFor(sandbox.connection('Herouser')));
+  t.same(asOriginal[6], existingPartnerUser('Herouser'), 'the original sees the newer one too');
   t.notOk(
     asOriginal.some((check) => !check.ok && check.severity === 'error'),
     'a warning: the connection may still be saved',
@@ -264,7 +277,7 @@ t.test('an existing partner user: reuse it, or a new one, and keep the original'
 
   sandbox.access.removeUser('Herouser');
   t.same(
-    (await emisPlugin.checkSetup(contextFor(sandbox.connection('Herouser1'))))[4],
+    (await checkSetup(contextFor(sandbox.connection('Herouser1'))))[6],
     { ...NO_OTHER_PARTNER_USER, message: NO_OTHER_PARTNER_USER.message.replace('Herouser:', 'Herouser1:') },
     'once the original is deleted, nothing is left to reuse',
   );
@@ -273,8 +286,8 @@ t.test('an existing partner user: reuse it, or a new one, and keep the original'
 t.test('no unregistered-patient slot type in EMIS', async (t) => {
   const sandbox = await startSandbox(t);
   sandbox.seed(SMALL_DIARY);
-  const checks = await emisPlugin.checkSetup(contextFor(sandbox.connection()));
-  t.same(checks.slice(5), [
+  const checks = await checkSetup(contextFor(sandbox.connection()));
+  t.same(checks.slice(7), [
     {
       id: 'emis.appointment-book',
       ok: true,
@@ -311,8 +324,8 @@ t.test('an unregistered-patient slot type also bookable online', async (t) => {
       },
     ],
   });
-  const checks = await emisPlugin.checkSetup(contextFor(sandbox.connection()));
-  t.same(checks[6], {
+  const checks = await checkSetup(contextFor(sandbox.connection()));
+  t.same(checks[8], {
     id: 'emis.unregistered-slot-type',
     ok: false,
     severity: 'error',
@@ -329,8 +342,8 @@ t.test('an address nothing answers on', async (t) => {
   const sandbox = await startSandbox(t);
   const connection = sandbox.connection();
   await sandbox.close();
-  t.same(await emisPlugin.checkSetup(contextFor(connection)), [
-    NO_SPACES,
+  t.same(await checkSetup(contextFor(connection)), [
+    ...TYPED_OK,
     {
       id: 'emis.reachable',
       ok: false,
@@ -349,8 +362,8 @@ t.test('a user that cannot read the organisation details or the appointment book
   const sandbox = await startSandbox(t, DEMO);
   sandbox.faults.add({ operation: 'GetOrganisation', kind: 'error', status: 500 });
   sandbox.faults.add({ operation: 'GetAppointmentConfiguration', kind: 'error', status: 500 });
-  t.same(await emisPlugin.checkSetup(contextFor(sandbox.connection())), [
-    NO_SPACES,
+  t.same(await checkSetup(contextFor(sandbox.connection())), [
+    ...TYPED_OK,
     REACHABLE,
     SIGNED_IN,
     {

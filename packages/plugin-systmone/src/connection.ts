@@ -17,6 +17,7 @@ export const DEFAULT_READ_TIMEOUT_MS = 3000;
 export const connectionSchema = Type.Object(
   {
     host: Type.String({
+      title: 'gateway host',
       minLength: 1,
       description:
         'Host name or IP address of the slotbridge gateway on the practice network: the always-on PC that ' +
@@ -32,23 +33,27 @@ export const connectionSchema = Type.Object(
       }),
     ),
     apiKey: Type.String({
+      title: 'API key',
       minLength: 1,
       writeOnly: true,
       description:
         'The API key TPP issued for slotbridge (one per product); sent as APIKey on every request.',
     }),
     deviceId: Type.String({
+      title: 'device ID',
       minLength: 1,
       description: 'The device ID TPP registered for slotbridge with that API key; sent as DeviceID.',
     }),
     deviceVersion: Type.Optional(
       Type.String({
+        title: 'device version',
         minLength: 1,
         default: DEFAULT_DEVICE_VERSION,
         description: `The version of the slotbridge device, sent as DeviceVersion. Default ${DEFAULT_DEVICE_VERSION}.`,
       }),
     ),
     userName: Type.String({
+      title: 'user name',
       minLength: 1,
       description:
         'The SystmOne user logged in on the gateway PC, whose approval of the slotbridge device the requests ' +
@@ -67,6 +72,7 @@ export const connectionSchema = Type.Object(
     ),
     placeholderNhsNumber: Type.Optional(
       Type.String({
+        title: 'placeholder NHS number',
         pattern: '^[0-9]{10}$',
         description:
           'NHS number of the placeholder patient record the practice keeps for online bookings it cannot match ' +

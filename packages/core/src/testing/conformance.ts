@@ -99,9 +99,14 @@ export function ehrConformanceSuite<C extends Record<string, unknown>>(
     tt.ok(secrets.length > 0, 'at least one field is marked writeOnly (a secret)');
   });
 
+  // The checks as the core runs them: the shared checks of what was typed, then the plugin's.
+  const registry = new EhrRegistry();
+  registry.register(plugin);
+  const checkSetup = (ctx: EhrContext<C>) => registry.checkSetup(plugin.id, ctx);
+
   t.test(`${plugin.id}: checkSetup passes on a good sandbox`, async (tt) => {
     const { ctx } = await withSandbox(tt);
-    const checks = await plugin.checkSetup(ctx);
+    const checks = await checkSetup(ctx);
     tt.ok(checks.length > 0);
     for (const check of checks.filter((c) => c.severity === 'error'))
       tt.ok(check.ok, `${check.id}: ${check.message}`);
@@ -117,12 +122,30 @@ export function ehrConformanceSuite<C extends Record<string, unknown>>(
         const { sandbox, ctx } = await withSandbox(ttt);
         const mistake = sandbox.brokenSetups.find((b) => b.name === name)!;
         await mistake.break();
-        const checks = await plugin.checkSetup(ctx);
+        const checks = await checkSetup(ctx);
         const failing = checks.find((c) => c.id === mistake.failingCheckId);
         ttt.ok(failing, `check ${mistake.failingCheckId} is reported`);
         ttt.equal(failing?.ok, false, `check ${mistake.failingCheckId} fails`);
         ttt.ok(failing?.fix && failing.fix.length > 10, `with a fix: ${failing?.fix}`);
       });
+    }
+  });
+
+  t.test(`${plugin.id}: a stray space in any field typed is named, with its fix`, async (tt) => {
+    const { sandbox } = await withSandbox(tt);
+    const typed = Object.entries(sandbox.connection).filter(
+      ([field, value]) =>
+        typeof value === 'string' &&
+        Value.Check(plugin.connectionSchema, { ...sandbox.connection, [field]: `${value} ` }),
+    );
+    tt.ok(typed.length > 0, 'the connection has text fields');
+    for (const [field, value] of typed) {
+      const checks = await checkSetup(
+        contextFor({ ...sandbox.connection, [field]: `${value} ` }, sandbox.timeZone),
+      );
+      const spaces = checks.find((c) => c.id === 'credentials.spaces');
+      tt.equal(spaces?.ok, false, `a space after ${field} is named`);
+      tt.match(spaces?.fix, /without spaces/, 'with the fix');
     }
   });
 
