@@ -24,6 +24,7 @@ t.test(
         nearWindowHours: 48,
       },
       demo: true,
+      heapGrowingPercent: 50,
     });
   },
 );
@@ -100,4 +101,15 @@ t.test('the far read must come round before the data goes stale', async (t) => {
   );
   t.equal(config.engine.syncConcurrency, 64);
   t.equal(config.engine.nearSyncSeconds, 5);
+});
+
+t.test('SLOTBRIDGE_HEAP_GROWING_PERCENT: V8 heap growth, 0 for V8 defaults', async (t) => {
+  t.equal(loadConfig({ SLOTBRIDGE_HEAP_GROWING_PERCENT: '0' }, defaults).heapGrowingPercent, 0);
+  t.equal(loadConfig({ SLOTBRIDGE_HEAP_GROWING_PERCENT: '100' }, defaults).heapGrowingPercent, 100);
+  const error = t.throws(() =>
+    loadConfig({ SLOTBRIDGE_HEAP_GROWING_PERCENT: 'half' }, defaults),
+  ) as ConfigError;
+  t.same(error.problems, [
+    'SLOTBRIDGE_HEAP_GROWING_PERCENT must be a whole number from 0 to 1000; got "half"',
+  ]);
 });
