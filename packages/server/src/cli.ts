@@ -62,66 +62,116 @@ async function main(command: Command): Promise<void> {
     v8.setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
   const log = pino(loggerOptions(config.logLevel));
 
-  let embedded: EmbeddedDatabase | null = null;
-  let connectionString = config.databaseUrl;
-  if (!connectionString) {
-    log.info({ dataDir: config.dataDir }, 'starting the embedded PostgreSQL');
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir });
-    connectionString = embedded.connectionString;
-  }
-  const db = openDatabase({ connectionString });
-  const { applied } = await migrateToLatest(db);
-  log.info({ applied }, applied.length > 0 ? 'migrations applied' : 'database schema up to date');
-  if (command === 'migrate') {
-    await db.destroy();
-    await embedded?.stop();
-    return;
-  }
-
-  const slotbridge = await Slotbridge.create({
-    db,
-    connectionString,
-    encryptionKey: config.encryptionKey ?? (await embeddedEncryptionKey(config.dataDir)),
-    log: log.child({ component: 'core' }),
-    staleAfterSeconds: config.staleAfterSeconds,
-    engine: config.engine,
-  });
-  const app = await buildApp({
-    slotbridge,
-    ehrPlugins: [emisPlugin, systmonePlugin, hs1ExactPlugin],
-    logger: loggerOptions(config.logLevel),
-    metricsToken: config.metricsToken,
-  });
-  await app.ready();
-  const admin = await slotbridge.apiKeys.ensureAdminKey(config.adminKey);
-
+  // What start-up has made so far; a stop (signal or start-up error) closes whichever exist, in
+  // reverse order, so the embedded PostgreSQL is stopped whenever it was started, even mid-start.
+  let embedded: Promise<EmbeddedDatabase> | null = null;
+  let db: ReturnType<typeof openDatabase> | null = null;
+  let slotbridge: Slotbridge | null = null;
+  let app: Awaited<ReturnType<typeof buildApp>> | null = null;
   let demo: Demo | null = null;
-  let shuttingDown = false;
-  const shutdown = async (signal: string) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    log.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => process.exit(1), 15_000);
-    timer.unref();
-    await app.close(); // stops accepting requests, then the core and its workers
-    await demo?.close();
-    await db.destroy();
-    await embedded?.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  let stopping: Promise<void> | null = null;
 
-  if (command === 'worker') {
-    await slotbridge.startWorkers();
-    log.info({}, 'worker started');
-    return;
+  const stop = (reason: string, exitCode: number): Promise<void> => {
+    stopping ??= (async () => {
+      log.info({ reason }, 'shutting down');
+      // A stuck step must not keep the process (and so PostgreSQL) up: exit anyway; the exit
+      // still tells PostgreSQL to stop (embedded-postgres.ts).
+      const timer = setTimeout(() => {
+        log.error({}, 'shutdown took longer than 15 s; exiting');
+        process.exit(1);
+      }, 15_000);
+      timer.unref();
+      // Let the start-up step under way finish (it goes no further once stopping is set).
+      await startup.catch(() => {});
+      let code = exitCode;
+      const steps: [string, (() => Promise<unknown>) | null | false][] = [
+        // Stops accepting requests, then the core (its plugin's onClose): in-flight write-backs
+        // finish, and those not begun stay in the outbox for the next start.
+        ['the API', app && (() => app!.close())],
+        ['the workers', !app && slotbridge && (() => slotbridge!.close())], // stopped mid-start
+        ['the demo sandboxes', demo && (() => demo!.close())],
+        ['the database pool', db && (() => db!.destroy())],
+        ['the embedded PostgreSQL', embedded && (async () => (await embedded!.catch(() => null))?.stop())],
+      ];
+      for (const [what, step] of steps) {
+        try {
+          if (step) await step();
+        } catch (error) {
+          log.error({ err: error }, `stopping ${what} failed`);
+          code = code || 1;
+        }
+      }
+      process.exit(code);
+    })();
+    return stopping;
+  };
+  // process.on, not once: a Ctrl+C reaches this process both from the terminal and through npm's
+  // chain, and a second signal must not kill it half-way through stopping.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => void stop(signal, 0));
   }
 
-  if (config.demo) demo = await startDemo(slotbridge);
-  const address = await app.listen({ port: config.port, host: config.host });
-  await slotbridge.startWorkers();
+  const startup = (async () => {
+    let connectionString = config.databaseUrl;
+    if (!connectionString) {
+      log.info({ dataDir: config.dataDir }, 'starting the embedded PostgreSQL');
+      embedded = startEmbeddedPostgres({ dataDir: config.dataDir });
+      connectionString = (await embedded).connectionString;
+      if (stopping) return;
+    }
+    db = openDatabase({ connectionString });
+    const { applied } = await migrateToLatest(db);
+    log.info({ applied }, applied.length > 0 ? 'migrations applied' : 'database schema up to date');
+    if (command === 'migrate' || stopping) return;
 
+    slotbridge = await Slotbridge.create({
+      db,
+      connectionString,
+      encryptionKey: config.encryptionKey ?? (await embeddedEncryptionKey(config.dataDir)),
+      log: log.child({ component: 'core' }),
+      staleAfterSeconds: config.staleAfterSeconds,
+      engine: config.engine,
+    });
+    if (stopping) return;
+    app = await buildApp({
+      slotbridge,
+      ehrPlugins: [emisPlugin, systmonePlugin, hs1ExactPlugin],
+      logger: loggerOptions(config.logLevel),
+      metricsToken: config.metricsToken,
+    });
+    await app.ready();
+    const admin = await slotbridge.apiKeys.ensureAdminKey(config.adminKey);
+    if (stopping) return;
+
+    if (command === 'worker') {
+      await slotbridge.startWorkers();
+      log.info({}, 'worker started');
+      return;
+    }
+
+    if (config.demo) demo = await startDemo(slotbridge);
+    if (stopping) return;
+    const address = await app.listen({ port: config.port, host: config.host });
+    if (stopping) return;
+    await slotbridge.startWorkers();
+    printBanner(address, admin, demo);
+  })();
+
+  try {
+    await startup;
+  } catch (error) {
+    if (stopping) return; // a failure caused by the stop itself
+    console.error(error);
+    await stop('start-up failed', 1);
+  }
+  if (command === 'migrate') await stop('migrated', 0);
+}
+
+function printBanner(
+  address: string,
+  admin: Awaited<ReturnType<Slotbridge['apiKeys']['ensureAdminKey']>>,
+  demo: Demo | null,
+): void {
   const lines = [
     '',
     `slotbridge is listening on ${address}`,
