@@ -6,14 +6,28 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+const osSignals = constants.signals;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const [major] = process.versions.node.split('.').map(Number);
 if (major < 20) {
   console.error(`slotbridge needs Node.js 20 or newer; this is ${process.version}.`);
   process.exit(1);
+}
+
+// Signals: npm runs this script through `exec` (package.json), so a SIGTERM or SIGINT sent to
+// `npm start` reaches this process; it passes them on to the entry point and exits when that has
+// stopped. One that arrives while installing or building stops us before the entry point starts.
+let child = null;
+let stopSignal = null;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    stopSignal ??= signal;
+    child?.kill(signal);
+  });
 }
 
 function run(command, args, options = {}) {
@@ -86,9 +100,10 @@ function buildIfChanged() {
 
 const [command, ...rest] = process.argv.slice(2);
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
-let child;
+if (stopSignal) process.exit(1);
 if (['start', 'serve', 'worker', 'migrate'].includes(command)) {
   buildIfChanged();
+  if (stopSignal) process.exit(1);
   child = spawn(process.execPath, [compiledCli, command, ...rest], { cwd: root, stdio: 'inherit' });
 } else if (command === 'test') {
   // The tests run from the sources: the "development" export condition resolves the workspace
@@ -101,8 +116,15 @@ if (['start', 'serve', 'worker', 'migrate'].includes(command)) {
   console.error('usage: node scripts/run.mjs start|serve|worker|migrate|test [args]');
   process.exit(2);
 }
-// Run the entry point as a child that gets our signals, so stopping npm stops the server too.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => child.kill(signal));
-}
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// The entry point is a child that gets our signals (above), so stopping npm stops the server
+// too. If whoever started us dies without a word (kill -9 of npm), we are re-parented: stop the
+// entry point as a SIGTERM would, rather than leave it running unowned.
+const parent = process.ppid;
+const orphanWatch = setInterval(() => {
+  if (process.ppid === parent) return;
+  clearInterval(orphanWatch);
+  stopSignal ??= 'SIGTERM';
+  child.kill('SIGTERM');
+}, 1000);
+orphanWatch.unref();
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (osSignals[signal] ?? 0) : 0)));

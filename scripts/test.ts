@@ -17,9 +17,20 @@ const args = process.argv.slice(2);
 const suiteOnly = args.includes('--suite-only');
 const tapArgs = args.filter((a) => a !== '--suite-only');
 
+// A SIGINT/SIGTERM/SIGHUP stops the run in order: tap first, then the embedded PostgreSQL.
+let tap: ReturnType<typeof spawn> | null = null;
+let interrupted: NodeJS.Signals | null = null;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    interrupted ??= signal;
+    tap?.kill(signal);
+  });
+}
+
 function step(name: string, command: string, commandArgs: string[]): void {
   console.log(`\n▶ ${name}`);
   const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit' });
+  if (interrupted) process.exit(1);
   if (result.status !== 0) {
     console.error(`✖ ${name} failed`);
     process.exit(result.status ?? 1);
@@ -29,6 +40,7 @@ function step(name: string, command: string, commandArgs: string[]): void {
 function runTap(env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(bin('tap'), tapArgs, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    tap = child;
     let tail = '';
     child.stdout.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);
@@ -68,6 +80,6 @@ if (!serverUrl) {
 }
 
 console.log('\n▶ tap');
-const code = await runTap({ ...process.env, SLOTBRIDGE_TEST_DATABASE_URL: serverUrl });
+const code = interrupted ? 1 : await runTap({ ...process.env, SLOTBRIDGE_TEST_DATABASE_URL: serverUrl });
 await stop();
 process.exit(code);
