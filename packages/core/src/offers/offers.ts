@@ -65,6 +65,8 @@ export function slotView(
 export interface OfferWindow {
   from?: Date;
   to?: Date;
+  /** Only these slots (a read's new and changed ones): the others' verdicts stand. */
+  slotIds?: string[];
 }
 
 export interface RefreshOutcome {
@@ -296,6 +298,10 @@ export async function refreshOffers(
   let query = trx.selectFrom('slots').selectAll().where('practice_id', '=', practice.id);
   if (window.from) query = query.where('start_at', '>=', window.from);
   if (window.to) query = query.where('start_at', '<', window.to);
+  if (window.slotIds) {
+    if (window.slotIds.length === 0) return { evaluated: 0, changed: 0 };
+    query = query.where('id', 'in', window.slotIds);
+  }
   const slots = await query.execute();
   if (slots.length === 0) return { evaluated: 0, changed: 0 };
   const setup = await loadOfferSetup(trx, deps.ehr, practice);

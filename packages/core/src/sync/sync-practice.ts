@@ -290,8 +290,9 @@ export class SlotSync {
         }
         const diff = diffSlots(stored, fetched);
         const changedAt = this.now();
+        const written: string[] = diff.updates.map((u) => u.id);
         for (let i = 0; i < diff.inserts.length; i += INSERT_CHUNK) {
-          await trx
+          const rows = await trx
             .insertInto('slots')
             .values(
               diff.inserts.slice(i, i + INSERT_CHUNK).map((slot) => ({
@@ -316,7 +317,9 @@ export class SlotSync {
                 updated_at: changedAt,
               })),
             )
+            .returning('id')
             .execute();
+          for (const row of rows) written.push(row.id);
         }
         for (const { id, slot } of diff.updates) {
           await trx
@@ -326,7 +329,15 @@ export class SlotSync {
             .execute();
         }
         if (diff.deletes.length > 0) await trx.deleteFrom('slots').where('id', 'in', diff.deletes).execute();
-        await refreshOffers(trx, { ehr: this.ehr, connections: this.connections }, practice, { from, to });
+        // The offer rules of the set-up are decided again for the slots written; the others'
+        // verdicts stand (a mapping change refreshes them all). A whole-horizon read refreshes
+        // every slot of the window, which mends any verdict left behind.
+        await refreshOffers(
+          trx,
+          { ehr: this.ehr, connections: this.connections },
+          practice,
+          options.record === 'always' ? { from, to } : { from, to, slotIds: written },
+        );
         counts.inserted = diff.inserts.length;
         counts.updated = diff.updates.length;
         counts.deleted = diff.deletes.length;
