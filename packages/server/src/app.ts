@@ -8,7 +8,8 @@ import { type Slotbridge, slotbridgeCore } from '@slotbridge/core';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { LoggerOptions } from 'pino';
 import { apiKeyAuth } from './auth.ts';
-import { registerProblemHandlers } from './problem.ts';
+import { type LimitsOptions, limits } from './limits.ts';
+import { problemServerOptions, registerProblemHandlers } from './problem.ts';
 import { appointmentRoutes } from './routes/appointments.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { bookingCatalogueRoutes } from './routes/booking-catalogue.ts';
@@ -35,6 +36,8 @@ export interface BuildAppOptions {
   logger?: LoggerOptions | false;
   /** When set, `GET /metrics` requires `Authorization: Bearer <token>` (SLOTBRIDGE_METRICS_TOKEN). */
   metricsToken?: string | null;
+  /** Rate limits; unset: from the environment (SLOTBRIDGE_AUTH_FAILURES_PER_MINUTE, …). */
+  limits?: LimitsOptions;
 }
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
@@ -42,6 +45,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     logger: options.logger ?? false,
     // Unknown fields are an error to report, not something to drop silently.
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+    ...problemServerOptions,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerProblemHandlers(app);
@@ -73,6 +77,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(slotbridgeCore, { slotbridge: options.slotbridge });
+  await app.register(limits, { limits: options.limits });
   for (const plugin of options.ehrPlugins) await app.register(plugin);
   await app.register(healthRoutes);
 

@@ -1,12 +1,14 @@
 /**
  * API-key authentication for the routes of the context it is registered in. Keys are sent as
- * `Authorization: Bearer <key>` (or `X-API-Key`). Routes with `config: { admin: true }` need the
+ * `Authorization: Bearer <key>` (the scheme in any case) or `X-API-Key`. Failed attempts count
+ * towards the per-address limit of limits.ts. Routes with `config: { admin: true }` need the
  * admin key. Verifying a key writes nothing on the request path (api-keys.ts: a cache by key
  * hash, `last_used_at` batched at most once a minute per key).
  */
 import type { Caller } from '@slotbridge/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { addTooManyRequests } from './limits.ts';
 import { sendProblem } from './problem.ts';
 
 declare module 'fastify' {
@@ -18,16 +20,28 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The token of an `Authorization: Bearer <token>` header, or null. The scheme is matched
+ * without regard to case and may be followed by any run of spaces or tabs (RFC 9110 §11.1,
+ * §11.4): `Bearer`, `bearer` and `BEARER` are one scheme.
+ */
+export function bearerToken(header: string | undefined): string | null {
+  const match = header && /^bearer[ \t]+(.+)$/i.exec(header);
+  return match ? match[1]!.trim() || null : null;
+}
+
 function presentedKey(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
+  if (header && /^bearer(?:[ \t]|$)/i.test(header)) return bearerToken(header);
   const apiKey = request.headers['x-api-key'];
-  return typeof apiKey === 'string' ? apiKey.trim() : null;
+  return typeof apiKey === 'string' ? apiKey.trim() || null : null;
 }
 
 export const apiKeyAuth = fp(
   async (app: FastifyInstance) => {
     app.decorateRequest('caller', null as unknown as Caller);
+    // Every route here may answer 429 for failed authentication (limits.ts): the OpenAPI says so.
+    app.addHook('onRoute', addTooManyRequests);
     // Keys are verified from memory; the uses still queued are recorded before the pool closes.
     app.addHook('onClose', async () => {
       await app.slotbridge.apiKeys.close();
@@ -37,6 +51,7 @@ export const apiKeyAuth = fp(
       const key = presentedKey(request);
       const caller = key ? await app.slotbridge.apiKeys.authenticate(key) : null;
       if (!caller) {
+        if (await app.limits.failedAuthentication(request, reply)) return reply;
         return sendProblem(reply.header('www-authenticate', 'Bearer'), {
           status: 401,
           code: 'SB_ERR_UNAUTHENTICATED',
@@ -55,5 +70,5 @@ export const apiKeyAuth = fp(
       request.caller = caller;
     });
   },
-  { name: 'slotbridge-auth', fastify: '5.x', dependencies: ['@slotbridge/core'] },
+  { name: 'slotbridge-auth', fastify: '5.x', dependencies: ['@slotbridge/core', 'slotbridge-limits'] },
 );

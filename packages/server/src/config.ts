@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { DEFAULT_ENGINE, type EngineOptions, parseEncryptionKey } from '@slotbridge/core';
+import type { LimitsOptions } from './limits.ts';
 
 export interface Config {
   port: number;
@@ -22,6 +23,8 @@ export interface Config {
   engine: EngineOptions;
   /** Seed the demo practices and their in-process sandboxes. */
   demo: boolean;
+  /** Rate limits: failed authentications per client address, bookings per API key. */
+  limits: LimitsOptions;
   /**
    * V8's `--heap-growing-percent` for this process (0: V8's own heuristics). See
    * DEFAULT_HEAP_GROWING_PERCENT.
@@ -47,12 +50,23 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Per minute. Failed authentications per client address: a client with a right key never
+ * fails, so 30 is far above a mistake and far below a guessing run. Bookings per API key:
+ * above the bench's target of 300 accepted a second from one key, held for a whole minute
+ * (18,000), so a fleet's booking product is never throttled by it; docs/configuration.md.
+ */
+export const DEFAULT_LIMITS: LimitsOptions = {
+  failedAuth: { max: 30, windowMs: 60_000 },
+  bookings: { max: 30_000, windowMs: 60_000 },
+};
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-export function loadConfig(env: NodeJS.ProcessEnv, defaults: { demo: boolean; cwd: string }): Config {
-  const problems: string[] = [];
+type IntegerReader = (name: string, fallback: number, min: number, max: number) => number;
 
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
+function integerReader(env: NodeJS.ProcessEnv, problems: string[]): IntegerReader {
+  return (name, fallback, min, max) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const value = Number(raw);
@@ -62,6 +76,33 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { demo: boolean; cw
     }
     return value;
   };
+}
+
+function readLimits(integer: IntegerReader): LimitsOptions {
+  const perMinute = (name: string, fallback: { max: number } | null) => {
+    const max = integer(name, fallback?.max ?? 0, 0, 10_000_000);
+    return max === 0 ? null : { max, windowMs: 60_000 };
+  };
+  return {
+    failedAuth: perMinute('SLOTBRIDGE_AUTH_FAILURES_PER_MINUTE', DEFAULT_LIMITS.failedAuth),
+    bookings: perMinute('SLOTBRIDGE_BOOKINGS_PER_MINUTE', DEFAULT_LIMITS.bookings),
+  };
+}
+
+/**
+ * The rate limits alone, from the same variables as loadConfig (which the CLI has already
+ * checked at boot): what buildApp uses when it is not given its limits.
+ */
+export function loadLimits(env: NodeJS.ProcessEnv): LimitsOptions {
+  const problems: string[] = [];
+  const limits = readLimits(integerReader(env, problems));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return limits;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv, defaults: { demo: boolean; cwd: string }): Config {
+  const problems: string[] = [];
+  const integer = integerReader(env, problems);
   const bool = (name: string, fallback: boolean): boolean => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -114,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { demo: boolean; cw
     );
   }
   const demo = bool('SLOTBRIDGE_DEMO', defaults.demo);
+  const limits = readLimits(integer);
   const heapGrowingPercent = integer(
     'SLOTBRIDGE_HEAP_GROWING_PERCENT',
     DEFAULT_HEAP_GROWING_PERCENT,
@@ -134,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { demo: boolean; cw
     staleAfterSeconds,
     engine,
     demo,
+    limits,
     heapGrowingPercent,
   };
 }

@@ -1,9 +1,18 @@
 /**
  * The one place errors become HTTP: application/problem+json (RFC 9457) with a stable `code`
- * and, where there is one, the `fix`. Domain errors know nothing of HTTP; this maps them.
+ * and, where there is one, the `fix`. Domain errors know nothing of HTTP; this maps them, and
+ * every answer Fastify and Node's HTTP server would give on their own (unknown route, bad
+ * JSON, body too large, URL too long, timeouts, malformed HTTP, shutting down) too.
  */
+import type { Socket } from 'node:net';
 import { type ErrorCategory, SlotbridgeError } from '@slotbridge/core';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifyServerOptions,
+} from 'fastify';
 
 const STATUS: Record<ErrorCategory, number> = {
   invalid_input: 400,
@@ -22,14 +31,35 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
+
+/** The codes of the HTTP layer itself (the core's are CoreErrorCode); docs/errors.md lists them. */
+export const HttpErrorCode = {
+  VALIDATION: 'SB_ERR_VALIDATION',
+  ROUTE_NOT_FOUND: 'SB_ERR_ROUTE_NOT_FOUND',
+  JSON_INVALID: 'SB_ERR_JSON_INVALID',
+  CONTENT_LENGTH_MISMATCH: 'SB_ERR_CONTENT_LENGTH_MISMATCH',
+  BODY_TOO_LARGE: 'SB_ERR_BODY_TOO_LARGE',
+  MEDIA_TYPE_UNSUPPORTED: 'SB_ERR_MEDIA_TYPE_UNSUPPORTED',
+  URL_INVALID: 'SB_ERR_URL_INVALID',
+  URL_TOO_LONG: 'SB_ERR_URL_TOO_LONG',
+  HEADERS_TOO_LARGE: 'SB_ERR_HEADERS_TOO_LARGE',
+  HTTP_MALFORMED: 'SB_ERR_HTTP_MALFORMED',
+  REQUEST_TIMEOUT: 'SB_ERR_REQUEST_TIMEOUT',
+  ANSWER_TIMEOUT: 'SB_ERR_ANSWER_TIMEOUT',
+  SHUTTING_DOWN: 'SB_ERR_SHUTTING_DOWN',
+  INTERNAL: 'SB_ERR_INTERNAL',
+} as const;
 
 export interface ProblemInput {
   status: number;
@@ -46,17 +76,158 @@ export function problemType(code: string): string {
   return `https://slotbridge.dev/errors#${code}`;
 }
 
-export function sendProblem(reply: FastifyReply, problem: ProblemInput) {
+function problemBody(problem: ProblemInput) {
   const { status, code, title } = problem;
-  return reply
-    .code(status)
-    .type('application/problem+json')
-    .send({ type: problemType(code), ...problem, title: title ?? TITLES[status] ?? 'Error' });
+  return { type: problemType(code), ...problem, title: title ?? TITLES[status] ?? 'Error' };
 }
+
+export function sendProblem(reply: FastifyReply, problem: ProblemInput) {
+  return reply.code(problem.status).type('application/problem+json').send(problemBody(problem));
+}
+
+const pathOf = (request: FastifyRequest) => request.url.split('?')[0];
+
+/**
+ * Fastify's own errors (FST_ERR_…), each as our code with a fix. `null`: not one of them.
+ * Request-time errors only: the others are raised at start-up, never over HTTP.
+ */
+function frameworkProblem(error: FastifyError, request: FastifyRequest): ProblemInput | null {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return {
+        status: 400,
+        code: HttpErrorCode.JSON_INVALID,
+        detail: 'The body is not valid JSON',
+        fix: 'Send the body as JSON (the OpenAPI document at /openapi.json describes each one).',
+      };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return {
+        status: 400,
+        code: HttpErrorCode.JSON_INVALID,
+        detail: 'The body is empty, but Content-Type says it is JSON',
+        fix: 'Send a JSON body, or leave out the Content-Type header when there is no body.',
+      };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return {
+        status: 400,
+        code: HttpErrorCode.CONTENT_LENGTH_MISMATCH,
+        detail: 'The body is not as long as its Content-Length header says',
+        fix: "Send a Content-Length equal to the body's length in bytes (HTTP clients do this themselves).",
+      };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return {
+        status: 413,
+        code: HttpErrorCode.BODY_TOO_LARGE,
+        detail: `The body is larger than ${request.routeOptions.bodyLimit ?? 1_048_576} bytes`,
+        fix: 'Send a smaller body: no request of this API needs one this large.',
+      };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return {
+        status: 415,
+        code: HttpErrorCode.MEDIA_TYPE_UNSUPPORTED,
+        detail: `A body of type "${request.headers['content-type'] ?? ''}" is not accepted`,
+        fix: 'Send the body as JSON, with "Content-Type: application/json".',
+      };
+    case 'FST_ERR_BAD_URL':
+      return {
+        status: 400,
+        code: HttpErrorCode.URL_INVALID,
+        detail: 'The path is not a valid URL: a percent-encoded part does not decode',
+        fix: 'Percent-encode the path correctly (RFC 3986), e.g. with encodeURIComponent for each part.',
+      };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return {
+        status: 414,
+        code: HttpErrorCode.URL_TOO_LONG,
+        detail: 'A part of the path is longer than any id of this API (at most 100 characters)',
+        fix: 'Check the ids in the path: each is a UUID, e.g. 5b0c2a4e-…, as this API returned it.',
+      };
+    case 'FST_ERR_HANDLER_TIMEOUT':
+      request.log.error({ err: error }, 'the answer took too long');
+      return {
+        status: 503,
+        code: HttpErrorCode.ANSWER_TIMEOUT,
+        detail: 'The server took too long to answer; it is logged',
+        fix: 'Retry after the number of seconds in Retry-After; a change that was asked for may have been made (send the same Idempotency-Key to be safe).',
+      };
+    case 'FST_ERR_NOT_FOUND':
+      return notFound(request);
+    default:
+      return null;
+  }
+}
+
+function notFound(request: FastifyRequest): ProblemInput {
+  return {
+    status: 404,
+    code: HttpErrorCode.ROUTE_NOT_FOUND,
+    detail: `No route ${request.method} ${pathOf(request)}`,
+    fix: 'See /docs for the routes of this API (a route that exists with another method answers this too).',
+  };
+}
+
+function retryAfterFor(reply: FastifyReply, problem: ProblemInput): FastifyReply {
+  return problem.status === 503 && !reply.hasHeader('retry-after') ? reply.header('retry-after', 1) : reply;
+}
+
+/**
+ * Fastify options for the answers it gives before any hook or handler runs: a path that does
+ * not decode or is too long (`frameworkErrors`), malformed HTTP, headers too large and a client
+ * too slow to send its request (`clientErrorHandler`, written on the socket), and requests that
+ * arrive while the server shuts down (answered by the onRequest hook of registerProblemHandlers).
+ */
+export const problemServerOptions: Pick<
+  FastifyServerOptions,
+  'frameworkErrors' | 'clientErrorHandler' | 'return503OnClosing'
+> = {
+  frameworkErrors: (error, request, reply) => {
+    const problem = frameworkProblem(error, request) ?? {
+      status: 500,
+      code: HttpErrorCode.INTERNAL,
+      detail: 'Something went wrong on our side; the error is logged.',
+    };
+    if (problem.status >= 500) request.log.error({ err: error }, 'framework error');
+    void sendProblem(retryAfterFor(reply, problem), { ...problem, instance: pathOf(request) });
+  },
+  clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
+    // A reset connection: nobody to answer.
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const problem: ProblemInput =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? {
+            status: 408,
+            code: HttpErrorCode.REQUEST_TIMEOUT,
+            detail: 'The request was not received in time',
+            fix: 'Send the whole request at once; if a proxy sits in between, check that it forwards requests promptly.',
+          }
+        : error.code === 'HPE_HEADER_OVERFLOW'
+          ? {
+              status: 431,
+              code: HttpErrorCode.HEADERS_TOO_LARGE,
+              detail: 'The request headers are too large',
+              fix: 'Send fewer or shorter headers (cookies are not needed by this API).',
+            }
+          : {
+              status: 400,
+              code: HttpErrorCode.HTTP_MALFORMED,
+              detail: 'The request is not valid HTTP/1.1',
+              fix: 'Use an HTTP client library; check that no proxy alters the request.',
+            };
+    if (socket.writable) {
+      const body = JSON.stringify(problemBody(problem));
+      socket.write(
+        `HTTP/1.1 ${problem.status} ${TITLES[problem.status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy(error);
+  },
+  // Answered as problem+json by our own hook instead.
+  return503OnClosing: false,
+};
 
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | SlotbridgeError | Error, request, reply) => {
-    const instance = request.url.split('?')[0];
+    const instance = pathOf(request);
     if (error instanceof SlotbridgeError) {
       const status = STATUS[error.category];
       if (status >= 500) request.log.error({ code: error.code, err: error.message }, 'request failed');
@@ -74,7 +245,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       const where = fastifyError.validationContext ?? 'request';
       return sendProblem(reply, {
         status: 400,
-        code: 'SB_ERR_VALIDATION',
+        code: HttpErrorCode.VALIDATION,
         detail: `The ${where} is not valid: ${fastifyError.message}`,
         fix: 'Correct the fields listed in "errors"; the OpenAPI document at /openapi.json describes every field.',
         errors: fastifyError.validation.map((v) => ({
@@ -85,33 +256,40 @@ export function registerProblemHandlers(app: FastifyInstance): void {
         instance,
       });
     }
+    const framework = frameworkProblem(fastifyError, request);
+    if (framework) return sendProblem(retryAfterFor(reply, framework), { ...framework, instance });
     const status = fastifyError.statusCode && fastifyError.statusCode >= 400 ? fastifyError.statusCode : 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'unexpected error');
       return sendProblem(reply, {
         status: 500,
-        code: 'SB_ERR_INTERNAL',
+        code: HttpErrorCode.INTERNAL,
         detail: 'Something went wrong on our side; the error is logged.',
         instance,
       });
     }
-    return sendProblem(reply, {
-      status,
-      code: fastifyError.code
-        ? `SB_ERR_HTTP_${fastifyError.code.replace(/^FST_ERR_/, '')}`
-        : `SB_ERR_HTTP_${status}`,
-      detail: error.message,
-      instance,
-    });
+    // Any other 4xx (none known today): its status as the code, its message as the detail.
+    return sendProblem(reply, { status, code: `SB_ERR_HTTP_${status}`, detail: error.message, instance });
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, {
-      status: 404,
-      code: 'SB_ERR_ROUTE_NOT_FOUND',
-      detail: `No route ${request.method} ${request.url.split('?')[0]}`,
-      fix: 'See /docs for the routes of this API.',
-      instance: request.url.split('?')[0],
-    }),
+    sendProblem(reply, { ...notFound(request), instance: pathOf(request) }),
   );
+
+  // With return503OnClosing off (problemServerOptions), a request that still arrives while the
+  // server shuts down (pipelined, or on a busy keep-alive connection) is refused here.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!closing) return;
+    return sendProblem(reply.header('retry-after', 1), {
+      status: 503,
+      code: HttpErrorCode.SHUTTING_DOWN,
+      detail: 'This server is shutting down',
+      fix: 'Retry after the number of seconds in Retry-After: another server, or this one restarted, will answer.',
+      instance: pathOf(request),
+    });
+  });
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, loadConfig, loadLimits } from '../src/config.ts';
 
 const defaults = { demo: true, cwd: '/srv/slotbridge' };
 
@@ -25,9 +25,31 @@ t.test(
       },
       demo: true,
       heapGrowingPercent: 50,
+      limits: {
+        failedAuth: { max: 30, windowMs: 60_000 },
+        bookings: { max: 30_000, windowMs: 60_000 },
+      },
     });
   },
 );
+
+t.test('rate limits: per minute, 0 turns one off, and loadLimits reads them alone', async (t) => {
+  const env = { SLOTBRIDGE_AUTH_FAILURES_PER_MINUTE: '5', SLOTBRIDGE_BOOKINGS_PER_MINUTE: '0' };
+  const expected = { failedAuth: { max: 5, windowMs: 60_000 }, bookings: null };
+  t.same(loadConfig(env, defaults).limits, expected);
+  t.same(loadLimits(env), expected);
+  const error = t.throws(() =>
+    loadConfig(
+      { SLOTBRIDGE_AUTH_FAILURES_PER_MINUTE: '-1', SLOTBRIDGE_BOOKINGS_PER_MINUTE: 'lots' },
+      defaults,
+    ),
+  ) as ConfigError;
+  t.same(error.problems, [
+    'SLOTBRIDGE_AUTH_FAILURES_PER_MINUTE must be a whole number from 0 to 10000000; got "-1"',
+    'SLOTBRIDGE_BOOKINGS_PER_MINUTE must be a whole number from 0 to 10000000; got "lots"',
+  ]);
+  t.throws(() => loadLimits({ SLOTBRIDGE_BOOKINGS_PER_MINUTE: '1.5' }), ConfigError);
+});
 
 t.test('SLOTBRIDGE_METRICS_TOKEN: the bearer token GET /metrics requires', async (t) => {
   const token = 'a-scraper-token-0123456789';

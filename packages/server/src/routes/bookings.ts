@@ -34,7 +34,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['bookings'],
         summary: 'Book a slot',
         description:
-          'Answered at once with the booking in state "pending"; it is written to the EHR in the background (with retries) and becomes "confirmed", or "failed" with a reason. Poll GET …/bookings/{bookingId}. A slot already held by another booking answers 409. The Idempotency-Key header makes retries safe: the same key and body return the same booking.',
+          'Answered at once with the booking in state "pending"; it is written to the EHR in the background (with retries) and becomes "confirmed", or "failed" with a reason. Poll GET …/bookings/{bookingId}. A slot already held by another booking answers 409. The Idempotency-Key header makes retries safe: the same key and body return the same booking. Beyond the booking limit of its API key (SLOTBRIDGE_BOOKINGS_PER_MINUTE) a request is refused with 429 and Retry-After.',
         params: PracticeParams,
         headers: Type.Object({
           'idempotency-key': Type.String({
@@ -55,8 +55,14 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 200: ref('Booking'), 201: ref('Booking'), ...problemResponses(400, 401, 404, 409, 422) },
+        response: {
+          200: ref('Booking'),
+          201: ref('Booking'),
+          ...problemResponses(400, 401, 404, 409, 422, 429),
+        },
       },
+      // Counts towards the key's booking limit (limits.ts): 429 past it.
+      config: { limit: 'bookings' },
     },
     async (request, reply) => {
       const practice = await practices.get(request.caller, request.params.practiceId);
@@ -138,8 +144,14 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
           }),
         }),
         body: Type.Object({ slotId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
-        response: { 200: ref('Booking'), 201: ref('Booking'), ...problemResponses(400, 401, 404, 409, 422) },
+        response: {
+          200: ref('Booking'),
+          201: ref('Booking'),
+          ...problemResponses(400, 401, 404, 409, 422, 429),
+        },
       },
+      // A move books the new slot: it counts towards the same limit as POST …/bookings.
+      config: { limit: 'bookings' },
     },
     async (request, reply) => {
       const practice = await practices.get(request.caller, request.params.practiceId);

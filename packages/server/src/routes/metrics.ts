@@ -8,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Slotbridge } from '@slotbridge/core';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { bearerToken } from '../auth.ts';
 import { sendProblem } from '../problem.ts';
 
 export interface MetricsRoutesOptions {
@@ -37,8 +38,7 @@ export const metricsRoutes = fp<MetricsRoutesOptions>(
 
     app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
       if (wanted) {
-        const header = request.headers.authorization;
-        const presented = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : null;
+        const presented = bearerToken(request.headers.authorization);
         if (!presented || !timingSafeEqual(digest(presented), wanted)) {
           return sendProblem(reply.header('www-authenticate', 'Bearer'), {
             status: 401,

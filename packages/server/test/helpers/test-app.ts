@@ -4,6 +4,7 @@ import { ehrFastifyPlugin, type Slotbridge } from '@slotbridge/core';
 import { createMemoryEhr, createTestSlotbridge, type MemoryEhr } from '@slotbridge/core/testing';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { buildApp } from '../../src/app.ts';
+import type { LimitsOptions } from '../../src/limits.ts';
 import { loggerOptions } from '../../src/logger.ts';
 
 export interface TestApp {
@@ -19,7 +20,7 @@ export interface TestApp {
 }
 
 export async function testApp(
-  options: { ehrPlugins?: FastifyPluginAsync[]; workers?: boolean } = {},
+  options: { ehrPlugins?: FastifyPluginAsync[]; workers?: boolean; limits?: LimitsOptions } = {},
 ): Promise<TestApp> {
   const { slotbridge, database } = await createTestSlotbridge();
   const memory = createMemoryEhr();
@@ -37,6 +38,7 @@ export async function testApp(
       ...(options.ehrPlugins ?? []),
     ],
     logger: { ...loggerOptions('info'), stream } as never,
+    ...(options.limits && { limits: options.limits }),
   });
   await app.ready();
   if (options.workers) await slotbridge.startWorkers();
