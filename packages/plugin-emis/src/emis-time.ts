@@ -19,8 +19,26 @@ export function emisDateOfIsoDate(isoDate: string): string {
   return DateTime.fromISO(isoDate, { zone: 'UTC' }).toFormat(EMIS_DATE_FORMAT);
 }
 
+/**
+ * Instants already worked out, by zone, date and time: a diary repeats its times day after day
+ * and practice after practice, and luxon's parse is the dearest part of reading slots. Bounded:
+ * emptied when it reaches WALL_TIMES_KEPT.
+ */
+const wallTimes = new Map<string, number>();
+const WALL_TIMES_KEPT = 100_000;
+
 /** The instant of an EMIS wall-clock date and time (`dd/mm/yyyy`, `HH:mm`) in `timeZone`. */
 export function instantOfEmisWallTime(date: string, time: string, timeZone: string): Date {
+  const key = `${timeZone} ${date} ${time}`;
+  const known = wallTimes.get(key);
+  if (known !== undefined) return new Date(known);
+  const instant = parseEmisWallTime(date, time, timeZone);
+  if (wallTimes.size >= WALL_TIMES_KEPT) wallTimes.clear();
+  wallTimes.set(key, instant.getTime());
+  return instant;
+}
+
+function parseEmisWallTime(date: string, time: string, timeZone: string): Date {
   const dateTime = DateTime.fromFormat(`${date} ${time}`, EMIS_DATE_TIME_FORMAT, { zone: timeZone });
   if (!dateTime.isValid) {
     throw emisError('EMIS_ERR_UNEXPECTED_RESPONSE', `EMIS sent a date/time that is not dd/mm/yyyy HH:mm`, {
