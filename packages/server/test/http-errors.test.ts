@@ -104,6 +104,17 @@ t.test('routing and body parsing: 404, 400, 413, 414, 415 as problem+json', asyn
     'SB_ERR_MEDIA_TYPE_UNSUPPORTED',
     { detail: 'A body of type "application/xml" is not accepted' },
   );
+  isProblem(
+    t,
+    await app.inject({
+      method: 'POST',
+      url: '/v1/practices',
+      headers: { ...json, 'content-length': '5' },
+      payload: '{"name": "x"}',
+    }),
+    400,
+    'SB_ERR_CONTENT_LENGTH_MISMATCH',
+  );
   const long = `/v1/practices/${'a'.repeat(101)}`;
   isProblem(t, await app.inject({ url: long, headers: bearer(a.key) }), 414, 'SB_ERR_URL_TOO_LONG', {
     title: 'URI Too Long',
