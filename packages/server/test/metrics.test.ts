@@ -98,6 +98,11 @@ t.test('with SLOTBRIDGE_METRICS_TOKEN set, GET /metrics needs that bearer token'
   const right = await app.inject({ url: '/metrics', headers: bearer('metrics-token-0123456789') });
   t.equal(right.statusCode, 200);
   t.match(right.body, '# TYPE slotbridge_bookings gauge');
+  const lowerCase = await app.inject({
+    url: '/metrics',
+    headers: { authorization: 'bearer  metrics-token-0123456789' },
+  });
+  t.equal(lowerCase.statusCode, 200, 'the scheme in any case, with any spaces before the token');
 });
 
 t.test('the metrics the engine reports show at /metrics', async (t) => {
