@@ -18,6 +18,12 @@ import {
   type Schedule,
 } from './exact-api.ts';
 
+/** An HTTP answer read to its end. */
+interface Answer {
+  status: number;
+  ok: boolean;
+  text: string;
+}
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
 export interface Hs1ExactClientOptions {
@@ -131,7 +137,7 @@ export class Hs1ExactClient {
       { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) },
       signal,
     );
-    const text = await response.text().catch(() => '');
+    const text = response.text;
     let parsed: unknown;
     try {
       parsed = text === '' ? null : JSON.parse(text);
@@ -151,18 +157,33 @@ export class Hs1ExactClient {
     return { status: response.status, body: parsed as T };
   }
 
-  /** fetch with the timeout and the caller's signal; network failures become EhrErrors. */
-  #fetch(operation: string, url: URL, init: RequestInit, signal: AbortSignal): Promise<Response> {
+  /**
+   * fetch with the timeout and the caller's signal, the body read to its end (the timeout covers
+   * it); network failures become EhrErrors.
+   */
+  #fetch(operation: string, url: URL, init: RequestInit, signal: AbortSignal): Promise<Answer> {
     return meterEhrCall(operation, () => this.#fetchOnce(operation, url, init, signal));
   }
 
-  async #fetchOnce(operation: string, url: URL, init: RequestInit, signal: AbortSignal): Promise<Response> {
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
+  async #fetchOnce(operation: string, url: URL, init: RequestInit, signal: AbortSignal): Promise<Answer> {
+    // One controller per call, unhooked from the caller's long-lived signal when the call ends
+    // (AbortSignal.any over a long-lived signal keeps a reference per call).
+    const controller = new AbortController();
+    let timedOut = false;
+    const onAbort = () => controller.abort(signal.reason);
+    if (signal.aborted) controller.abort(signal.reason);
+    else signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error('timeout'));
+    }, this.#timeoutMs);
     try {
-      return await fetch(url, { ...init, signal: AbortSignal.any([signal, timeout]) });
+      const response = await fetch(url, { ...init, signal: controller.signal });
+      const text = await response.text().catch(() => '');
+      return { status: response.status, ok: response.ok, text };
     } catch (error) {
       const details = { operation };
-      if (timeout.aborted) {
+      if (timedOut) {
         throw hs1Error('HS1_ERR_TIMEOUT', `HS1 did not answer ${operation} within ${this.#timeoutMs} ms`, {
           details: { ...details, timeoutMs: this.#timeoutMs },
           cause: error,
@@ -179,6 +200,9 @@ export class Hs1ExactClient {
         details: { ...details, networkCode: typeof networkCode === 'string' ? networkCode : null },
         cause: error,
       });
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
     }
   }
 
