@@ -138,6 +138,7 @@ async function main(command: Command): Promise<void> {
       ehrPlugins: [emisPlugin, systmonePlugin, hs1ExactPlugin],
       logger: loggerOptions(config.logLevel),
       metricsToken: config.metricsToken,
+    limits: config.limits,
     });
     await app.ready();
     const admin = await slotbridge.apiKeys.ensureAdminKey(config.adminKey);
