@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Slotbridge, slotbridgeCore } from '@slotbridge/core';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type RouteOptions } from 'fastify';
 import type { LoggerOptions } from 'pino';
 import { apiKeyAuth } from './auth.ts';
 import { type LimitsOptions, limits } from './limits.ts';
@@ -38,6 +38,8 @@ export interface BuildAppOptions {
   metricsToken?: string | null;
   /** Rate limits; unset: from the environment (SLOTBRIDGE_AUTH_FAILURES_PER_MINUTE, …). */
   limits?: LimitsOptions;
+  /** Called with every route as it is added, before any other (tests enumerate the route table). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
@@ -47,6 +49,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
     ...problemServerOptions,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
 
   registerProblemHandlers(app);
   for (const schema of sharedSchemas) app.addSchema(schema);

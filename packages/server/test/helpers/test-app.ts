@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import { ehrFastifyPlugin, type Slotbridge } from '@slotbridge/core';
 import { createMemoryEhr, createTestSlotbridge, type MemoryEhr } from '@slotbridge/core/testing';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, RouteOptions } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import type { LimitsOptions } from '../../src/limits.ts';
 import { loggerOptions } from '../../src/logger.ts';
@@ -14,6 +14,8 @@ export interface TestApp {
   adminKey: string;
   /** Every log line the app wrote, as text. */
   logs: string[];
+  /** Every route of the app (each method of it), as Fastify's onRoute hook saw it, HEAD included. */
+  routes: RouteOptions[];
   /** A new partner with its own key. */
   partner(name: string): Promise<{ id: string; key: string }>;
   close(): Promise<void>;
@@ -25,6 +27,7 @@ export async function testApp(
   const { slotbridge, database } = await createTestSlotbridge();
   const memory = createMemoryEhr();
   const logs: string[] = [];
+  const routes: RouteOptions[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
       logs.push(chunk.toString());
@@ -39,6 +42,7 @@ export async function testApp(
     ],
     logger: { ...loggerOptions('info'), stream } as never,
     ...(options.limits && { limits: options.limits }),
+    onRoute: (route) => routes.push(route),
   });
   await app.ready();
   if (options.workers) await slotbridge.startWorkers();
@@ -49,6 +53,7 @@ export async function testApp(
     memory,
     adminKey: admin.key,
     logs,
+    routes,
     async partner(name) {
       const partner = await slotbridge.apiKeys.createPartner(name);
       const key = await slotbridge.apiKeys.issuePartnerKey(partner.id, 'test');
