@@ -19,7 +19,13 @@ import type { Db } from '../db/database.ts';
 import type { Booking, Database, Practice } from '../db/schema.ts';
 import type { PatientDetails } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
-import { ConflictError, CoreErrorCode, NotFoundError, UnprocessableError } from '../errors.ts';
+import {
+  ConflictError,
+  CoreErrorCode,
+  NotFoundError,
+  SlotbridgeError,
+  UnprocessableError,
+} from '../errors.ts';
 import { LIVE_BOOKING_STATES, type OfferMoment } from '../offers/offer-rules.ts';
 import { aroundSlot } from '../offers/offers.ts';
 import type { SecretBox } from '../secret-box.ts';
@@ -264,13 +270,21 @@ export class Bookings {
         if (earlier) return { booking: earlier, created: false };
         throw error.otherwise ?? error;
       }
-      // Lost a race: another request took the slot, or replayed the same key, between our checks.
+      // A request with the same key committed while this one waited for its locks: (1) read the
+      // bookings before the wait, so this one went on and was refused by its own booking (the slot
+      // taken, the old booking already being moved) or by the unique indexes. That request's
+      // booking is the answer, as it is for any retry; a different request with the key is 422.
       const constraint = (error as { constraint?: string }).constraint;
-      if (constraint === 'bookings_one_live_per_slot') throw slotTaken(slotId);
-      if (constraint === 'bookings_idempotency_unique') {
-        const winner = await this.replay(practice, idempotencyKey, fingerprint);
-        if (winner) return { booking: winner, created: false };
+      if (
+        error instanceof SlotbridgeError ||
+        constraint === 'bookings_one_live_per_slot' ||
+        constraint === 'bookings_idempotency_unique'
+      ) {
+        const earlier = await this.replay(practice, idempotencyKey, fingerprint);
+        if (earlier) return { booking: earlier, created: false };
       }
+      // Lost a race: another request took the slot between our checks.
+      if (constraint === 'bookings_one_live_per_slot') throw slotTaken(slotId);
       throw error;
     }
   }
