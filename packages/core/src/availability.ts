@@ -7,10 +7,12 @@
  * evaluated over those rows. The booking accept asks about its one slot the same way.
  */
 import type { Kysely } from 'kysely';
+import { DateTime } from 'luxon';
 import type { Database, Practice, Slot } from './db/schema.ts';
-import { CoreErrorCode, InputError } from './errors.ts';
+import { CoreErrorCode, InputError, UnprocessableError } from './errors.ts';
 import {
   firstReadRefusal,
+  horizonEnd,
   isFresh,
   type LiveBooking,
   OFFER_RULES,
@@ -28,12 +30,14 @@ import {
 } from './offers/offers.ts';
 import type { Practices } from './practices.ts';
 import type { SyncState } from './sync/sync-state.ts';
+import { instantToLocalIso, readTimeBound } from './time.ts';
 
 export { LIVE_BOOKING_STATES } from './offers/offer-rules.ts';
 export { type OfferedSlot, type SlotView, slotView } from './offers/offers.ts';
 
 export interface AvailabilityQuery {
   from?: Date;
+  /** Only slots that end by `to` are answered (a slot lies wholly inside the window). */
   to?: Date;
   appointmentTypeId?: string;
   practitionerId?: string;
@@ -179,7 +183,8 @@ export class Availability {
   constructor(
     private readonly practices: Practices,
     private readonly syncState: SyncState,
-    private readonly now: () => Date,
+    /** The clock of the rules decided on read (and of the booking rules about the past). */
+    readonly now: () => Date,
     /** How old the last good sync may be before nothing is offered (seconds). */
     readonly staleAfterSeconds: number,
   ) {}
@@ -198,6 +203,65 @@ export class Availability {
       staleAfterSeconds: this.staleAfterSeconds,
       liveBookings,
     };
+  }
+
+  /**
+   * The window of a slot search (`from`, `to` as the API was given them), checked against the
+   * clock and the practice's publishing horizon (docs/gp-connect.md, "Searching for slots"):
+   * `to` must be after `from` (default: now); `from` no earlier than the start of yesterday and
+   * `to` no later than the end of the local day on which the horizon ends, in the practice's
+   * time zone. A refusal names the limit; nothing is cut short silently.
+   */
+  async searchWindow(
+    practice: Practice,
+    text: { from?: string | undefined; to?: string | undefined },
+  ): Promise<{ from?: Date; to?: Date }> {
+    const zone = practice.time_zone;
+    const from = readTimeBound('from', text.from, zone);
+    const to = readTimeBound('to', text.to, zone);
+    const now = this.now();
+    if (to && to <= (from ?? now)) {
+      throw new UnprocessableError(
+        CoreErrorCode.WINDOW_REVERSED,
+        from
+          ? `"to" (${text.to}) must be after "from" (${text.from})`
+          : `"to" (${text.to}) must be after "from", which is now (${instantToLocalIso(now, zone)}) when left out`,
+        {
+          fix: 'Swap the two values, or widen the window; a window is [from, to), so a date as "to" ends the day before it.',
+        },
+      );
+    }
+    const earliest = DateTime.fromJSDate(now, { zone }).minus({ days: 1 }).startOf('day').toJSDate();
+    if (from && from < earliest) {
+      throw new UnprocessableError(
+        CoreErrorCode.WINDOW_IN_PAST,
+        `"from" (${text.from}) is before ${instantToLocalIso(earliest, zone)}, the start of yesterday at this practice: past slots are never offered`,
+        {
+          fix: 'Leave "from" out (it means now), or pass today\'s date.',
+          details: { min: instantToLocalIso(earliest, zone) },
+        },
+      );
+    }
+    const horizonDays = await this.practices.horizonDays(practice);
+    const end = horizonEnd({ now, horizonDays });
+    const latest = DateTime.fromJSDate(end, { zone }).plus({ days: 1 }).startOf('day').toJSDate();
+    const beyond =
+      to && to > latest
+        ? { name: 'to', text: text.to }
+        : from && from >= latest
+          ? { name: 'from', text: text.from }
+          : null;
+    if (beyond) {
+      throw new UnprocessableError(
+        CoreErrorCode.WINDOW_BEYOND_HORIZON,
+        `"${beyond.name}" (${beyond.text}) is after ${instantToLocalIso(latest, zone)}: this practice publishes slots ${horizonDays} days ahead, up to ${instantToLocalIso(end, zone)}`,
+        {
+          fix: `Leave "to" out for everything up to the end of the publishing horizon, or choose "to" at most ${instantToLocalIso(latest, zone)}.`,
+          details: { max: instantToLocalIso(latest, zone), horizonDays },
+        },
+      );
+    }
+    return { ...(from && { from }), ...(to && { to }) };
   }
 
   /** Every slot offered now (all pages). */
@@ -263,6 +327,8 @@ export class Availability {
         .where('offered', '=', true)
         .where('start_at', '>=', from)
         .where('start_at', '<', to);
+      // Wholly inside the window: a slot that runs past the asked `to` is not answered.
+      if (query.to) select = select.where('end_at', '<=', query.to);
       if (position) {
         const { startAt, id } = position;
         select = select.where((eb) => eb(eb.refTuple('start_at', 'id'), '>', eb.tuple(startAt, id)));

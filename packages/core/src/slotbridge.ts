@@ -91,6 +91,7 @@ export class Slotbridge {
   #coordinator: PgCoordinator | null = null;
   #scheduler: SyncScheduler | null = null;
   #workersStarted = false;
+  #coordinating: Promise<PgCoordinator> | null = null;
 
   private constructor(options: SlotbridgeOptions) {
     const now = options.now ?? (() => new Date());
@@ -160,8 +161,7 @@ export class Slotbridge {
   async startWorkers(): Promise<void> {
     if (this.#workersStarted) return;
     this.#workersStarted = true;
-    const coordinator = new PgCoordinator(this.#connectionString, this.#log);
-    this.#coordinator = coordinator;
+    const coordinator = await this.#coordination();
     const scheduler = new SyncScheduler(
       this.db,
       coordinator,
@@ -180,9 +180,27 @@ export class Slotbridge {
     this.syncState.attach(scheduler);
     this.metrics.setFreshnessSource(() => scheduler.freshnessAges());
     this.writeBack.start(coordinator);
-    this.answers.listen(coordinator);
-    await coordinator.start();
     await scheduler.start();
+  }
+
+  /**
+   * For a process that serves the API without workers (`slotbridge api`): the coordination
+   * session alone, so that this process keeps `/slots` answers and drops a practice's when any
+   * process notifies a change. startWorkers() does this too.
+   */
+  async startAnswering(): Promise<void> {
+    await this.#coordination();
+  }
+
+  /** The coordination session (LISTEN, and the scheduler's shard locks), started once. */
+  #coordination(): Promise<PgCoordinator> {
+    if (!this.#coordinating) {
+      const coordinator = new PgCoordinator(this.#connectionString, this.#log);
+      this.#coordinator = coordinator;
+      this.answers.listen(coordinator);
+      this.#coordinating = coordinator.start().then(() => coordinator);
+    }
+    return this.#coordinating;
   }
 
   /** This process's sync scheduler, once startWorkers() ran. */

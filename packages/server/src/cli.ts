@@ -5,6 +5,8 @@
  *            the demo practices with their in-process sandboxes, the API and the workers
  *   serve    the API and the workers, without the demo (unless SLOTBRIDGE_DEMO=true)
  *   worker   the workers only (several may share one database)
+ *   api      the API only, no workers: run `worker` processes beside it (reads then scale apart
+ *            from diary reads and write-backs)
  *   migrate  bring the database schema up to date and exit
  */
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -27,7 +29,7 @@ import { type Demo, startDemo } from './demo.ts';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { loggerOptions } from './logger.ts';
 
-const COMMANDS = ['start', 'serve', 'worker', 'migrate'] as const;
+const COMMANDS = ['start', 'serve', 'worker', 'api', 'migrate'] as const;
 type Command = (typeof COMMANDS)[number];
 
 /** Embedded mode only: a key generated once and kept (0600) beside the data it protects. */
@@ -138,7 +140,7 @@ async function main(command: Command): Promise<void> {
       ehrPlugins: [emisPlugin, systmonePlugin, hs1ExactPlugin],
       logger: loggerOptions(config.logLevel),
       metricsToken: config.metricsToken,
-    limits: config.limits,
+      limits: config.limits,
     });
     await app.ready();
     const admin = await slotbridge.apiKeys.ensureAdminKey(config.adminKey);
@@ -154,7 +156,8 @@ async function main(command: Command): Promise<void> {
     if (stopping) return;
     const address = await app.listen({ port: config.port, host: config.host });
     if (stopping) return;
-    await slotbridge.startWorkers();
+    if (command === 'api') await slotbridge.startAnswering();
+    else await slotbridge.startWorkers();
     printBanner(address, admin, demo);
   })();
 

@@ -1,11 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import {
-  CoreErrorCode,
-  InputError,
-  readTimeBound,
-  SLOTS_PAGE_DEFAULT,
-  SLOTS_PAGE_MAX,
-} from '@slotbridge/core';
+import { SLOTS_PAGE_DEFAULT, SLOTS_PAGE_MAX } from '@slotbridge/core';
 import { Type } from 'typebox';
 import { PracticeParams, problemResponses } from '../schemas.ts';
 
@@ -27,12 +21,14 @@ export const slotRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['availability'],
         summary: 'Slots offered for booking now',
         description:
-          'Read from our database only, never from the EHR. A slot is offered when it passes every offer rule: its slot type is active, Bookable and mapped to an appointment type, its practitioner and location are mapped, it is free in the EHR, no booking of ours holds it (or overlaps it for the same practitioner), it is in the future and inside the publishing horizon, and the last good sync is recent (SLOTBRIDGE_STALE_AFTER_SECONDS). GET …/diagnostics/availability explains, with the same rules, why a slot is not offered. Times are in the practice time zone. Answers come in pages in start order: at most `limit` slots (default 500, at most 1000), and `next`, the URL of the next page (the same query with `cursor`), or null on the last page.',
+          'Read from our database only, never from the EHR. A slot is offered when it passes every offer rule: its slot type is active, Bookable and mapped to an appointment type, its practitioner and location are mapped, it is free in the EHR, no booking of ours holds it (or overlaps it for the same practitioner), it is in the future and inside the publishing horizon, and the last good sync is recent (SLOTBRIDGE_STALE_AFTER_SECONDS). GET …/diagnostics/availability explains, with the same rules, why a slot is not offered. Times are in the practice time zone. Only slots wholly inside the window [from, to) are answered: a slot that starts before `from` or ends after `to` is not. The window is checked, never cut short silently (docs/gp-connect.md): `to` must be after `from` (422 SB_ERR_WINDOW_REVERSED); `from` no earlier than the start of yesterday (422 SB_ERR_WINDOW_IN_PAST); `to` no later than the end of the local day on which the publishing horizon ends (422 SB_ERR_WINDOW_BEYOND_HORIZON, whose `max` is the latest `to` accepted). Answers come in pages in start order: at most `limit` slots (default 500, at most 1000), and `next`, the URL of the next page (the same query with `cursor`), or null on the last page.',
         params: PracticeParams,
         querystring: Type.Object(
           {
-            from: Bound('Start of the window (default: now)'),
-            to: Bound('End of the window, exclusive (default: the end of the publishing horizon)'),
+            from: Bound('Start of the window (default: now; at the earliest the start of yesterday)'),
+            to: Bound(
+              'End of the window, exclusive: only slots that end by it (default: the end of the publishing horizon; at the latest the end of the day on which the horizon ends)',
+            ),
             appointmentTypeId: Type.Optional(Type.String({ format: 'uuid' })),
             practitionerId: Type.Optional(Type.String({ format: 'uuid' })),
             locationId: Type.Optional(Type.String({ format: 'uuid' })),
@@ -59,7 +55,7 @@ export const slotRoutes: FastifyPluginAsyncTypebox = async (app) => {
               description: 'The URL of the next page (this query with `cursor`); null on the last page',
             }),
           }),
-          ...problemResponses(400, 401, 404),
+          ...problemResponses(400, 401, 404, 422),
         },
       },
     },
@@ -73,17 +69,11 @@ export const slotRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const version = answers.version(practiceId);
       const practice = await practices.get(request.caller, practiceId);
       const { from, to, limit = SLOTS_PAGE_DEFAULT, cursor, ...filters } = request.query;
-      const fromDate = readTimeBound('from', from, practice.time_zone);
-      const toDate = readTimeBound('to', to, practice.time_zone);
-      if (fromDate && toDate && fromDate >= toDate) {
-        throw new InputError(CoreErrorCode.WINDOW_INVALID, '"from" must be before "to"', {
-          fix: 'Swap the two values, or widen the window.',
-        });
-      }
+      const window = await availability.searchWindow(practice, { from, to });
       const page = await availability.answerPage(
         db,
         practice,
-        { ...filters, from: fromDate, to: toDate },
+        { ...filters, ...window },
         { limit, ...(cursor !== undefined && { cursor }) },
       );
       let next: string | null = null;

@@ -22,7 +22,14 @@ export interface TestApp {
 }
 
 export async function testApp(
-  options: { ehrPlugins?: FastifyPluginAsync[]; workers?: boolean; limits?: LimitsOptions } = {},
+  options: {
+    ehrPlugins?: FastifyPluginAsync[];
+    /** Start the workers (as `serve` does). */
+    workers?: boolean;
+    /** Keep `/slots` answers without workers (as `api` does). */
+    answering?: boolean;
+    limits?: LimitsOptions;
+  } = {},
 ): Promise<TestApp> {
   const { slotbridge, database } = await createTestSlotbridge();
   const memory = createMemoryEhr();
@@ -46,6 +53,7 @@ export async function testApp(
   });
   await app.ready();
   if (options.workers) await slotbridge.startWorkers();
+  else if (options.answering) await slotbridge.startAnswering();
   const admin = await slotbridge.apiKeys.issue(null, 'test admin');
   return {
     app,
