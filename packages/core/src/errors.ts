@@ -8,6 +8,7 @@ export type ErrorCategory =
   | 'not_found' // 404
   | 'conflict' // 409
   | 'unprocessable' // 422
+  | 'precondition_failed' // 412
   | 'unauthorized' // 401
   | 'forbidden' // 403
   | 'unavailable' // 503
@@ -58,6 +59,13 @@ export class InputError extends SlotbridgeError {
 export class UnprocessableError extends SlotbridgeError {
   constructor(code: string, message: string, options?: SlotbridgeErrorOptions) {
     super(code, 'unprocessable', message, options);
+  }
+}
+
+/** A condition of the request (`If-Match`) does not hold: nothing was changed. */
+export class PreconditionFailedError extends SlotbridgeError {
+  constructor(code: string, message: string, options?: SlotbridgeErrorOptions) {
+    super(code, 'precondition_failed', message, options);
   }
 }
 
@@ -138,6 +146,9 @@ export const CoreErrorCode = {
   WINDOW_REVERSED: 'SB_ERR_WINDOW_REVERSED',
   WINDOW_IN_PAST: 'SB_ERR_WINDOW_IN_PAST',
   WINDOW_BEYOND_HORIZON: 'SB_ERR_WINDOW_BEYOND_HORIZON',
+  SLOT_IN_PAST: 'SB_ERR_SLOT_IN_PAST',
+  BOOKING_IN_PAST: 'SB_ERR_BOOKING_IN_PAST',
+  BOOKING_VERSION_MISMATCH: 'SB_ERR_BOOKING_VERSION_MISMATCH',
   CURSOR_INVALID: 'SB_ERR_CURSOR_INVALID',
   ENCRYPTION_KEY_INVALID: 'SB_ERR_ENCRYPTION_KEY_INVALID',
   SECRET_UNREADABLE: 'SB_ERR_SECRET_UNREADABLE',

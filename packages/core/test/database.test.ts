@@ -13,6 +13,7 @@ t.test('migrations build the whole schema on an empty database, then have nothin
     '0003-engine',
     '0004-offers',
     '0005-connection-health',
+    '0006-booking-version',
   ]);
   const tables = await sql<{ table_name: string }>`
     select table_name from information_schema.tables

@@ -225,6 +225,10 @@ export const BookingSchema = Type.Object(
     replacesBookingId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
       description: 'Reschedule: the booking this one replaces; it is released once this one is confirmed',
     }),
+    version: Type.Integer({
+      minimum: 1,
+      description: 'Goes up by one with every change of the booking; its ETag is W/"<version>"',
+    }),
     createdAt: DateTime('When it was requested'),
     updatedAt: DateTime('When it last changed'),
     confirmedAt: NullableDateTime('When the EHR accepted it'),

@@ -23,6 +23,7 @@ import {
   ConflictError,
   CoreErrorCode,
   NotFoundError,
+  PreconditionFailedError,
   SlotbridgeError,
   UnprocessableError,
 } from '../errors.ts';
@@ -70,10 +71,53 @@ export interface BookingView {
   failure: { code: string; reason: string } | null;
   /** Reschedule: the booking this one replaces. */
   replacesBookingId: string | null;
+  /** Goes up with every change; the `ETag` is `W/"<version>"` (bookingETag). */
+  version: number;
   createdAt: string;
   updatedAt: string;
   confirmedAt: string | null;
   cancelledAt: string | null;
+}
+
+/**
+ * The booking's entity tag: its version, weak (`W/"3"`) as GP Connect writes it (docs/gp-connect.md,
+ * "Versions"). Answered as `ETag` with every booking; `If-Match` on a cancel or a move compares it.
+ */
+export function bookingETag(booking: Pick<Booking, 'version'>): string {
+  return `W/"${booking.version}"`;
+}
+
+/**
+ * Does an `If-Match` header hold for this version? `*` holds for any booking; otherwise one of the
+ * listed entity tags must carry the version (`W/"3"` or `"3"`: the version is compared, weak or
+ * not, as GP Connect and FHIR do). Anything else, e.g. a tag that is not quoted, does not hold.
+ */
+export function ifMatchHolds(header: string, version: number): boolean {
+  if (header.trim() === '*') return true;
+  return [...header.matchAll(/(?:W\/)?"([^"]*)"/g)].some((tag) => tag[1] === String(version));
+}
+
+/** Refuses a change whose `If-Match` names another version of the booking (412); none given: no condition. */
+function assertVersion(booking: Booking, ifMatch: string | undefined): void {
+  if (ifMatch === undefined || ifMatchHolds(ifMatch, booking.version)) return;
+  throw new PreconditionFailedError(
+    CoreErrorCode.BOOKING_VERSION_MISMATCH,
+    `Booking ${booking.id} has changed: it is at ${bookingETag(booking)} (${booking.state}), not ${ifMatch}`,
+    {
+      fix: 'GET the booking, check that the change still makes sense in its current state, and send it again with If-Match set to its ETag.',
+      details: { etag: bookingETag(booking) },
+    },
+  );
+}
+
+/** Refuses to change a booking whose appointment has started (GP Connect: past appointments are not managed). */
+function assertNotStarted(booking: Booking, now: Date, change: 'cancelled' | 'moved'): void {
+  if (booking.start_at > now) return;
+  throw new UnprocessableError(
+    CoreErrorCode.BOOKING_IN_PAST,
+    `Booking ${booking.id} started at ${booking.start_at.toISOString()}: an appointment that has started cannot be ${change}`,
+    { fix: 'Nothing can be changed online any more; the practice records what happened in its EHR.' },
+  );
 }
 
 export function bookingView(booking: Booking, timeZone: string): BookingView {
@@ -92,6 +136,7 @@ export function bookingView(booking: Booking, timeZone: string): BookingView {
       ? { code: booking.failure_code, reason: booking.failure_reason ?? '' }
       : null,
     replacesBookingId: booking.replaces_booking_id,
+    version: booking.version,
     createdAt: booking.created_at.toISOString(),
     updatedAt: booking.updated_at.toISOString(),
     confirmedAt: booking.confirmed_at?.toISOString() ?? null,
@@ -172,6 +217,8 @@ export class Bookings {
     bookingId: string,
     idempotencyKey: string,
     input: { slotId: string },
+    /** The `If-Match` header: the old booking must be at this version. */
+    ifMatch?: string,
   ): Promise<CreateBookingOutcome> {
     const capabilities = await this.ehr.capabilities(practice.ehr);
     const plugin = this.ehr.get(practice.ehr);
@@ -189,6 +236,8 @@ export class Bookings {
     if (replay) return { booking: replay, created: false };
     return this.once(practice, idempotencyKey, fingerprint, input.slotId, async (trx, moment) => {
       const old = await this.bookingAt(trx, practice, bookingId, true);
+      assertVersion(old, ifMatch);
+      assertNotStarted(old, moment.now, 'moved');
       if (old.state !== 'confirmed') {
         throw new ConflictError(
           CoreErrorCode.BOOKING_NOT_RESCHEDULABLE,
@@ -471,6 +520,15 @@ export class Bookings {
     input: { slotId: string; appointmentTypeId?: string },
   ): OfferedSlot {
     const { offered, refusedBy } = this.availability.offerFor(slot, moment);
+    if (refusedBy.some((rule) => rule.id === 'in_future')) {
+      throw new UnprocessableError(
+        CoreErrorCode.SLOT_IN_PAST,
+        `Slot ${input.slotId} started at ${slot.start_at.toISOString()}: a slot in the past cannot be booked`,
+        {
+          fix: 'Offer the patient a slot from GET /v1/practices/{practiceId}/slots: only future slots are listed.',
+        },
+      );
+    }
     if (refusedBy.some((rule) => rule.id === 'slot_free' || rule.id === 'not_held_by_booking')) {
       throw slotTaken(input.slotId);
     }
@@ -502,6 +560,8 @@ export class Bookings {
     practice: Practice,
     bookingId: string,
     reason: string | null,
+    /** The `If-Match` header: the booking must be at this version. */
+    ifMatch?: string,
   ): Promise<Booking> {
     const capabilities = await this.ehr.capabilities(practice.ehr);
     const plugin = this.ehr.get(practice.ehr);
@@ -514,7 +574,10 @@ export class Bookings {
     }
     return this.db.transaction().execute(async (trx) => {
       const booking = await this.bookingAt(trx, practice, bookingId, true);
+      // Already cancelled: the answer of a retry whose first answer was lost, whatever its
+      // If-Match (the change it asked for has been made: RFC 9110 §13.1.1).
       if (['cancelling', 'cancelled', 'cancelled_in_ehr'].includes(booking.state)) return booking;
+      assertVersion(booking, ifMatch);
       if (booking.state !== 'confirmed' && booking.state !== 'needs_reconciliation') {
         throw new ConflictError(
           CoreErrorCode.BOOKING_NOT_CANCELLABLE,
@@ -527,6 +590,7 @@ export class Bookings {
           },
         );
       }
+      assertNotStarted(booking, this.availability.now(), 'cancelled');
       const sealed = this.secrets.open<SealedBookingDetails>(booking.patient_ciphertext);
       const updated = await trx
         .updateTable('bookings')

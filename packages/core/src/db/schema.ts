@@ -189,6 +189,8 @@ export interface BookingsTable {
   cancelled_at: NullableTimestamp;
   /** Reschedule: the booking this one replaces (released once this one is written). */
   replaces_booking_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Goes up by one with every change of the row (a trigger): the booking's ETag. */
+  version: ColumnType<number, never, never>;
 }
 
 export type OutboxKind = 'book' | 'cancel';

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { bookingView } from '@slotbridge/core';
+import { type Booking, bookingETag, bookingView } from '@slotbridge/core';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { PracticeParams, problemResponses, ref } from '../schemas.ts';
 
@@ -24,6 +25,31 @@ const Patient = Type.Object(
   },
 );
 
+/**
+ * A booking answered with its version as `ETag` (docs/gp-connect.md, "Versions"). In the OpenAPI
+ * document the header is listed with each answer that carries it.
+ */
+const BookingWithETag = {
+  ...ref('Booking'),
+  headers: {
+    etag: Type.String({
+      description:
+        'The booking\'s version, W/"<version>"; send it as If-Match with a cancel or a move to change only the booking you saw',
+    }),
+  },
+};
+
+const IfMatch = Type.Optional(
+  Type.String({
+    description:
+      'The booking\'s ETag as last read (W/"3"; "*" for any version): the change is made only while the booking is at that version, otherwise 412 SB_ERR_BOOKING_VERSION_MISMATCH and nothing changes. Without it, no condition.',
+  }),
+);
+
+function sendBooking(reply: FastifyReply, booking: Booking, timeZone: string, status = 200) {
+  return reply.code(status).header('etag', bookingETag(booking)).send(bookingView(booking, timeZone));
+}
+
 export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { practices, bookings } = app.slotbridge;
 
@@ -34,7 +60,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['bookings'],
         summary: 'Book a slot',
         description:
-          'Answered at once with the booking in state "pending"; it is written to the EHR in the background (with retries) and becomes "confirmed", or "failed" with a reason. Poll GET …/bookings/{bookingId}. A slot already held by another booking answers 409. The Idempotency-Key header makes retries safe: the same key and body return the same booking. Beyond the booking limit of its API key (SLOTBRIDGE_BOOKINGS_PER_MINUTE) a request is refused with 429 and Retry-After.',
+          'Answered at once with the booking in state "pending"; it is written to the EHR in the background (with retries) and becomes "confirmed", or "failed" with a reason. Poll GET …/bookings/{bookingId}. A slot already held by another booking answers 409; a slot that has started answers 422 SB_ERR_SLOT_IN_PAST. The Idempotency-Key header makes retries safe: the same key and body return the same booking (201 for the request that made it, 200 for every other, however many arrive at once); the same key with another body is 422. Beyond the booking limit of its API key (SLOTBRIDGE_BOOKINGS_PER_MINUTE) a request is refused with 429 and Retry-After.',
         params: PracticeParams,
         headers: Type.Object({
           'idempotency-key': Type.String({
@@ -56,8 +82,8 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
           { additionalProperties: false },
         ),
         response: {
-          200: ref('Booking'),
-          201: ref('Booking'),
+          200: BookingWithETag,
+          201: BookingWithETag,
           ...problemResponses(400, 401, 404, 409, 422, 429),
         },
       },
@@ -72,10 +98,8 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.headers['idempotency-key'],
         request.body,
       );
-      return reply
-        .code(created ? 201 : 200)
-        .header('location', `/v1/practices/${practice.id}/bookings/${booking.id}`)
-        .send(bookingView(booking, practice.time_zone));
+      reply.header('location', `/v1/practices/${practice.id}/bookings/${booking.id}`);
+      return sendBooking(reply, booking, practice.time_zone, created ? 201 : 200);
     },
   );
 
@@ -85,13 +109,14 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['bookings'],
         summary: 'Get a booking and its state',
+        description: 'With its version as ETag (W/"<version>"): any change of the booking changes it.',
         params: BookingParams,
-        response: { 200: ref('Booking'), ...problemResponses(400, 401, 404) },
+        response: { 200: BookingWithETag, ...problemResponses(400, 401, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const practice = await practices.get(request.caller, request.params.practiceId);
-      return bookingView(await bookings.get(practice, request.params.bookingId), practice.time_zone);
+      return sendBooking(reply, await bookings.get(practice, request.params.bookingId), practice.time_zone);
     },
   );
 
@@ -102,28 +127,30 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['bookings'],
         summary: 'Cancel a booking',
         description:
-          'Answered at once with state "cancelling"; the cancellation is written to the EHR in the background and the booking becomes "cancelled". Plugins whose EHR has no online cancellation answer 409.',
+          'Answered at once with state "cancelling"; the cancellation is written to the EHR in the background and the booking becomes "cancelled". Plugins whose EHR has no online cancellation answer 409. An appointment that has started cannot be cancelled (422 SB_ERR_BOOKING_IN_PAST). With If-Match, only the version named is cancelled (412 otherwise); cancelling a booking already cancelled answers it, whatever its If-Match.',
         params: BookingParams,
+        headers: Type.Object({ 'if-match': IfMatch }),
         body: Type.Object(
           { reason: Type.Optional(Type.String({ maxLength: 200 })) },
           { additionalProperties: false, description: 'Optional: a bare POST cancels without a reason' },
         ),
-        response: { 200: ref('Booking'), ...problemResponses(400, 401, 404, 409) },
+        response: { 200: BookingWithETag, ...problemResponses(400, 401, 404, 409, 412, 422) },
       },
       // The body is optional: a bare POST (no body at all) cancels without a reason.
       preValidation: async (request) => {
         request.body ??= {};
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const practice = await practices.get(request.caller, request.params.practiceId);
       const booking = await bookings.cancel(
         request.caller,
         practice,
         request.params.bookingId,
         request.body.reason ?? null,
+        request.headers['if-match'],
       );
-      return bookingView(booking, practice.time_zone);
+      return sendBooking(reply, booking, practice.time_zone);
     },
   );
 
@@ -134,7 +161,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['bookings'],
         summary: 'Move a booking to another slot',
         description:
-          'The new slot is booked first, as a new booking (answered at once, "pending", with replacesBookingId); the old booking is released only once the new one is confirmed in the EHR. If the new write fails, the old booking stands. Plugins whose EHR has no online cancellation answer 409 and nothing is written.',
+          'The new slot is booked first, as a new booking (answered at once, "pending", with replacesBookingId); the old booking is released only once the new one is confirmed in the EHR. If the new write fails, the old booking stands. Plugins whose EHR has no online cancellation answer 409 and nothing is written. An appointment that has started cannot be moved (422 SB_ERR_BOOKING_IN_PAST), nor moved to a slot that has (422 SB_ERR_SLOT_IN_PAST). With If-Match, the old booking must be at the version named (412 otherwise). The answer\'s ETag is the new booking\'s.',
         params: BookingParams,
         headers: Type.Object({
           'idempotency-key': Type.String({
@@ -142,12 +169,13 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
             maxLength: 200,
             description: 'A unique key per request',
           }),
+          'if-match': IfMatch,
         }),
         body: Type.Object({ slotId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
         response: {
-          200: ref('Booking'),
-          201: ref('Booking'),
-          ...problemResponses(400, 401, 404, 409, 422, 429),
+          200: BookingWithETag,
+          201: BookingWithETag,
+          ...problemResponses(400, 401, 404, 409, 412, 422, 429),
         },
       },
       // A move books the new slot: it counts towards the same limit as POST …/bookings.
@@ -161,11 +189,10 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.params.bookingId,
         request.headers['idempotency-key'],
         request.body,
+        request.headers['if-match'],
       );
-      return reply
-        .code(created ? 201 : 200)
-        .header('location', `/v1/practices/${practice.id}/bookings/${booking.id}`)
-        .send(bookingView(booking, practice.time_zone));
+      reply.header('location', `/v1/practices/${practice.id}/bookings/${booking.id}`);
+      return sendBooking(reply, booking, practice.time_zone, created ? 201 : 200);
     },
   );
 };

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { bookingView, instantToLocalIso } from '@slotbridge/core';
+import { bookingETag, bookingView, instantToLocalIso } from '@slotbridge/core';
 import { Type } from 'typebox';
 import { PracticeParams, problemResponses } from '../schemas.ts';
 
@@ -93,12 +93,14 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Ref('Booking'), ...problemResponses(400, 401, 404, 409) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const practice = await practices.get(request.caller, request.params.practiceId);
-      return bookingView(
-        await bookings.resolveReconciliation(request.caller, practice, request.params.bookingId),
-        practice.time_zone,
+      const booking = await bookings.resolveReconciliation(
+        request.caller,
+        practice,
+        request.params.bookingId,
       );
+      return reply.header('etag', bookingETag(booking)).send(bookingView(booking, practice.time_zone));
     },
   );
 };
