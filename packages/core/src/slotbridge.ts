@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { ApiKeys } from './api-keys.ts';
 import { Availability } from './availability.ts';
 import { Bookings } from './booking/bookings.ts';
-import { WriteBack } from './booking/write-back.ts';
+import { DEFAULT_WRITE_LEASE_SECONDS, WriteBack } from './booking/write-back.ts';
 import { BookingCatalogue } from './booking-catalogue.ts';
 import { Connections } from './connections.ts';
 import { PgCoordinator } from './coordination.ts';
@@ -40,6 +40,11 @@ export interface EngineOptions {
   farSyncSeconds: number;
   /** The near window, in hours. Default 48. */
   nearWindowHours: number;
+  /**
+   * Seconds a write-back command is leased to the worker that claimed it: a command whose
+   * process died mid-write is taken over this long after its claim. Default 60.
+   */
+  writeLeaseSeconds: number;
 }
 
 export const DEFAULT_ENGINE: EngineOptions = {
@@ -48,6 +53,7 @@ export const DEFAULT_ENGINE: EngineOptions = {
   nearSyncSeconds: 15,
   farSyncSeconds: 300,
   nearWindowHours: 48,
+  writeLeaseSeconds: DEFAULT_WRITE_LEASE_SECONDS,
 };
 
 export interface SlotbridgeOptions {
@@ -147,6 +153,7 @@ export class Slotbridge {
           written,
           written.outcome === 'confirmed' || written.outcome === 'held' ? seconds : null,
         ),
+      this.engine.writeLeaseSeconds,
     );
   }
 

@@ -958,3 +958,56 @@ t.test('the demo diary is the same for the same options', async (t) => {
   const types = new Set(first.diary.day('2026-03-25').flatMap((s) => s.slots.map((slot) => slot.slotTypeId)));
   t.same([...types].sort(), ['11', '12', '13', '15'], 'a Wednesday has the baby clinic');
 });
+
+t.test('a lost answer: BookAppointment is carried out, then its connection is dropped', async (t) => {
+  const sandbox = await startSandbox(t);
+  sandbox.seed(SMALL_DIARY);
+  const call = await partnerApi(sandbox);
+  const booking = { slotId: '100001', patientNumber: '9001', reason: 'Sore knee', bookedBy: '7001' };
+  const control = await fetch(`${sandbox.url}/_sandbox/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ operation: 'BookAppointment', kind: 'lost-answer', after: 'drop' }),
+  });
+  t.equal(control.status, 204);
+  await t.rejects(call('GET', '/api/v1/appointments/BookAppointment', booking), 'no answer arrives');
+  t.match(sandbox.diary.slot(100001), { status: 'Booked', patientNumber: 9001 }, 'yet the write landed');
+  t.same(sandbox.diary.appointmentsBooked, [{ slotId: 100001, patientNumber: 9001 }]);
+  t.match(sandbox.calls.at(-1), { operation: 'BookAppointment', fault: 'lost-answer' });
+});
+
+t.test('chaos: a seeded share of calls fails, the same calls for the same seed', async (t) => {
+  const sandbox = await startSandbox(t);
+  sandbox.seed(SMALL_DIARY);
+  const call = await partnerApi(sandbox);
+  const run = async () => {
+    sandbox.calls.length = 0;
+    const chaos = await fetch(`${sandbox.url}/_sandbox/chaos`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        rate: 0.5,
+        seed: 7,
+        faults: [{ kind: 'error', status: 503 }],
+        operations: ['GetAppointmentSessions'],
+      }),
+    });
+    t.equal(chaos.status, 204);
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      statuses.push((await call('GET', SESSIONS, { startDate: '02/02/2026', endDate: '02/02/2026' })).status);
+    }
+    return statuses;
+  };
+  const first = await run();
+  const failed = first.filter((s) => s === 503).length;
+  t.ok(failed > 5 && failed < 35, `${failed} of 40 failed`);
+  t.same(
+    first.filter((s) => s !== 503 && s !== 200),
+    [],
+    'the others answered',
+  );
+  t.same(await run(), first, 'the same seed fails the same calls');
+  sandbox.faults.clear();
+  t.equal((await call('GET', SESSIONS, { startDate: '02/02/2026', endDate: '02/02/2026' })).status, 200);
+});

@@ -148,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { demo: boolean; cw
     nearSyncSeconds: integer('SLOTBRIDGE_NEAR_SYNC_SECONDS', DEFAULT_ENGINE.nearSyncSeconds, 1, 3600),
     farSyncSeconds: integer('SLOTBRIDGE_FAR_SYNC_SECONDS', DEFAULT_ENGINE.farSyncSeconds, 10, 86_400),
     nearWindowHours: integer('SLOTBRIDGE_NEAR_WINDOW_HOURS', DEFAULT_ENGINE.nearWindowHours, 1, 24 * 14),
+    writeLeaseSeconds: integer('SLOTBRIDGE_WRITE_LEASE_SECONDS', DEFAULT_ENGINE.writeLeaseSeconds, 4, 3600),
   };
   if (engine.farSyncSeconds >= staleAfterSeconds) {
     problems.push(

@@ -22,6 +22,7 @@ t.test(
         nearSyncSeconds: 15,
         farSyncSeconds: 300,
         nearWindowHours: 48,
+        writeLeaseSeconds: 60,
       },
       demo: true,
       heapGrowingPercent: 50,
@@ -134,4 +135,10 @@ t.test('SLOTBRIDGE_HEAP_GROWING_PERCENT: V8 heap growth, 0 for V8 defaults', asy
   t.same(error.problems, [
     'SLOTBRIDGE_HEAP_GROWING_PERCENT must be a whole number from 0 to 1000; got "half"',
   ]);
+});
+
+t.test('SLOTBRIDGE_WRITE_LEASE_SECONDS: how long a claimed write-back is leased', async (t) => {
+  t.equal(loadConfig({ SLOTBRIDGE_WRITE_LEASE_SECONDS: '8' }, defaults).engine.writeLeaseSeconds, 8);
+  const error = t.throws(() => loadConfig({ SLOTBRIDGE_WRITE_LEASE_SECONDS: '1' }, defaults)) as ConfigError;
+  t.same(error.problems, ['SLOTBRIDGE_WRITE_LEASE_SECONDS must be a whole number from 4 to 3600; got "1"']);
 });

@@ -31,9 +31,17 @@ import { enqueueBookingWrite, requestDayRefresh } from './outbox.ts';
 export const BOOKING_WRITE_RETRY_LIMIT = 5;
 /** Commands of one practice in flight at once, across all processes. */
 export const PER_PRACTICE = 4;
-/** How long a claimed command is ours; the EHR call is aborted well before it lapses. */
-const LEASE_SECONDS = 60;
+/**
+ * How long a claimed command is ours by default (SLOTBRIDGE_WRITE_LEASE_SECONDS): a command whose
+ * worker died mid-write is taken over this long after its claim.
+ */
+export const DEFAULT_WRITE_LEASE_SECONDS = 60;
+/** The EHR call is aborted well before the lease lapses: after 45 s, or ¾ of a shorter lease. */
 const CALL_TIMEOUT_MS = 45_000;
+
+export function callTimeoutMs(leaseSeconds: number): number {
+  return Math.min(CALL_TIMEOUT_MS, Math.floor(leaseSeconds * 750));
+}
 /** Looks for due retries and lapsed leases this often (new commands wake workers at once). */
 const SWEEP_MS = 1_000;
 
@@ -68,6 +76,7 @@ export class WriteBack {
     private readonly log: HookLogger,
     private readonly concurrency: number,
     private readonly observe?: WriteBackObserver,
+    private readonly leaseSeconds: number = DEFAULT_WRITE_LEASE_SECONDS,
   ) {}
 
   /** Starts claiming: at once on each new command's notification, and every second. */
@@ -137,7 +146,7 @@ export class WriteBack {
            and (lease_until is null or lease_until <= now())
       )
       update outbox_commands o
-         set lease_until = now() + make_interval(secs => ${LEASE_SECONDS}),
+         set lease_until = now() + make_interval(secs => ${this.leaseSeconds}),
              lease_owner = ${this.owner}, attempts = o.attempts + 1, updated_at = now()
         from (select r.id from ready r left join busy b using (practice_id)
                where r.rn + coalesce(b.n, 0) <= ${PER_PRACTICE}
@@ -168,7 +177,9 @@ export class WriteBack {
     let result: BookingWriteResult;
     try {
       const writeCommand = await this.writeCommand(command, booking, practice);
-      const ctx = await this.connections.context(practice, { signal: AbortSignal.timeout(CALL_TIMEOUT_MS) });
+      const ctx = await this.connections.context(practice, {
+        signal: AbortSignal.timeout(callTimeoutMs(this.leaseSeconds)),
+      });
       result = await this.ehr.writeBooking(practice.ehr, ctx, writeCommand);
     } catch (error) {
       return this.recordFailure(command, booking, practice, error, logFields);

@@ -100,10 +100,41 @@ const FaultBody = Type.Object(
       Type.Literal('latency'),
       Type.Literal('hang'),
       Type.Literal('drop'),
+      Type.Literal('lost-answer'),
     ]),
     status: Type.Optional(Type.Union([Type.Literal(500), Type.Literal(503)])),
     latencyMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    after: Type.Optional(Type.Union([Type.Literal('drop'), Type.Literal('hang')])),
     times: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Literal('always')])),
+  },
+  { additionalProperties: false },
+);
+
+const ChaosBody = Type.Object(
+  {
+    rate: Type.Number({ minimum: 0, maximum: 1 }),
+    seed: Type.Integer(),
+    faults: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            kind: Type.Union([
+              Type.Literal('error'),
+              Type.Literal('latency'),
+              Type.Literal('hang'),
+              Type.Literal('drop'),
+              Type.Literal('lost-answer'),
+            ]),
+            status: Type.Optional(Type.Union([Type.Literal(500), Type.Literal(503)])),
+            latencyMs: Type.Optional(Type.Integer({ minimum: 0 })),
+            after: Type.Optional(Type.Union([Type.Literal('drop'), Type.Literal('hang')])),
+          },
+          { additionalProperties: false },
+        ),
+        { minItems: 1 },
+      ),
+    ),
+    operations: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
   },
   { additionalProperties: false },
 );
@@ -259,6 +290,11 @@ export function registerControlRoutes(app: FastifyInstance, sandbox: EmisSandbox
 
   app.post('/_sandbox/faults', { schema: { body: FaultBody } }, async (request, reply) => {
     sandbox.faults.add(request.body as Parameters<EmisSandbox['faults']['add']>[0]);
+    return reply.code(204).send();
+  });
+
+  app.post('/_sandbox/chaos', { schema: { body: ChaosBody } }, async (request, reply) => {
+    sandbox.faults.chaos(request.body as Parameters<EmisSandbox['faults']['chaos']>[0]);
     return reply.code(204).send();
   });
 

@@ -176,6 +176,11 @@ export class EmisDiary {
   #staffHolidays: { holderId: number; dates: SandboxHoliday[] }[] = [];
   #nextSessionId = FIRST_SESSION_ID;
   #nextSlotId = FIRST_SLOT_ID;
+  /**
+   * Every appointment booked through the Partner API (BookAppointment), oldest first, even one
+   * whose answer was lost: a test counts the writes per slot (never two for one booking).
+   */
+  readonly appointmentsBooked: { slotId: number; patientNumber: number }[] = [];
 
   /** Empties the diary and loads `seed` into it. */
   seed(seed: DiarySeed): void {
@@ -209,6 +214,7 @@ export class EmisDiary {
     this.#staffHolidays = [];
     this.#nextSessionId = FIRST_SESSION_ID;
     this.#nextSlotId = FIRST_SLOT_ID;
+    this.appointmentsBooked.length = 0;
   }
 
   /** Appts config → Slot type → Add. */
@@ -464,6 +470,18 @@ export class EmisDiary {
     slot.reason = input.reason;
     slot.notes = input.bookingNote;
     return this.#bookedAppointment(slot, input.patientNumber);
+  }
+
+  /** BookAppointment, logged in appointmentsBooked. */
+  bookAppointment(input: {
+    slotId: number;
+    patientNumber: number;
+    reason: string;
+    bookingNote: string;
+  }): BookedAppointment {
+    const booked = this.book(input);
+    this.appointmentsBooked.push({ slotId: input.slotId, patientNumber: input.patientNumber });
+    return booked;
   }
 
   cancel(slotId: number, patientNumber: number): BookedAppointment {

@@ -182,7 +182,7 @@ export function registerPartnerApiRoutes(
         `bookedBy ${bookedBy} is not a staff DBID of this organisation`,
       );
     }
-    return diary.book(input);
+    return diary.bookAppointment(input);
   });
 
   app.get('/api/v1/appointments/CancelAppointment', async (request) => {
