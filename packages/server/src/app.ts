@@ -8,6 +8,7 @@ import { type Slotbridge, slotbridgeCore } from '@slotbridge/core';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type RouteOptions } from 'fastify';
 import type { LoggerOptions } from 'pino';
 import { apiKeyAuth } from './auth.ts';
+import { registerInputChecks } from './input-text.ts';
 import { type LimitsOptions, limits } from './limits.ts';
 import { problemServerOptions, registerProblemHandlers } from './problem.ts';
 import { appointmentRoutes } from './routes/appointments.ts';
@@ -52,6 +53,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
 
   registerProblemHandlers(app);
+  registerInputChecks(app);
   for (const schema of sharedSchemas) app.addSchema(schema);
   // First, so its latency hook sees every route.
   await app.register(metricsRoutes, {
