@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import t from 'tap';
-import { type ApiRoute, apiRoutes, pathOf, sampleValid, schemaResolver } from './helpers/route-table.ts';
+import { type ApiRoute, apiRoutes, pathOf, sampleValid, schemaContext } from './helpers/route-table.ts';
 import { bearer } from './helpers/test-app.ts';
 import { type Tenant, type TenantIds, twoPartners } from './helpers/two-partners.ts';
 
@@ -40,7 +40,7 @@ t.test(
     const setup = await twoPartners();
     t.teardown(setup.close);
     const { app, a, b } = setup;
-    const resolve = schemaResolver(app);
+    const ctx = schemaContext(app);
     const routes = apiRoutes(setup.routes);
     const stats = { routes: 0, withTenantParams: 0, requests: 0 };
 
@@ -67,7 +67,7 @@ t.test(
       const required = new Set<string>(route.schema.querystring?.required ?? []);
       const query = Object.fromEntries(
         Object.entries(
-          (sampleValid(route.schema.querystring, resolve, idsOfField(call.fieldsOf)) ?? {}) as Record<
+          (sampleValid(route.schema.querystring, ctx, idsOfField(call.fieldsOf)) ?? {}) as Record<
             string,
             unknown
           >,
@@ -75,8 +75,8 @@ t.test(
           .filter(([k]) => required.has(k) || ID_OF[k])
           .map(([k, v]) => [k, /^(date|from|to)$/.test(k) ? tomorrow : v]),
       );
-      const body = sampleValid(route.schema.body, resolve, idsOfField(call.fieldsOf));
-      const headers = sampleValid(route.schema.headers, resolve) as Record<string, string> | undefined;
+      const body = sampleValid(route.schema.body, ctx, idsOfField(call.fieldsOf));
+      const headers = sampleValid(route.schema.headers, ctx) as Record<string, string> | undefined;
       const url = pathOf(route, call.params);
       const search = new URLSearchParams(
         Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]),

@@ -61,14 +61,22 @@ export function pathOf(route: ApiRoute, values: Record<string, string>, encode =
   });
 }
 
-export function schemaResolver(app: FastifyInstance): (schema: JsonSchema) => JsonSchema {
+/** How schemas are read: `resolve` follows a $ref to the app's shared schemas; `hint` may pick a field's values. */
+export interface SchemaContext {
+  resolve: (schema: JsonSchema) => JsonSchema;
+  hint?: (name: string, schema: JsonSchema) => fc.Arbitrary<unknown> | undefined;
+}
+
+export function schemaContext(app: FastifyInstance, hint?: SchemaContext['hint']): SchemaContext {
   const shared = app.getSchemas() as Record<string, JsonSchema>;
-  return (schema) => {
+  const resolve = (schema: JsonSchema) => {
     let s = schema;
-    for (let i = 0; i < 10 && s && typeof s.$ref === 'string'; i++)
+    for (let i = 0; i < 10 && s && typeof s.$ref === 'string'; i++) {
       s = shared[s.$ref.replace(/^#\/?/, '')] ?? s;
+    }
     return s;
   };
+  return { resolve, ...(hint && { hint }) };
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -79,16 +87,14 @@ const dayArb = fc.integer({ min: -400, max: 400 }).map((n) => isoDate(new Date(D
 const DATE_FIELDS = /^(date|from|to)$/;
 
 /** Arbitrary of values valid for `schema`. `name`: the property's name, for a few hints. */
-export function validArb(
-  schema: JsonSchema,
-  resolve: (s: JsonSchema) => JsonSchema,
-  name = '',
-): fc.Arbitrary<unknown> {
-  const s = resolve(schema);
+export function validArb(schema: JsonSchema, ctx: SchemaContext, name = ''): fc.Arbitrary<unknown> {
+  const s = ctx.resolve(schema);
+  const hinted = ctx.hint?.(name, s);
+  if (hinted) return hinted;
   if ('const' in s) return fc.constant(s.const);
   if (Array.isArray(s.enum)) return fc.constantFrom(...s.enum);
   if (Array.isArray(s.anyOf) || Array.isArray(s.oneOf)) {
-    return fc.oneof(...(s.anyOf ?? s.oneOf).map((x: JsonSchema) => validArb(x, resolve, name)));
+    return fc.oneof(...(s.anyOf ?? s.oneOf).map((x: JsonSchema) => validArb(x, ctx, name)));
   }
   switch (s.type) {
     case 'null':
@@ -100,12 +106,12 @@ export function validArb(
     case 'number':
       return fc.double({ min: s.minimum ?? -1e6, max: s.maximum ?? 1e6, noNaN: true });
     case 'array':
-      return fc.array(validArb(s.items ?? {}, resolve, name), {
+      return fc.array(validArb(s.items ?? {}, ctx, name), {
         minLength: s.minItems ?? 0,
         maxLength: Math.min(s.maxItems ?? 4, 4),
       });
     case 'object':
-      return objectArb(s, resolve);
+      return objectArb(s, ctx);
     case 'string':
       return stringArb(s, name);
     default:
@@ -131,7 +137,7 @@ function stringArb(s: JsonSchema, name: string): fc.Arbitrary<string> {
   return fc.oneof(fc.string({ minLength, maxLength }), fc.string({ unit: 'binary', minLength, maxLength }));
 }
 
-function objectArb(s: JsonSchema, resolve: (s: JsonSchema) => JsonSchema): fc.Arbitrary<unknown> {
+function objectArb(s: JsonSchema, ctx: SchemaContext): fc.Arbitrary<unknown> {
   const properties = (s.properties ?? {}) as Record<string, JsonSchema>;
   const names = Object.keys(properties);
   if (names.length === 0) {
@@ -142,7 +148,7 @@ function objectArb(s: JsonSchema, resolve: (s: JsonSchema) => JsonSchema): fc.Ar
         });
   }
   const required = (s.required ?? []) as string[];
-  const record = fc.record(Object.fromEntries(names.map((n) => [n, validArb(properties[n]!, resolve, n)])), {
+  const record = fc.record(Object.fromEntries(names.map((n) => [n, validArb(properties[n]!, ctx, n)])), {
     requiredKeys: required,
   }) as fc.Arbitrary<Record<string, unknown>>;
   const min = s.minProperties ?? 0;
@@ -152,11 +158,11 @@ function objectArb(s: JsonSchema, resolve: (s: JsonSchema) => JsonSchema): fc.Ar
 /** A fixed, valid example of `schema` (the first value of a seeded run), with `overrides` by field name. */
 export function sampleValid(
   schema: JsonSchema | undefined,
-  resolve: (s: JsonSchema) => JsonSchema,
+  ctx: SchemaContext,
   overrides: (name: string, value: unknown) => unknown = (_n, v) => v,
 ): unknown {
   if (!schema) return undefined;
-  const [value] = fc.sample(validArb(schema, resolve), { seed: 42, numRuns: 1 });
+  const [value] = fc.sample(validArb(schema, ctx), { seed: 42, numRuns: 1 });
   return replaceFields(value, overrides);
 }
 
@@ -277,10 +283,10 @@ function mutateAt(value: unknown, pick: number, weird: unknown, op: Mutation, ex
 }
 
 /** A valid value of `schema` broken in one place: a node replaced, deleted, or given an extra field. */
-export function brokenArb(schema: JsonSchema, resolve: (s: JsonSchema) => JsonSchema): fc.Arbitrary<unknown> {
+export function brokenArb(schema: JsonSchema, ctx: SchemaContext): fc.Arbitrary<unknown> {
   return fc
     .tuple(
-      validArb(schema, resolve),
+      validArb(schema, ctx),
       fc.nat(),
       weirdArb,
       fc.constantFrom<Mutation>('replace', 'delete', 'add'),
@@ -290,9 +296,9 @@ export function brokenArb(schema: JsonSchema, resolve: (s: JsonSchema) => JsonSc
 }
 
 /** A valid value or a broken one. */
-export function validOrBrokenArb(
-  schema: JsonSchema,
-  resolve: (s: JsonSchema) => JsonSchema,
-): fc.Arbitrary<unknown> {
-  return fc.oneof(validArb(schema, resolve), brokenArb(schema, resolve));
+export function validOrBrokenArb(schema: JsonSchema, ctx: SchemaContext): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { arbitrary: validArb(schema, ctx), weight: 1 },
+    { arbitrary: brokenArb(schema, ctx), weight: 2 },
+  );
 }
