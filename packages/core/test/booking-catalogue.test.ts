@@ -148,10 +148,11 @@ t.test('deleting an appointment type: its booking feature goes, bookings keep th
     .selectAll()
     .where('id', '=', booking.id)
     .executeTakeFirstOrThrow();
+  t.ok(kept.version > booking.version, 'losing its appointment type is a change: a new version');
   t.same(
-    { ...kept, appointment_type_id: booking.appointment_type_id },
+    { ...kept, appointment_type_id: booking.appointment_type_id, version: booking.version },
     booking,
-    'the booking is unchanged but for its appointment type',
+    'the booking is unchanged but for its appointment type (and version)',
   );
   t.equal(kept.appointment_type_id, null);
   const [deleted] = await listAuditEvents(db, practice.id, { limit: 1 });

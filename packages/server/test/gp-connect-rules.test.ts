@@ -121,6 +121,7 @@ t.test('nothing in the past is booked, cancelled or moved', async (t) => {
     payload: { slotId: second.id, patient },
   });
   t.match(late.json(), { status: 422, code: 'SB_ERR_SLOT_IN_PAST', fix: /only future slots/ });
+  t.ok(late.json().failing.includes('in_future'), 'the offer rule it fails is named');
   t.match((await p.call('POST', `/bookings/${id}/cancel`)).json(), {
     status: 422,
     code: 'SB_ERR_BOOKING_IN_PAST',

@@ -526,6 +526,7 @@ export class Bookings {
         `Slot ${input.slotId} started at ${slot.start_at.toISOString()}: a slot in the past cannot be booked`,
         {
           fix: 'Offer the patient a slot from GET /v1/practices/{practiceId}/slots: only future slots are listed.',
+          details: { failing: refusedBy.map((rule) => rule.id) },
         },
       );
     }
