@@ -91,6 +91,11 @@ export function startOfLocalDay(date: string, zone: string): Date {
   return localToInstant(date, '00:00', zone);
 }
 
+/** The start of the local day after the one `instant` falls on (calendar days, DST-safe). */
+export function startOfNextLocalDay(instant: Date, zone: string): Date {
+  return DateTime.fromJSDate(instant, { zone }).startOf('day').plus({ days: 1 }).toJSDate();
+}
+
 export function addDays(instant: Date, days: number): Date {
   return new Date(instant.getTime() + days * 86_400_000);
 }

@@ -22,7 +22,7 @@ import type { Practice, PublishedPracticeState } from '../db/schema.ts';
 import type { HookLogger } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
 import { callsPerMinuteOf } from '../practices.ts';
-import { addDays } from '../time.ts';
+import { addDays, localDateOf, startOfLocalDay, startOfNextLocalDay } from '../time.ts';
 import type { SlotSync, SyncReadOutcome } from './sync-practice.ts';
 
 /** How many shards the practices are spread over. */
@@ -403,11 +403,23 @@ export class SyncScheduler {
     }
   }
 
+  /**
+   * Whole local days of the practice: near from the start of today to the end of the day
+   * nearWindowHours from now, far from there to the end of the horizon's last day. A session cut
+   * by a window's edge is read whole at every read (SessionMemo vouches only for sessions wholly
+   * inside), so edges at midnight, where no session runs, let an unchanged near window cost one
+   * summary call. Past slots of today are read too: they are never offered (offer rules).
+   */
   async #window(practice: Practice, kind: 'near' | 'far', now: Date): Promise<{ from: Date; to: Date }> {
-    const nearEnd = new Date(now.getTime() + this.options.nearWindowHours * 3_600_000);
-    const horizonEnd = addDays(now, await this.slotSync.horizonDays(practice));
-    if (kind === 'near') return { from: now, to: nearEnd < horizonEnd ? nearEnd : horizonEnd };
-    return { from: nearEnd < horizonEnd ? nearEnd : horizonEnd, to: horizonEnd };
+    const zone = practice.time_zone;
+    const horizonEnd = startOfNextLocalDay(addDays(now, await this.slotSync.horizonDays(practice)), zone);
+    const nearEnd = startOfNextLocalDay(
+      new Date(now.getTime() + this.options.nearWindowHours * 3_600_000),
+      zone,
+    );
+    const split = new Date(Math.min(nearEnd.getTime(), horizonEnd.getTime()));
+    if (kind === 'near') return { from: startOfLocalDay(localDateOf(now, zone), zone), to: split };
+    return { from: split, to: horizonEnd };
   }
 
   #forgetFingerprints(owned: Owned): void {
