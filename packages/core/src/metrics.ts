@@ -14,7 +14,7 @@ export type SyncWindow = 'near' | 'far' | 'refresh' | 'manual' | 'startup';
 export type SyncOutcome = 'changed' | 'unchanged' | 'failed';
 export type EhrCallOutcome = 'ok' | 'error';
 export type BookingWriteKind = 'book' | 'cancel';
-export type BookingWriteOutcome = 'confirmed' | 'held' | 'cancelled' | 'failed' | 'retry';
+export type BookingWriteOutcome = 'confirmed' | 'held' | 'cancelled' | 'failed' | 'retry' | 'unknown';
 
 /** Every booking state, so each has a series (0 when none) from the first scrape. */
 const BOOKING_STATES: readonly BookingState[] = [

@@ -116,3 +116,52 @@ t.test('the EHR refusing a booking as "slot taken" takes the slot off offer at o
     'and a second attempt is refused here, not sent to the EHR',
   );
 });
+
+t.test(
+  'retries running out on transient failures: awaiting reconciliation, never "failed"; the diary settles it',
+  async (t) => {
+    for (const landed of [true, false]) {
+      await t.test(landed ? 'the write had landed: confirmed' : 'it had not: cancelled', async (t) => {
+        const setup = await memoryPractice();
+        t.teardown(setup.close);
+        const { slotbridge, memory, practice, caller } = setup;
+        memory.slots.push(...tomorrowSlots(2));
+        await slotbridge.sync.run(practice, 'manual');
+        const [slot] = await slotbridge.availability.offered(slotbridge.db, practice);
+        const { booking } = await slotbridge.bookings.create(caller, practice, `unknown-${landed}`, {
+          slotId: slot!.id,
+          patient,
+        });
+        memory.failNext('write', 'transient', BOOKING_WRITE_RETRY_LIMIT + 1);
+        const outcomes: string[] = [];
+        for (let attempt = 0; attempt <= BOOKING_WRITE_RETRY_LIMIT; attempt++) {
+          // Each retry is due at once, not after its back-off.
+          await sql`update outbox_commands set available_at = now()`.execute(slotbridge.db);
+          const [claimed] = await slotbridge.writeBack.claim(1);
+          outcomes.push(await slotbridge.writeBack.execute(claimed!));
+        }
+        t.same(outcomes, [...Array(BOOKING_WRITE_RETRY_LIMIT).fill('retry'), 'unknown']);
+        t.match(
+          await slotbridge.db
+            .selectFrom('bookings')
+            .selectAll()
+            .where('id', '=', booking.id)
+            .executeTakeFirst(),
+          {
+            state: 'needs_reconciliation',
+            failure_code: 'MEM_ERR_TRANSIENT',
+            failure_reason: /^Whether the EHR made the appointment is not known after 6 attempts/,
+          },
+        );
+        t.notOk(
+          (await slotbridge.availability.offered(slotbridge.db, practice)).some((s) => s.id === slot!.id),
+          'the booking keeps its slot',
+        );
+        // The last attempt landed in the EHR and its answer was lost, or nothing landed.
+        if (landed) memory.booked.set(slot!.ehrSlotId, booking.id);
+        await slotbridge.sync.run(practice, 'manual');
+        t.equal(await stateOf(slotbridge, booking.id), landed ? 'confirmed' : 'cancelled_in_ehr');
+      });
+    }
+  },
+);

@@ -45,7 +45,15 @@ export function callTimeoutMs(leaseSeconds: number): number {
 /** Looks for due retries and lapsed leases this often (new commands wake workers at once). */
 const SWEEP_MS = 1_000;
 
-export type WriteBackOutcome = 'confirmed' | 'held' | 'cancelled' | 'failed' | 'retry' | 'lost';
+export type WriteBackOutcome =
+  | 'confirmed'
+  | 'held'
+  | 'cancelled'
+  | 'failed'
+  | 'retry'
+  | 'lost'
+  /** Retries ran out not knowing whether the EHR wrote it: the diary settles it. */
+  | 'unknown';
 
 type Command = Selectable<OutboxCommandsTable>;
 
@@ -357,6 +365,27 @@ export class WriteBack {
       }
       if (!(await this.settle(trx, command, { state: 'failed', error: { code, message } })))
         return 'lost' as const;
+      if (command.kind === 'book' && retryable) {
+        // The retries ran out on failures that do not say whether the EHR made the appointment
+        // (a timeout, a dropped connection, an answer lost after the write landed). Saying
+        // "failed" could leave the patient an appointment they were told they do not have; the
+        // booking keeps its slot and awaits the diary, which settles it: the next read of that
+        // day finds the slot booked (confirmed) or free (cancelled), or the practice resolves it.
+        await trx
+          .updateTable('bookings')
+          .set({
+            state: 'needs_reconciliation',
+            failure_code: code,
+            failure_reason:
+              `Whether the EHR made the appointment is not known after ${command.attempts} attempts (${message}); ` +
+              'the next read of the diary settles it, or the practice checks the diary and resolves it.',
+            updated_at: new Date(),
+          })
+          .where('id', '=', booking.id)
+          .execute();
+        await requestDayRefresh(trx, practice, booking.ehr_practitioner_id, booking.start_at);
+        return 'unknown' as const;
+      }
       const reason = retryable
         ? `The EHR could not be reached after ${command.attempts} attempts: ${message}`
         : message;
@@ -383,7 +412,11 @@ export class WriteBack {
     if (outcome === 'lost') return outcome;
     this.log.warn(
       { ...logFields, code },
-      outcome === 'retry' ? 'EHR write failed; will retry' : 'EHR write failed for good',
+      outcome === 'retry'
+        ? 'EHR write failed; will retry'
+        : outcome === 'unknown'
+          ? 'EHR write outcome unknown; the diary settles it'
+          : 'EHR write failed for good',
     );
     this.observe?.(
       { plugin: practice.ehr, kind: command.kind, outcome },
