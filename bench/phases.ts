@@ -97,9 +97,11 @@ export async function measureFreshness(
     if (!response.ok) throw new Error(`fleet change → ${response.status} ${await response.text()}`);
     const change = (await response.json()) as FleetChangeAnswer;
     const from = new Date(change.startAt);
+    // A search answers the slots wholly inside its window: ask for two hours and count those
+    // starting at that minute.
     const query = new URLSearchParams({
       from: from.toISOString(),
-      to: new Date(from.getTime() + 60_000).toISOString(),
+      to: new Date(from.getTime() + 2 * 3_600_000).toISOString(),
     });
     const path = `/v1/practices/${practice.id}/slots?${query}`;
     watches.push(
@@ -107,7 +109,7 @@ export async function measureFreshness(
         while (Date.now() - change.at < options.capMs) {
           const shown = await gate
             .run(() => api.request<SlotPage>('GET', path, { timeoutMs: 30_000 }))
-            .then((page) => page.data.length)
+            .then((page) => page.data.filter((slot) => Date.parse(slot.start) === from.getTime()).length)
             .catch(() => -1);
           if (shown === change.freeAtStart) {
             seen.push((Date.now() - change.at) / 1000);

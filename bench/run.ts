@@ -241,10 +241,14 @@ const serveKnobs: Record<string, string> = MODE.farSyncSeconds
   ? { SLOTBRIDGE_FAR_SYNC_SECONDS: String(MODE.farSyncSeconds) }
   : {};
 
-async function startServe(env: ServerEnv, args: string[]): Promise<{ child: Child; url: string }> {
+async function startServe(
+  env: ServerEnv,
+  args: string[],
+  command: 'serve' | 'api' = 'serve',
+): Promise<{ child: Child; url: string }> {
   const port = await freePort();
-  const child = spawnChild('serve', {
-    args: [...args, 'serve'],
+  const child = spawnChild(command, {
+    args: [...args, command],
     cwd: ROOT,
     env: childEnv(env, { PORT: String(port), ...serveKnobs }),
     echo: process.env.BENCH_ECHO === '1',
@@ -446,57 +450,69 @@ async function run(ctx: RunContext): Promise<void> {
       `  ${passedOver} practices offered no slot this week (stale or unread); measuring ${sample.cdbNumber}`,
     );
   details.readsSample = { cdbNumber: sample.cdbNumber, passedOver };
-  for (const [name, to] of [
-    ['day', dayEnd],
-    ['week', weekEnd],
-  ] as const) {
-    await phase(`GET slots for one ${name} at ${CONNECTIONS} connections`, [`slots.${name}`], async () => {
-      const path = `/v1/practices/${sample.id}/slots?from=${tomorrow}&to=${to}`;
-      const answer = await captureAnswer(api, ceilingUrl, name, path);
-      log(
-        `  the answer: ${answer.slots} slots, ${(answer.bytes / 1024).toFixed(1)} KiB${answer.paginated ? ' (first page)' : ''}`,
-      );
-      const runs = await measureReads(
-        {
-          realUrl: `${serve.url}${path}`,
-          ceilingUrl: `${ceilingUrl}/bytes/${name}`,
-          key: api.key,
-          connections: CONNECTIONS,
-          seconds: MODE.loadSeconds,
-          reps: MODE.reps,
-        },
-        log,
-      );
-      details[`slots.${name}`] = { answer, ...runs };
-      const real = summary(runs.real, (r) => r.okPerSecond);
-      const top = summary(runs.ceiling, (r) => r.okPerSecond);
-      const p99 = summary(runs.real, (r) => r.p99);
-      const topP99 = summary(runs.ceiling, (r) => r.p99);
-      const errors = runs.real.reduce((n, r) => n + r.non2xx + r.errors, 0);
-      figure({
-        id: `slots.${name}`,
-        figure: `GET slots, one ${name} (${answer.slots} slots, ${(answer.bytes / 1024).toFixed(0)} KiB), ${CONNECTIONS} conns`,
-        value: real.median,
-        unit: 'req/s',
-        ceiling: top.median,
-        ceilingLabel: 'same bytes, bare Fastify',
-        target: '≥ 50 % of ceiling',
-        verdict: verdict(real.median >= 0.5 * top.median && errors === 0),
-        note: `median of ${MODE.reps} (min ${real.min.toFixed(0)} vs ceiling min ${top.min.toFixed(0)}); p99 ${p99.median} ms vs ceiling ${topP99.median} ms${errors ? `; ${errors} failed requests` : ''}`,
+  // The API as `serve` answers it (beside the engine, on one event loop), then as an `api`
+  // process (the API alone) answers it beside `serve`, as a fleet deployment runs it.
+  const measureSlotReads = async (where: { url: string; id: string; label: string }) => {
+    for (const [name, to] of [
+      ['day', dayEnd],
+      ['week', weekEnd],
+    ] as const) {
+      const id = `${where.id}.${name}`;
+      await phase(`GET slots for one ${name} at ${CONNECTIONS} connections${where.label}`, [id], async () => {
+        const path = `/v1/practices/${sample.id}/slots?from=${tomorrow}&to=${to}`;
+        const answer = await captureAnswer(api, ceilingUrl, name, path);
+        log(
+          `  the answer: ${answer.slots} slots, ${(answer.bytes / 1024).toFixed(1)} KiB${answer.paginated ? ' (first page)' : ''}`,
+        );
+        const runs = await measureReads(
+          {
+            realUrl: `${where.url}${path}`,
+            ceilingUrl: `${ceilingUrl}/bytes/${name}`,
+            key: api.key,
+            connections: CONNECTIONS,
+            seconds: MODE.loadSeconds,
+            reps: MODE.reps,
+          },
+          log,
+        );
+        details[id] = { answer, ...runs };
+        const real = summary(runs.real, (r) => r.okPerSecond);
+        const top = summary(runs.ceiling, (r) => r.okPerSecond);
+        const p99 = summary(runs.real, (r) => r.p99);
+        const topP99 = summary(runs.ceiling, (r) => r.p99);
+        const errors = runs.real.reduce((n, r) => n + r.non2xx + r.errors, 0);
+        figure({
+          id,
+          figure: `GET slots, one ${name} (${answer.slots} slots, ${(answer.bytes / 1024).toFixed(0)} KiB), ${CONNECTIONS} conns${where.label}`,
+          value: real.median,
+          unit: 'req/s',
+          ceiling: top.median,
+          ceilingLabel: 'same bytes, bare Fastify',
+          target: '≥ 50 % of ceiling',
+          verdict: verdict(real.median >= 0.5 * top.median && errors === 0),
+          note: `median of ${MODE.reps} (min ${real.min.toFixed(0)} vs ceiling min ${top.min.toFixed(0)}); p99 ${p99.median} ms vs ceiling ${topP99.median} ms${errors ? `; ${errors} failed requests` : ''}`,
+        });
+        figure({
+          id: `${id}.p99`,
+          figure: `GET slots, one ${name}: p99 latency${where.label}`,
+          value: p99.median,
+          unit: 'ms',
+          ceiling: topP99.median,
+          ceilingLabel: 'same bytes, bare Fastify',
+          ratio: null,
+          target: '—',
+          verdict: 'INFO',
+          note: `median of ${MODE.reps}; min ${p99.min} ms`,
+        });
       });
-      figure({
-        id: `slots.${name}.p99`,
-        figure: `GET slots, one ${name}: p99 latency`,
-        value: p99.median,
-        unit: 'ms',
-        ceiling: topP99.median,
-        ceilingLabel: 'same bytes, bare Fastify',
-        ratio: null,
-        target: '—',
-        verdict: 'INFO',
-        note: `median of ${MODE.reps}; min ${p99.min} ms`,
-      });
-    });
+    }
+  };
+  await measureSlotReads({ url: serve.url, id: 'slots', label: '' });
+  const apiProcess = await startServe(ctx.env, ctx.runtime.args, 'api');
+  try {
+    await measureSlotReads({ url: apiProcess.url, id: 'slots.api', label: ', `api` process beside `serve`' });
+  } finally {
+    await apiProcess.child.stop();
   }
 
   // ---- an unchanged sync cycle writes nothing ------------------------------------------------------

@@ -5,8 +5,9 @@
  * new booking), and every process drops that practice's answers when it arrives. The few
  * seconds bound what time alone changes (a slot starting now, a practice going stale).
  *
- * Only a process that listens (one that started its workers) keeps answers; elsewhere every
- * read goes to the database.
+ * Only a process that listens (one that started its workers, or an `api` process) keeps
+ * answers; elsewhere every read goes to the database. Answers are kept as UTF-8 bytes, so a kept
+ * answer is sent as it is, not encoded again for each request.
  */
 import { type Kysely, sql } from 'kysely';
 import { Channel, type PgCoordinator } from '../coordination.ts';
@@ -20,7 +21,7 @@ const MAX_BYTES = 32 * 1024 * 1024;
 interface Entry {
   version: number;
   at: number;
-  body: string;
+  body: Buffer;
   /** The practice's partner: a kept answer is served only to that partner's keys or the admin's. */
   partnerId: string;
 }
@@ -65,7 +66,7 @@ export class AnswerCache {
    * The answer kept for this practice and query, if nothing changed since, it is recent, and the
    * caller may see the practice (a partner's own, or the admin key: `partnerId` null).
    */
-  get(practiceId: string, query: string, callerPartnerId: string | null): string | undefined {
+  get(practiceId: string, query: string, callerPartnerId: string | null): Buffer | undefined {
     if (!this.#listening) return undefined;
     const entry = this.#answers.get(`${practiceId} ${query}`);
     if (!entry) return undefined;
@@ -81,7 +82,7 @@ export class AnswerCache {
    * Keeps an answer. `version` is the practice's version read before the answer was computed,
    * so an answer computed across a change is never kept as current.
    */
-  set(practice: { id: string; partner_id: string }, query: string, version: number, body: string): void {
+  set(practice: { id: string; partner_id: string }, query: string, version: number, body: Buffer): void {
     const practiceId = practice.id;
     if (!this.#listening || version !== this.version(practiceId)) return;
     const key = `${practiceId} ${query}`;

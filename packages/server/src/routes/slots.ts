@@ -87,7 +87,7 @@ export const slotRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       // Each slot's JSON was written when the offers were refreshed: the answer is joined, not
       // serialised again (the response schema above documents it).
-      const body = `{"data":[${page.slots.join(',')}],"next":${JSON.stringify(next)}}`;
+      const body = Buffer.from(`{"data":[${page.slots.join(',')}],"next":${JSON.stringify(next)}}`);
       answers.set(practice, asked, version, body);
       return reply.type('application/json; charset=utf-8').send(body as never);
     },
