@@ -8,6 +8,8 @@
  *
  *   SLOTBRIDGE_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
  *     node --conditions=development --import tsx packages/server/scripts/measure-slots-read.ts [seconds]
+ *
+ * MEASURE_API_ONLY=1 measures as an `api` process (no workers: no write-back after each accept).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -39,8 +41,10 @@ const app = await buildApp({
   ehrPlugins: [ehrFastifyPlugin('@slotbridge/test-memory', memory.definition)],
 });
 await app.ready();
-// As `serve` runs: with its workers, whose coordination session lets /slots keep its answers.
-await slotbridge.startWorkers();
+// As `serve` runs: with its workers, whose coordination session lets /slots keep its answers;
+// MEASURE_API_ONLY=1: as `api` runs, no workers (the accept without the write-back it wakes).
+if (process.env.MEASURE_API_ONLY === '1') await slotbridge.startAnswering();
+else await slotbridge.startWorkers();
 const admin = await slotbridge.apiKeys.issue(null, 'measure');
 const partner = await slotbridge.apiKeys.createPartner('Measure');
 const key = (await slotbridge.apiKeys.issuePartnerKey(partner.id, 'measure')).key;
