@@ -29,6 +29,7 @@ import {
   storedMapping,
 } from './offers/offers.ts';
 import type { Practices } from './practices.ts';
+import { STORED_SLOT_COLUMNS } from './sync/diff-slots.ts';
 import type { SyncState } from './sync/sync-state.ts';
 import { instantToLocalIso, readTimeBound } from './time.ts';
 
@@ -73,41 +74,8 @@ type OfferRow = SlotFacts &
 /** What `offerFor` reads of the slot being booked. */
 export type BookableSlotRow = Omit<OfferRow, 'offer_json'> & Pick<Slot, 'offered' | 'offer_refused_by'>;
 
-/** The columns of a `BookableSlotRow`. */
-export const BOOKABLE_SLOT_COLUMNS = [
-  'id',
-  'ehr_slot_id',
-  'ehr_session_id',
-  'ehr_practitioner_id',
-  'ehr_location_id',
-  'ehr_slot_type_id',
-  'start_at',
-  'end_at',
-  'status',
-  'ehr_status',
-  'offer_feature',
-  'offer_appointment_type_id',
-  'offer_disabled',
-  'offer_appointment_type_name',
-  'offer_practitioner_id',
-  'offer_practitioner_name',
-  'offer_location_id',
-  'offer_location_name',
-  'offered',
-  'offer_refused_by',
-] as const satisfies readonly (keyof BookableSlotRow)[];
-
 const OFFER_ROW_COLUMNS = [
-  'id',
-  'ehr_slot_id',
-  'ehr_session_id',
-  'ehr_practitioner_id',
-  'ehr_location_id',
-  'ehr_slot_type_id',
-  'start_at',
-  'end_at',
-  'status',
-  'ehr_status',
+  ...STORED_SLOT_COLUMNS,
   'offer_feature',
   'offer_appointment_type_id',
   'offer_disabled',
@@ -117,6 +85,13 @@ const OFFER_ROW_COLUMNS = [
   'offer_location_id',
   'offer_location_name',
 ] as const satisfies readonly (keyof OfferRow)[];
+
+/** The columns of a `BookableSlotRow`. */
+export const BOOKABLE_SLOT_COLUMNS = [
+  ...OFFER_ROW_COLUMNS,
+  'offered',
+  'offer_refused_by',
+] as const satisfies readonly (keyof BookableSlotRow)[];
 
 /** What the rules decided on read and the stored answer need. */
 const ANSWER_ROW_COLUMNS = [

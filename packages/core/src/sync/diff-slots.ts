@@ -18,6 +18,20 @@ export interface StoredSlot {
   ehr_status: string;
 }
 
+/** The columns of a `StoredSlot`. */
+export const STORED_SLOT_COLUMNS = [
+  'id',
+  'ehr_slot_id',
+  'ehr_session_id',
+  'ehr_practitioner_id',
+  'ehr_location_id',
+  'ehr_slot_type_id',
+  'start_at',
+  'end_at',
+  'status',
+  'ehr_status',
+] as const satisfies readonly (keyof StoredSlot)[];
+
 export interface SlotDiff {
   inserts: EhrSlot[];
   updates: { id: string; slot: EhrSlot }[];

@@ -22,7 +22,7 @@ import { offersChanged } from '../offers/answer-cache.ts';
 import { refreshOffers } from '../offers/offers.ts';
 import type { Practices } from '../practices.ts';
 import { addDays } from '../time.ts';
-import { diffSlots, type StoredSlot } from './diff-slots.ts';
+import { diffSlots, STORED_SLOT_COLUMNS, type StoredSlot } from './diff-slots.ts';
 import { SessionMemo } from './session-memo.ts';
 
 export interface SyncRunView {
@@ -260,18 +260,7 @@ export class SlotSync {
         await sql`select pg_advisory_xact_lock(hashtextextended(${practice.id}, 0))`.execute(trx);
         let storedQuery = trx
           .selectFrom('slots')
-          .select([
-            'id',
-            'ehr_slot_id',
-            'ehr_session_id',
-            'ehr_practitioner_id',
-            'ehr_location_id',
-            'ehr_slot_type_id',
-            'start_at',
-            'end_at',
-            'status',
-            'ehr_status',
-          ])
+          .select(STORED_SLOT_COLUMNS)
           .where('practice_id', '=', practice.id)
           .where('start_at', '>=', from)
           .where('start_at', '<', to);
