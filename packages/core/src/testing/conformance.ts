@@ -5,7 +5,8 @@
  * returns the catalogue, onSlotFetch returns exactly the sandbox's slots of a window, a booking
  * lands in the sandbox, a taken slot is a typed slot_taken error, cancel works (or is a typed
  * "unsupported" that writes nothing), injected faults are typed transient errors, and
- * mapSlotType answers for every slot type.
+ * mapSlotType answers the practice's table for every slot type (a plugin's refinement stays
+ * within the core's features and the table's appointment types).
  *
  *   import { ehrConformanceSuite } from '@slotbridge/core/testing';
  *   ehrConformanceSuite(t, { plugin: emisPlugin, start: async () => { … } });
@@ -285,7 +286,7 @@ export function ehrConformanceSuite<C extends Record<string, unknown>>(
     }
   });
 
-  t.test(`${plugin.id}: mapSlotType answers for every slot type`, async (tt) => {
+  t.test(`${plugin.id}: mapSlotType answers the practice's table for every slot type`, async (tt) => {
     const { ctx } = await withSandbox(tt);
     const registry = new EhrRegistry();
     registry.register(plugin);
@@ -309,9 +310,24 @@ export function ehrConformanceSuite<C extends Record<string, unknown>>(
         },
         slotTypeMappings,
       });
+      const row = slotTypeMappings.find((m) => m.ehrSlotTypeId === slotType.ehrId)!;
+      if (!plugin.mapSlotType) {
+        // The core's own mapping: exactly the practice's table.
+        tt.same(
+          mapping,
+          { feature: row.feature, appointmentTypeId: row.appointmentTypeId },
+          `${slotType.name}: the table's mapping, ${row.feature}`,
+        );
+        continue;
+      }
+      // A plugin's refinement still answers one of the core's features, and an appointment type
+      // of the practice's table (or none): it cannot invent one.
+      const known = new Set([null, 'disabled', ...slotTypeMappings.map((m) => m.appointmentTypeId)]);
       tt.ok(
-        ['bookable', 'not_bookable', 'unregistered_patient', 'unmapped'].includes(mapping.feature),
-        `${slotType.name}: ${mapping.feature}`,
+        ['bookable', 'not_bookable', 'unregistered_patient', 'unmapped'].includes(mapping.feature) &&
+          known.has(mapping.appointmentTypeId) &&
+          (mapping.feature !== 'bookable' || typeof mapping.appointmentTypeId === 'string'),
+        `${slotType.name}: ${mapping.feature} → ${mapping.appointmentTypeId}, a feature of the core's and an appointment type of the table`,
       );
     }
   });
