@@ -388,3 +388,79 @@ t.test(
     t.same(again.practiceServer.appointments(), appointments, 'the same options build the same diary');
   },
 );
+
+t.test('a lost answer: CreateAppointment is carried out, then its connection is dropped', async (t) => {
+  const sandbox = await startSandbox(t);
+  sandbox.seed(SMALL_PRACTICE);
+  const base = sandbox.url;
+  t.equal(
+    (
+      await call(base, 'POST', '/_sandbox/faults', {
+        body: { operation: 'CreateAppointment', kind: 'lost-answer', after: 'drop' },
+      })
+    ).status,
+    204,
+  );
+  await t.rejects(
+    call(base, 'POST', `${PRACTICE}/appointments`, { apiKey: KEY, body: BOOKING }),
+    'no answer arrives',
+  );
+  t.match(sandbox.calls.at(-1), { operation: 'CreateAppointment', fault: 'lost-answer' });
+  const logged = {
+    appointmentId: 'AP50006',
+    providerId: 'DR01',
+    date: '2026-02-02',
+    startTime: '10:00',
+    externalRef: 'booking-1',
+  };
+  t.same(sandbox.practiceServer.appointmentsCreated, [logged], 'yet the write landed');
+  t.match(sandbox.practiceServer.appointment('AP50006'), { status: 'Pending', externalRef: 'booking-1' });
+  t.match(
+    await call(base, 'POST', `${PRACTICE}/appointments`, { apiKey: KEY, body: BOOKING }),
+    { status: 200, body: { id: 'AP50006' } },
+    'the retry with the same externalRef answers the appointment the lost call made',
+  );
+  t.same(
+    await call(base, 'GET', '/_sandbox/appointments-created'),
+    { status: 200, body: { appointmentsCreated: [logged] } },
+    'a replay is not logged as a second write',
+  );
+  t.equal((await call(base, 'POST', '/_sandbox/reset')).status, 204);
+  t.same(sandbox.practiceServer.appointmentsCreated, [], 'reset empties the log');
+});
+
+t.test('chaos: a seeded share of calls fails, the same calls for the same seed', async (t) => {
+  const sandbox = await startSandbox(t);
+  sandbox.seed(SMALL_PRACTICE);
+  const base = sandbox.url;
+  const path = `${PRACTICE}/schedule?from=2026-02-02&to=2026-02-04`;
+  const run = async () => {
+    sandbox.calls.length = 0;
+    const chaos = await call(base, 'POST', '/_sandbox/chaos', {
+      body: { rate: 0.5, seed: 7, faults: [{ kind: 'error', status: 503 }], operations: ['GetSchedule'] },
+    });
+    t.equal(chaos.status, 204);
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push((await call(base, 'GET', path, { apiKey: KEY })).status);
+    t.equal((await call(base, 'GET', PRACTICE, { apiKey: KEY })).status, 200, 'other operations spared');
+    return statuses;
+  };
+  const first = await run();
+  const failed = first.filter((s) => s === 503).length;
+  t.ok(failed > 5 && failed < 35, `${failed} of 40 failed`);
+  t.same(
+    first.filter((s) => s !== 503 && s !== 200),
+    [],
+    'the others answered',
+  );
+  t.same(await run(), first, 'the same seed fails the same calls');
+  t.match(
+    await call(base, 'POST', '/_sandbox/chaos', {
+      body: { rate: 0.2, seed: 1, faults: [{ kind: 'error', status: 418 }] },
+    }),
+    { status: 400 },
+    'an unknown status is refused',
+  );
+  sandbox.faults.clear();
+  t.equal((await call(base, 'GET', path, { apiKey: KEY })).status, 200, 'clear stops chaos');
+});

@@ -2,7 +2,8 @@
  * The sandbox's control surface under `/_sandbox/…`: JSON, no authentication, for tests and the
  * demo. Seed the practice, act as reception in Exact (book, change a status — Cancelled frees the
  * time), change Web Setup and the Online Booking Configuration, switch the practice server off,
- * set the practice server's clock, inject faults, read the call log. Errors are `{ error }` bodies.
+ * set the practice server's clock, inject faults (or seeded chaos), read the call log and the
+ * log of appointments created online. Errors are `{ error }` bodies.
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
@@ -74,18 +75,38 @@ const ClockBody = Type.Object(
   { additionalProperties: false },
 );
 
+const FaultKind = Type.Union([
+  Type.Literal('error'),
+  Type.Literal('latency'),
+  Type.Literal('hang'),
+  Type.Literal('drop'),
+  Type.Literal('lost-answer'),
+]);
+
+const FaultFields = {
+  kind: FaultKind,
+  status: Type.Optional(Type.Union(FAULT_STATUSES.map((s) => Type.Literal(s)))),
+  latencyMs: Type.Optional(Type.Integer({ minimum: 0 })),
+  after: Type.Optional(Type.Union([Type.Literal('drop'), Type.Literal('hang')])),
+};
+
 const FaultBody = Type.Object(
   {
     operation: Type.String({ minLength: 1 }),
-    kind: Type.Union([
-      Type.Literal('error'),
-      Type.Literal('latency'),
-      Type.Literal('hang'),
-      Type.Literal('drop'),
-    ]),
-    status: Type.Optional(Type.Union(FAULT_STATUSES.map((s) => Type.Literal(s)))),
-    latencyMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    ...FaultFields,
     times: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Literal('always')])),
+  },
+  { additionalProperties: false },
+);
+
+const ChaosBody = Type.Object(
+  {
+    rate: Type.Number({ minimum: 0, maximum: 1 }),
+    seed: Type.Integer(),
+    faults: Type.Optional(
+      Type.Array(Type.Object(FaultFields, { additionalProperties: false }), { minItems: 1 }),
+    ),
+    operations: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
   },
   { additionalProperties: false },
 );
@@ -201,6 +222,15 @@ export function registerControlRoutes(app: FastifyInstance, sandbox: Hs1ExactSan
     sandbox.faults.add(request.body as Parameters<Hs1ExactSandbox['faults']['add']>[0]);
     return reply.code(204).send();
   });
+
+  app.post('/_sandbox/chaos', { schema: { body: ChaosBody } }, async (request, reply) => {
+    sandbox.faults.chaos(request.body as Parameters<Hs1ExactSandbox['faults']['chaos']>[0]);
+    return reply.code(204).send();
+  });
+
+  app.get('/_sandbox/appointments-created', async () => ({
+    appointmentsCreated: server.appointmentsCreated,
+  }));
 
   app.delete('/_sandbox/faults', async (_request, reply) => {
     sandbox.faults.clear();

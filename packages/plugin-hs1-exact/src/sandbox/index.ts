@@ -29,10 +29,17 @@ export {
   DEMO_REASON,
   type DemoDiaryOptions,
 } from './demo-diary.ts';
-export { FAULT_STATUSES, type Fault, type FaultSpec } from './faults.ts';
+export {
+  type ChaosSpec,
+  DEFAULT_CHAOS_FAULTS,
+  FAULT_STATUSES,
+  type Fault,
+  type FaultSpec,
+} from './faults.ts';
 export {
   type AppointmentSeed,
   type ClinicSeed,
+  type CreatedAppointmentLog,
   type DiaryAppointment,
   type DiaryDay,
   ExactPracticeServer,
@@ -111,6 +118,7 @@ export async function createHs1ExactSandbox(options: Hs1ExactSandboxOptions = {}
   const faults = new FaultInjector();
   const calls: SandboxCall[] = [];
   const callOf = new WeakMap<FastifyRequest, SandboxCall>();
+  const answerLost = new WeakMap<FastifyRequest, 'drop' | 'hang'>();
   let clock: Date | null = options.now ?? null;
   let url: string | null = null;
 
@@ -180,8 +188,27 @@ export async function createHs1ExactSandbox(options: Hs1ExactSandboxOptions = {}
         reply.hijack();
         request.raw.socket?.destroy();
         return;
+      case 'lost-answer':
+        // Carried out as usual; the answer is lost on its way back (onSend below).
+        answerLost.set(request, fault.after ?? 'drop');
+        return;
     }
   }
+
+  /** A call carried out whose answer never reaches the client: dropped, or held until it gives up. */
+  app.addHook('onSend', async (request, reply, payload) => {
+    const lost = answerLost.get(request);
+    if (lost === undefined) return payload;
+    if (lost === 'hang') {
+      await new Promise<void>((resolve) => {
+        if (reply.raw.destroyed || request.raw.socket?.destroyed) return resolve();
+        reply.raw.once('close', () => resolve());
+        closing.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+    request.raw.socket?.destroy();
+    return payload;
+  });
 
   // Faults play first, as a failing server fails before it looks at credentials.
   app.addHook('onRequest', async (request, reply) => {

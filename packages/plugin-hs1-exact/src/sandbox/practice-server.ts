@@ -86,6 +86,15 @@ export interface DiaryAppointment extends ScheduledAppointment {
   note: string;
 }
 
+/** One appointment CreateAppointment inserted (a replay of its externalRef is not logged). */
+export interface CreatedAppointmentLog {
+  appointmentId: string;
+  providerId: string;
+  date: string;
+  startTime: string;
+  externalRef: string;
+}
+
 export interface DiaryDay {
   date: string;
   workingDays: WorkingDay[];
@@ -143,6 +152,12 @@ export class ExactPracticeServer {
   #nextClinicId = FIRST_CLINIC_ID;
   #nextPatientId = FIRST_PATIENT_ID;
 
+  /**
+   * Every appointment CreateAppointment inserted, oldest first, even one whose answer was lost:
+   * a test counts the writes per time (never two for one booking). A replay is not logged.
+   */
+  readonly appointmentsCreated: CreatedAppointmentLog[] = [];
+
   /** Empties the server and loads `seed` into it. */
   seed(seed: PracticeSeed): void {
     this.clear();
@@ -187,6 +202,7 @@ export class ExactPracticeServer {
     this.#nextAppointmentId = FIRST_APPOINTMENT_ID;
     this.#nextClinicId = FIRST_CLINIC_ID;
     this.#nextPatientId = FIRST_PATIENT_ID;
+    this.appointmentsCreated.length = 0;
   }
 
   get practice(): { id: string; name: string } {
@@ -432,6 +448,13 @@ export class ExactPracticeServer {
       note: request.note ?? '',
     };
     this.#appointments.set(id, appointment);
+    this.appointmentsCreated.push({
+      appointmentId: id,
+      providerId: request.providerId,
+      date: request.date,
+      startTime: request.startTime,
+      externalRef: request.externalRef,
+    });
     return { appointment: createdView(appointment), created: true };
   }
 
