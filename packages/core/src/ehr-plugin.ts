@@ -33,8 +33,6 @@ export interface EhrContext<C = Record<string, unknown>> {
 export interface EhrCapabilities {
   /** Can a booking be cancelled through the EHR's interface? */
   cancel: boolean;
-  /** Can a booking be moved to another slot through the EHR's interface? */
-  reschedule: boolean;
   /** How far ahead slots are published, in days: the default and the most a practice may set. */
   publishingHorizonDays: { default: number; max: number };
   /**

@@ -53,7 +53,6 @@ function validateDefinition(def: EhrPluginDefinition): void {
   const horizon = caps?.publishingHorizonDays;
   if (
     typeof caps?.cancel !== 'boolean' ||
-    typeof caps.reschedule !== 'boolean' ||
     !horizon ||
     !Number.isInteger(horizon.default) ||
     !Number.isInteger(horizon.max) ||

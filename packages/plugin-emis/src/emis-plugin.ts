@@ -13,7 +13,6 @@ import { fetchSlots, MAX_SESSIONS_WINDOW_DAYS } from './slot-fetch.ts';
 export const emisCapabilities: EhrCapabilities = {
   cancel: true,
   // CancelAppointment + BookAppointment is not an atomic move; a later issue decides how to offer it.
-  reschedule: false,
   // Four weeks is the usual GP online-booking horizon and one GetAppointmentSessions call per
   // slot type; 90 is the most one call can read, and a longer horizon only multiplies the reads.
   publishingHorizonDays: { default: 28, max: 90 },

@@ -46,7 +46,6 @@ t.test('the connection schema marks the API password as a secret', async (t) => 
   t.equal(schema.additionalProperties, false);
   t.same(emisCapabilities, {
     cancel: true,
-    reschedule: false,
     publishingHorizonDays: { default: 28, max: 90 },
     callsPerMinute: 120,
     maxFetchWindowDays: 90,

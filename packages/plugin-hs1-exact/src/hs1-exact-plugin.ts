@@ -16,8 +16,6 @@ import { fetchSlots } from './slot-fetch.ts';
 export const hs1ExactCapabilities: EhrCapabilities = {
   // Exact's online booking has no cancellation: patients call the practice, which cancels in Exact (seed 003).
   cancel: false,
-  // A move is a cancellation and a booking; without the first there is no reschedule.
-  reschedule: false,
   // Seed 003: the integration publishes 30 days by default and 90 at most.
   publishingHorizonDays: { default: 30, max: 90 },
   // Every read is relayed by HS1's cloud to the practice's own server over its internet link; a read

@@ -45,7 +45,6 @@ t.test(
     t.same(schema.required, ['baseUrl', 'slug', 'apiKey']);
     t.same(hs1ExactCapabilities, {
       cancel: false,
-      reschedule: false,
       publishingHorizonDays: { default: 30, max: 90 },
       callsPerMinute: 30,
       maxFetchWindowDays: 31,

@@ -15,7 +15,6 @@ export const systmoneCapabilities: EhrCapabilities = {
   // A status change naming the AppointmentUID.
   cancel: true,
   // No move in the API: a cancel and a new booking are not atomic; a later issue decides how to offer it.
-  reschedule: false,
   // Four weeks is the usual GP online-booking horizon. Every read is served by the SystmOne desktop
   // client on a practice PC that staff may be using, one request at a time, so eight weeks (8
   // requests of a week) is the most we ask of it.

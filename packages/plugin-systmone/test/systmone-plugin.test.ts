@@ -58,7 +58,6 @@ t.test('the connection schema: the API key is a secret, nothing else is accepted
   t.notOk(Value.Check(connectionSchema, { ...minimal, placeholderNhsNumber: '999 000 0093' }));
   t.same(systmoneCapabilities, {
     cancel: true,
-    reschedule: false,
     publishingHorizonDays: { default: 28, max: 56 },
     callsPerMinute: 30,
     maxFetchWindowDays: 56,

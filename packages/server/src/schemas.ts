@@ -25,7 +25,10 @@ export const ProblemSchema = Type.Object(
 export const CapabilitiesSchema = Type.Object(
   {
     cancel: Type.Boolean(),
-    reschedule: Type.Boolean(),
+    reschedule: Type.Boolean({
+      description:
+        'A booking can be moved (POST …/bookings/{id}/reschedule): the core books the new slot, then cancels the old once the new is written, so it is available wherever cancel is',
+    }),
     publishingHorizonDays: Type.Object({ default: Type.Integer(), max: Type.Integer() }),
     callsPerMinute: Type.Integer({
       description: 'The most EHR calls a minute one connection may make (a practice may set a lower budget)',

@@ -76,7 +76,6 @@ export function createMemoryEhr(
     }),
     capabilities: {
       cancel: options.cancel ?? true,
-      reschedule: false,
       publishingHorizonDays: { default: 28, max: 90 },
       callsPerMinute: 600,
       maxFetchWindowDays: 90,

@@ -13,12 +13,16 @@ export const pluginRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async () => ({
       data: await Promise.all(
-        app.slotbridge.ehr.list().map(async (plugin) => ({
-          id: plugin.id,
-          name: plugin.name,
-          capabilities: await app.slotbridge.ehr.capabilities(plugin.id),
-          connectionSchema: plugin.connectionSchema,
-        })),
+        app.slotbridge.ehr.list().map(async (plugin) => {
+          const capabilities = await app.slotbridge.ehr.capabilities(plugin.id);
+          return {
+            id: plugin.id,
+            name: plugin.name,
+            // A move is the core's: the new slot booked, then the old cancelled.
+            capabilities: { ...capabilities, reschedule: capabilities.cancel },
+            connectionSchema: plugin.connectionSchema,
+          };
+        }),
       ),
     }),
   );
