@@ -3,8 +3,10 @@
  * plugin's real transport. A plugin passes when its connection schema refuses bad input,
  * checkSetup passes on a good sandbox and names the fix for each broken set-up flag, discover
  * returns the catalogue, onSlotFetch returns exactly the sandbox's slots of a window, a booking
- * lands in the sandbox, a taken slot is a typed slot_taken error, cancel works (or is a typed
- * "unsupported" that writes nothing), injected faults are typed transient errors, and
+ * lands in the sandbox, the same book command sent again (its answer lost) answers the same
+ * booking, a taken slot is a typed slot_taken error, cancel works (or is a typed "unsupported"
+ * that writes nothing), injected faults are typed transient errors, every error carries a fix,
+ * a stray space in a typed field is named, and
  * mapSlotType answers the practice's table for every slot type (a plugin's refinement stays
  * within the core's features and the table's appointment types).
  *
@@ -218,6 +220,23 @@ export function ehrConformanceSuite<C extends Record<string, unknown>>(
     tt.ok(booked.ehrBookingRef.length > 0, 'an EHR reference is returned');
     tt.ok(await sandbox.isBooked(free.ehrSlotId), 'the sandbox diary shows it booked');
 
+    // The same command again, as the core sends it when the first answer was lost: the plugin
+    // finds its own booking rather than reporting the slot taken or booking a second time.
+    const repeated = await plugin.onBookingWrite(ctx, {
+      kind: 'book',
+      bookingId: 'conformance-booking-1',
+      slot: refOf(free),
+      targetEhrSlotTypeId: null,
+      patient: sandbox.patient,
+      reason: 'Conformance check',
+      note: null,
+    });
+    tt.equal(
+      repeated.ehrBookingRef,
+      booked.ehrBookingRef,
+      'a repeated book command answers the same booking',
+    );
+
     const taken = await rejection(
       plugin.onBookingWrite(ctx, {
         kind: 'book',
@@ -232,6 +251,7 @@ export function ehrConformanceSuite<C extends Record<string, unknown>>(
     );
     tt.type(taken, EhrError);
     tt.equal((taken as EhrError).kind, 'slot_taken');
+    tt.ok(((taken as EhrError).fix ?? '').length > 10, 'slot_taken: with a fix from the error table');
 
     if (plugin.capabilities.cancel) {
       await plugin.onBookingWrite(ctx, {
@@ -256,6 +276,7 @@ export function ehrConformanceSuite<C extends Record<string, unknown>>(
       );
       tt.type(refused, EhrError);
       tt.equal((refused as EhrError).kind, 'unsupported', 'cancel is a typed "unsupported"');
+      tt.ok(((refused as EhrError).fix ?? '').length > 10, 'unsupported: with a fix from the error table');
       tt.ok(await sandbox.isBooked(free.ehrSlotId), 'and nothing was written: still booked');
     }
   });
@@ -283,6 +304,7 @@ export function ehrConformanceSuite<C extends Record<string, unknown>>(
       tt.type(error, EhrError, `${operation}: an EhrError`);
       tt.equal((error as EhrError).kind, 'transient', `${operation}: transient, so the core retries`);
       tt.match((error as EhrError).code, /^[A-Z0-9]+_ERR_[A-Z0-9_]+$/, `${operation}: with a stable code`);
+      tt.ok(((error as EhrError).fix ?? '').length > 10, `${operation}: with a fix from the error table`);
     }
   });
 
