@@ -172,6 +172,7 @@ export class Availability {
     ]);
     return {
       now: this.now(),
+      timeZone: practice.time_zone,
       horizonDays,
       lastGoodSyncAt: state.lastGoodSyncAt,
       nextSyncDueBy: state.nextSyncDueBy,
@@ -218,7 +219,7 @@ export class Availability {
       );
     }
     const horizonDays = await this.practices.horizonDays(practice);
-    const end = horizonEnd({ now, horizonDays });
+    const end = horizonEnd({ now, horizonDays, timeZone: zone });
     const latest = DateTime.fromJSDate(end, { zone }).plus({ days: 1 }).startOf('day').toJSDate();
     const beyond =
       to && to > latest

@@ -96,6 +96,12 @@ export function startOfNextLocalDay(instant: Date, zone: string): Date {
   return DateTime.fromJSDate(instant, { zone }).startOf('day').plus({ days: 1 }).toJSDate();
 }
 
+/** `days` calendar days later at the same local time in `zone` (23 or 25 hours across a clock change). */
+export function addLocalDays(instant: Date, days: number, zone: string): Date {
+  return DateTime.fromJSDate(instant, { zone }).plus({ days }).toJSDate();
+}
+
+/** `days` × 24 hours later: for spans of time, not for calendar days (see addLocalDays). */
 export function addDays(instant: Date, days: number): Date {
   return new Date(instant.getTime() + days * 86_400_000);
 }

@@ -14,7 +14,7 @@
  */
 import type { CatalogueKind, StoredSlotStatus } from '../db/schema.ts';
 import type { EhrCapabilities, SlotTypeMapping, SlotTypeMappingRow } from '../ehr-plugin.ts';
-import { addDays, instantToLocalIso } from '../time.ts';
+import { addLocalDays, instantToLocalIso } from '../time.ts';
 
 /** The booking states that hold a slot (and any overlapping slot of the same practitioner). */
 export const LIVE_BOOKING_STATES = ['pending', 'confirmed', 'needs_reconciliation', 'cancelling'] as const;
@@ -68,6 +68,8 @@ export interface LiveBooking {
 /** What the `on_read` rules read: the clock, the horizon, freshness and our live bookings. */
 export interface OfferMoment {
   now: Date;
+  /** The practice's zone: the horizon is counted in its calendar days. */
+  timeZone: string;
   horizonDays: number;
   lastGoodSyncAt: Date | null;
   /** When the next background read is due, if a scheduler owns the practice. */
@@ -128,13 +130,25 @@ export interface ReadRule extends RuleText {
 
 export type OfferRule = ChangeRule | ReadRule;
 
-/** The end of the publishing horizon seen from `moment.now`. */
-export function horizonEnd(moment: Pick<OfferMoment, 'now' | 'horizonDays'>): Date {
-  return addDays(moment.now, moment.horizonDays);
+/** The last horizon worked out: rules ask for it once per slot, with one moment. */
+let lastHorizon: { now: number; days: number; zone: string; end: Date } | null = null;
+
+/** The end of the publishing horizon seen from `moment.now`: the same local time, horizonDays calendar days on. */
+export function horizonEnd(moment: Pick<OfferMoment, 'now' | 'horizonDays' | 'timeZone'>): Date {
+  const now = moment.now.getTime();
+  const last = lastHorizon;
+  if (last && last.now === now && last.days === moment.horizonDays && last.zone === moment.timeZone)
+    return last.end;
+  const end = addLocalDays(moment.now, moment.horizonDays, moment.timeZone);
+  lastHorizon = { now, days: moment.horizonDays, zone: moment.timeZone, end };
+  return end;
 }
 
 /** Where an offered slot may start: [now, end of the horizon). Used by in_future and within_horizon. */
-export function offerWindow(moment: Pick<OfferMoment, 'now' | 'horizonDays'>): { from: Date; to: Date } {
+export function offerWindow(moment: Pick<OfferMoment, 'now' | 'horizonDays' | 'timeZone'>): {
+  from: Date;
+  to: Date;
+} {
   return { from: moment.now, to: horizonEnd(moment) };
 }
 

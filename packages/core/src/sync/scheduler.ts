@@ -22,7 +22,7 @@ import type { Practice, PublishedPracticeState } from '../db/schema.ts';
 import type { HookLogger } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
 import { callsPerMinuteOf } from '../practices.ts';
-import { addDays, localDateOf, startOfLocalDay, startOfNextLocalDay } from '../time.ts';
+import { addLocalDays, localDateOf, startOfLocalDay, startOfNextLocalDay } from '../time.ts';
 import type { SlotSync, SyncReadOutcome } from './sync-practice.ts';
 
 /** How many shards the practices are spread over. */
@@ -412,7 +412,10 @@ export class SyncScheduler {
    */
   async #window(practice: Practice, kind: 'near' | 'far', now: Date): Promise<{ from: Date; to: Date }> {
     const zone = practice.time_zone;
-    const horizonEnd = startOfNextLocalDay(addDays(now, await this.slotSync.horizonDays(practice)), zone);
+    const horizonEnd = startOfNextLocalDay(
+      addLocalDays(now, await this.slotSync.horizonDays(practice), zone),
+      zone,
+    );
     const nearEnd = startOfNextLocalDay(
       new Date(now.getTime() + this.options.nearWindowHours * 3_600_000),
       zone,

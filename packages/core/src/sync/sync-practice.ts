@@ -21,7 +21,7 @@ import { unregisteredSlotTypeId } from '../mappings.ts';
 import { offersChanged } from '../offers/answer-cache.ts';
 import { refreshOffers } from '../offers/offers.ts';
 import type { Practices } from '../practices.ts';
-import { addDays } from '../time.ts';
+import { addDays, addLocalDays } from '../time.ts';
 import { diffSlots, STORED_SLOT_COLUMNS, type StoredSlot } from './diff-slots.ts';
 import { SessionMemo } from './session-memo.ts';
 
@@ -188,7 +188,7 @@ export class SlotSync {
   /** Reads the whole publishing horizon now and records the run (manual and start-up syncs). */
   async run(practice: Practice, trigger: SyncTrigger, signal?: AbortSignal): Promise<SyncRun> {
     const from = this.now();
-    const to = addDays(from, await this.practices.horizonDays(practice));
+    const to = addLocalDays(from, await this.practices.horizonDays(practice), practice.time_zone);
     const outcome = await this.read(practice, trigger, { from, to }, { record: 'always', signal });
     return outcome.run!;
   }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  addDays,
+  addLocalDays,
   CoreErrorCode,
   InputError,
   localDateOf,
@@ -63,7 +63,7 @@ export const appointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const from =
         readTimeBound('from', request.query.from, zone) ??
         startOfLocalDay(localDateOf(new Date(), zone), zone);
-      const to = readTimeBound('to', request.query.to, zone) ?? addDays(from, 7);
+      const to = readTimeBound('to', request.query.to, zone) ?? addLocalDays(from, 7, zone);
       if (from >= to || to.getTime() - from.getTime() > MAX_DAYS * 86_400_000) {
         throw new InputError(
           CoreErrorCode.WINDOW_INVALID,
