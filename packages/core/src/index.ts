@@ -10,6 +10,7 @@ export * from './connections.ts';
 export * from './coordination.ts';
 export * from './db/database.ts';
 export type * from './db/schema.ts';
+export * from './demo-sandbox.ts';
 export * from './diagnostics/availability-diagnostics.ts';
 export * from './diary.ts';
 export * from './ehr-calls.ts';

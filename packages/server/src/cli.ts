@@ -19,15 +19,13 @@ import {
   parseEncryptionKey,
   Slotbridge,
 } from '@slotbridge/core';
-import emisPlugin from '@slotbridge/plugin-emis';
-import hs1ExactPlugin from '@slotbridge/plugin-hs1-exact';
-import systmonePlugin from '@slotbridge/plugin-systmone';
 import pino from 'pino';
 import { buildApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { type Demo, startDemo } from './demo.ts';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { loggerOptions } from './logger.ts';
+import { type LoadedPlugin, loadPlugins, PluginLoadError } from './plugins.ts';
 
 const COMMANDS = ['start', 'serve', 'worker', 'api', 'migrate'] as const;
 type Command = (typeof COMMANDS)[number];
@@ -59,10 +57,25 @@ async function main(command: Command): Promise<void> {
     }
     throw error;
   }
+  // The EHR plugins, loaded and checked before anything starts (SLOTBRIDGE_PLUGINS).
+  let plugins: LoadedPlugin[];
+  try {
+    plugins = await loadPlugins(config.plugins, {
+      cwd: process.cwd(),
+      demo: config.demo && command !== 'migrate' && command !== 'worker',
+    });
+  } catch (error) {
+    if (error instanceof PluginLoadError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
   // Before the heap grows: a smaller old generation between collections (config.ts says why).
   if (config.heapGrowingPercent > 0)
     v8.setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
   const log = pino(loggerOptions(config.logLevel));
+  for (const p of plugins) log.info({ ehr: p.id, package: p.specifier }, 'EHR plugin loaded');
 
   // What start-up has made so far; a stop (signal or start-up error) closes whichever exist, in
   // reverse order, so the embedded PostgreSQL is stopped whenever it was started, even mid-start.
@@ -137,7 +150,7 @@ async function main(command: Command): Promise<void> {
     if (stopping) return;
     app = await buildApp({
       slotbridge,
-      ehrPlugins: [emisPlugin, systmonePlugin, hs1ExactPlugin],
+      ehrPlugins: plugins.map((p) => p.plugin),
       logger: loggerOptions(config.logLevel),
       metricsToken: config.metricsToken,
       limits: config.limits,
@@ -152,7 +165,12 @@ async function main(command: Command): Promise<void> {
       return;
     }
 
-    if (config.demo) demo = await startDemo(slotbridge);
+    if (config.demo) {
+      for (const p of plugins.filter((p) => p.noDemo)) {
+        log.info({ ehr: p.id, package: p.specifier }, `no demo practice for this plugin: ${p.noDemo}`);
+      }
+      demo = await startDemo(slotbridge, plugins);
+    }
     if (stopping) return;
     const address = await app.listen({ port: config.port, host: config.host });
     if (stopping) return;

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { DEFAULT_ENGINE, type EngineOptions, parseEncryptionKey } from '@slotbridge/core';
 import type { LimitsOptions } from './limits.ts';
+import { parsePluginList } from './plugins.ts';
 
 export interface Config {
   port: number;
@@ -30,6 +31,11 @@ export interface Config {
    * DEFAULT_HEAP_GROWING_PERCENT.
    */
   heapGrowingPercent: number;
+  /**
+   * SLOTBRIDGE_PLUGINS: the EHR plugins to load, package names or paths (plugins.ts loads and
+   * checks them at boot).
+   */
+  plugins: string[];
 }
 
 /**
@@ -163,6 +169,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { demo: boolean; cw
     0,
     1000,
   );
+  const plugins = parsePluginList(env.SLOTBRIDGE_PLUGINS);
+  if (plugins.length === 0) {
+    problems.push(
+      'SLOTBRIDGE_PLUGINS must list at least one EHR plugin package, comma-separated (unset: the three bundled ones)',
+    );
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -179,5 +191,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { demo: boolean; cw
     demo,
     limits,
     heapGrowingPercent,
+    plugins,
   };
 }

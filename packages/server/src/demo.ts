@@ -1,14 +1,19 @@
 /**
- * The demo started by `npm start`: for each plugin that ships a sandbox, an in-process sandbox
- * with a realistic diary, and a demo practice connected to it over real HTTP, set up from the
- * sandbox's own catalogue (booking-side entities named after the EHR's, mapped 1:1; bookable
+ * The demo started by `npm start`: for each loaded plugin whose `/sandbox` export offers a demo
+ * practice (core's StartDemoSandbox), its in-process sandbox with a realistic diary, and a demo
+ * practice connected to it over real HTTP, set up from the sandbox's own catalogue (booking-side entities named after the EHR's, mapped 1:1; bookable
  * slot types offered under an appointment type of the same name; the unregistered-patient type
  * reserved). Idempotent: a restart reuses the practices and points them at the new sandboxes.
  */
-import type { BookingFeatureRow, Caller, Slotbridge, SlotTypeFeatureRow, SyncRun } from '@slotbridge/core';
-import { createEmisSandbox } from '@slotbridge/plugin-emis/sandbox';
-import { createHs1ExactSandbox } from '@slotbridge/plugin-hs1-exact/sandbox';
-import { createSystmOneSandbox, DEMO_PLACEHOLDER_NHS_NUMBER } from '@slotbridge/plugin-systmone/sandbox';
+import type {
+  BookingFeatureRow,
+  Caller,
+  DemoSandbox,
+  Slotbridge,
+  SlotTypeFeatureRow,
+  StartDemoSandbox,
+  SyncRun,
+} from '@slotbridge/core';
 
 export const DEMO_PARTNER_NAME = 'Demo partner';
 
@@ -136,69 +141,44 @@ async function demoPractice(
   return practice.id;
 }
 
-interface DemoSandbox {
-  name: string;
-  ehr: string;
-  /** UK practices only. */
-  odsCode: string | null;
-  /** The diary's IANA zone. */
-  timeZone: string;
-  connection: Record<string, unknown>;
-  /** The base URL of its HTTP control surface. */
-  sandboxUrl: string;
-  close(): Promise<void>;
+/** A loaded plugin as the demo sees it (plugins.ts's LoadedPlugin). */
+export interface DemoPlugin {
+  /** The plugin's EHR id. */
+  id: string;
+  /** From its `/sandbox` export; null: served, but no demo practice. */
+  startDemoSandbox: StartDemoSandbox | null;
 }
 
-/** One sandbox per plugin, each with four weeks of a realistic diary. */
-async function startSandboxes(): Promise<DemoSandbox[]> {
-  const emis = await createEmisSandbox({ timeZone: 'Europe/London', demo: { days: 28 } });
-  const emisUrl = await emis.listen();
-  const systmone = await createSystmOneSandbox({ timeZone: 'Europe/London', demo: { days: 28 } });
-  const systmoneControl = await systmone.listenControl();
-  const hs1 = await createHs1ExactSandbox({ timeZone: 'Australia/Sydney', demo: { days: 30 } });
-  const hs1Url = await hs1.listen();
-  return [
-    {
-      name: 'Demo Surgery (EMIS Web)',
-      ehr: 'emis',
-      odsCode: 'A81001',
-      timeZone: 'Europe/London',
-      connection: { ...emis.connection() },
-      sandboxUrl: emisUrl,
-      close: () => emis.close(),
-    },
-    {
-      name: 'Demo Health Centre (TPP SystmOne)',
-      ehr: 'systmone',
-      odsCode: 'B82001',
-      timeZone: 'Europe/London',
-      // The placeholder patient the practice keeps for online bookings it cannot match yet.
-      connection: { ...systmone.connection(), placeholderNhsNumber: DEMO_PLACEHOLDER_NHS_NUMBER },
-      sandboxUrl: systmoneControl,
-      close: () => systmone.close(),
-    },
-    {
-      name: 'Demo Dental (HS1 Exact)',
-      ehr: 'hs1-exact',
-      odsCode: null,
-      timeZone: 'Australia/Sydney',
-      connection: { ...hs1.connection() },
-      sandboxUrl: hs1Url,
-      close: () => hs1.close(),
-    },
-  ];
+/** Starts the plugins' demo sandboxes in order; stops those started when one fails. */
+async function startSandboxes(
+  plugins: readonly DemoPlugin[],
+): Promise<{ ehr: string; sandbox: DemoSandbox }[]> {
+  const started: { ehr: string; sandbox: DemoSandbox }[] = [];
+  try {
+    for (const plugin of plugins) {
+      if (plugin.startDemoSandbox) started.push({ ehr: plugin.id, sandbox: await plugin.startDemoSandbox() });
+    }
+  } catch (error) {
+    await Promise.allSettled(started.map((s) => s.sandbox.close()));
+    throw error;
+  }
+  return started;
 }
 
-export async function startDemo(slotbridge: Slotbridge): Promise<Demo> {
+/**
+ * A demo practice per loaded plugin whose `/sandbox` export offers one (startDemoSandbox), in
+ * the plugins' order; the demo knows no plugin by name.
+ */
+export async function startDemo(slotbridge: Slotbridge, plugins: readonly DemoPlugin[]): Promise<Demo> {
   const partnerId = await demoPartner(slotbridge);
   const partnerKey = await rotateDemoKey(slotbridge, partnerId);
   const caller = (await slotbridge.apiKeys.authenticate(partnerKey))!;
-  const sandboxes = await startSandboxes();
+  const sandboxes = await startSandboxes(plugins.filter((p) => slotbridge.ehr.has(p.id)));
   const practices: DemoPractice[] = [];
-  for (const sandbox of sandboxes.filter((s) => slotbridge.ehr.has(s.ehr))) {
+  for (const { ehr, sandbox } of sandboxes) {
     const practiceId = await demoPractice(slotbridge, caller, {
-      name: sandbox.name,
-      ehr: sandbox.ehr,
+      name: sandbox.practiceName,
+      ehr,
       odsCode: sandbox.odsCode,
       timeZone: sandbox.timeZone,
       connection: sandbox.connection,
@@ -208,7 +188,7 @@ export async function startDemo(slotbridge: Slotbridge): Promise<Demo> {
     practices.push({
       practiceId,
       name: practice.name,
-      ehr: sandbox.ehr,
+      ehr,
       sandboxUrl: sandbox.sandboxUrl,
       sync,
     });
@@ -218,7 +198,7 @@ export async function startDemo(slotbridge: Slotbridge): Promise<Demo> {
     partnerKey,
     practices,
     async close() {
-      await Promise.all(sandboxes.map((s) => s.close()));
+      await Promise.all(sandboxes.map((s) => s.sandbox.close()));
     },
   };
 }

@@ -30,9 +30,21 @@ t.test(
         failedAuth: { max: 30, windowMs: 60_000 },
         bookings: { max: 30_000, windowMs: 60_000 },
       },
+      plugins: ['@slotbridge/plugin-emis', '@slotbridge/plugin-systmone', '@slotbridge/plugin-hs1-exact'],
     });
   },
 );
+
+t.test('SLOTBRIDGE_PLUGINS: comma-separated specifiers, at least one', async (t) => {
+  t.same(loadConfig({ SLOTBRIDGE_PLUGINS: '@slotbridge/plugin-emis, ./plugins/acme ,' }, defaults).plugins, [
+    '@slotbridge/plugin-emis',
+    './plugins/acme',
+  ]);
+  const error = t.throws(() => loadConfig({ SLOTBRIDGE_PLUGINS: ' , ' }, defaults)) as ConfigError;
+  t.same(error.problems, [
+    'SLOTBRIDGE_PLUGINS must list at least one EHR plugin package, comma-separated (unset: the three bundled ones)',
+  ]);
+});
 
 t.test('rate limits: per minute, 0 turns one off, and loadLimits reads them alone', async (t) => {
   const env = { SLOTBRIDGE_AUTH_FAILURES_PER_MINUTE: '5', SLOTBRIDGE_BOOKINGS_PER_MINUTE: '0' };

@@ -1,23 +1,22 @@
 import { createTestSlotbridge } from '@slotbridge/core/testing';
-import emisPlugin from '@slotbridge/plugin-emis';
-import hs1ExactPlugin from '@slotbridge/plugin-hs1-exact';
-import systmonePlugin from '@slotbridge/plugin-systmone';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
 import { startDemo } from '../src/demo.ts';
+import { DEFAULT_PLUGINS, loadPlugins } from '../src/plugins.ts';
 
 t.test(
   'the demo sets up a practice per sandbox, syncs it, and restarts onto the same practices',
   async (t) => {
+    const plugins = await loadPlugins(DEFAULT_PLUGINS, { cwd: process.cwd(), demo: true });
     const { slotbridge, database } = await createTestSlotbridge();
-    const app = await buildApp({ slotbridge, ehrPlugins: [emisPlugin, systmonePlugin, hs1ExactPlugin] });
+    const app = await buildApp({ slotbridge, ehrPlugins: plugins.map((p) => p.plugin) });
     await app.ready();
     t.teardown(async () => {
       await app.close();
       await database.drop();
     });
 
-    const first = await startDemo(slotbridge);
+    const first = await startDemo(slotbridge, plugins);
     t.same(
       first.practices.map((p) => [p.ehr, p.name, p.sync.status]),
       [
@@ -40,7 +39,7 @@ t.test(
     }
     await first.close();
 
-    const second = await startDemo(slotbridge);
+    const second = await startDemo(slotbridge, plugins);
     t.teardown(() => second.close());
     t.same(
       second.practices.map((p) => p.practiceId),

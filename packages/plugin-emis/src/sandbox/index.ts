@@ -18,6 +18,7 @@ import { PartnerAccess, type PartnerSetup } from './partner-access.ts';
 import { OPERATION_BY_PATH, registerPartnerApiRoutes } from './partner-api-routes.ts';
 import { errorResponseBody, SandboxError } from './sandbox-error.ts';
 
+export { startDemoSandbox } from './demo.ts';
 export { DEMO_PATIENTS, DEMO_SLOT_TYPE, type DemoDiaryOptions } from './demo-diary.ts';
 export type {
   DiarySeed,

@@ -17,6 +17,7 @@ import { FaultInjector } from './faults.ts';
 import { ClientIntegration, DEFAULT_INTEGRATION_SETUP, type IntegrationSetup } from './functions.ts';
 import { IntegrationServer, type SandboxCall } from './integration-server.ts';
 
+export { startDemoSandbox } from './demo.ts';
 export {
   buildDemoDiary,
   DEMO_PATIENTS,

@@ -1,0 +1,16 @@
+import type { StartDemoSandbox } from '@slotbridge/core';
+import { createHs1ExactSandbox } from './sandbox/index.ts';
+
+/** The demo practice of `npm start`: a dental practice in Sydney with thirty days of diary. */
+export const startDemoSandbox: StartDemoSandbox = async () => {
+  const sandbox = await createHs1ExactSandbox({ timeZone: 'Australia/Sydney', demo: { days: 30 } });
+  const sandboxUrl = await sandbox.listen();
+  return {
+    practiceName: 'Demo Dental (HS1 Exact)',
+    odsCode: null,
+    timeZone: 'Australia/Sydney',
+    connection: { ...sandbox.connection() },
+    sandboxUrl,
+    close: () => sandbox.close(),
+  };
+};
