@@ -10,19 +10,24 @@
  * Slow (a real process, minutes of retries): CI's second pass skips it (SLOTBRIDGE_TEST_SKIP_SLOW).
  * Conditions are waited for with generous caps, never timed.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createTestSlotbridge, testEncryptionKey } from '@slotbridge/core/testing';
+import { createTestSlotbridge } from '@slotbridge/core/testing';
 import hs1ExactPlugin from '@slotbridge/plugin-hs1-exact';
 import { createHs1ExactSandbox, type Hs1ExactSandbox } from '@slotbridge/plugin-hs1-exact/sandbox';
 import t, { type Test } from 'tap';
 import { buildApp } from '../src/app.ts';
 import { setUpFromCatalogue } from '../src/demo.ts';
-import { freePort } from '../src/embedded-postgres.ts';
+import {
+  type Attempt,
+  countBy,
+  killAll,
+  pickSlots,
+  pool,
+  postBooking,
+  type Server,
+  serve,
+  until,
+} from './helpers/proof-servers.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const ADMIN_KEY = 'proof-admin-key-0123456789abcdef';
 const TIME_ZONE = 'Australia/Sydney';
 
 if (process.env.SLOTBRIDGE_TEST_SKIP_SLOW) {
@@ -30,83 +35,6 @@ if (process.env.SLOTBRIDGE_TEST_SKIP_SLOW) {
 } else {
   t.setTimeout(20 * 60_000);
   tests();
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits for a condition, up to a generous cap (a failure to get there, not a timing claim). */
-async function until(what: string, condition: () => boolean | Promise<boolean>, capMs = 300_000) {
-  const deadline = Date.now() + capMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
-    await sleep(200);
-  }
-}
-
-interface Server {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<unknown>;
-}
-
-/** `cli.ts serve` from the sources on a free port, on the test database. */
-async function serve(databaseUrl: string, env: Record<string, string> = {}): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--conditions=development', '--import=tsx', 'packages/server/src/cli.ts', 'serve'],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: databaseUrl,
-        SLOTBRIDGE_ENCRYPTION_KEY: testEncryptionKey.toString('hex'),
-        SLOTBRIDGE_ADMIN_KEY: ADMIN_KEY,
-        SLOTBRIDGE_BOOKINGS_PER_MINUTE: '0',
-        PORT: String(port),
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let gone = false;
-  const exited = new Promise((resolve) =>
-    child.on('exit', (code, signal) => {
-      gone = true;
-      resolve({ code, signal });
-    }),
-  );
-  const server: Server = { child, url: `http://127.0.0.1:${port}`, output: () => output, exited };
-  running.add(server);
-  void exited.then(() => running.delete(server));
-  const { url } = server;
-  await until(`GET /healthz on port ${port}`, async () => {
-    if (gone) throw new Error(`the server exited before answering:\n${output}`);
-    try {
-      return (await fetch(`${url}/healthz`)).status === 200;
-    } catch {
-      return false;
-    }
-  });
-  return server;
-}
-
-/** The server processes running; the test's teardown kills them before dropping the database. */
-const running = new Set<Server>();
-
-async function killAll(): Promise<void> {
-  for (const server of [...running]) {
-    server.child.kill('SIGKILL');
-    await server.exited;
-  }
 }
 
 interface Practice {
@@ -159,45 +87,6 @@ async function hs1Practice(t: Test): Promise<Practice> {
   return { databaseUrl: database.connectionString, db: slotbridge.db, sandbox, key, practiceId: practice.id };
 }
 
-interface OfferedSlot {
-  id: string;
-  start: string;
-  end: string;
-  practitioner: { id: string };
-}
-
-/** `count` offered slots, no two of one practitioner overlapping (so each can be booked). */
-async function pickSlots(server: Server, practice: Practice, count: number): Promise<OfferedSlot[]> {
-  const offered: OfferedSlot[] = [];
-  let next: string | null =
-    `/v1/practices/${practice.practiceId}/slots?from=${new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10)}&limit=1000`;
-  while (next) {
-    const page = (await (
-      await fetch(`${server.url}${next}`, { headers: { authorization: `Bearer ${practice.key}` } })
-    ).json()) as { data: OfferedSlot[]; next: string | null };
-    offered.push(...page.data);
-    next = page.next ? page.next.replace(/^https?:\/\/[^/]+/, '') : null;
-  }
-  const picked: OfferedSlot[] = [];
-  for (const slot of offered) {
-    const overlaps = picked.some(
-      (p) =>
-        p.practitioner.id === slot.practitioner.id &&
-        Date.parse(p.start) < Date.parse(slot.end) &&
-        Date.parse(slot.start) < Date.parse(p.end),
-    );
-    if (!overlaps) picked.push(slot);
-    if (picked.length === count) break;
-  }
-  if (picked.length < count) throw new Error(`only ${picked.length} bookable slots offered`);
-  return picked;
-}
-
-interface Attempt {
-  status: number;
-  body: { id?: string; code?: string; state?: string };
-}
-
 /** Exact matches or registers the patient by name and date of birth: any patient will do. */
 const PATIENTS = [
   { firstName: 'Mia', lastName: 'Nguyen', dateOfBirth: '1992-06-14' },
@@ -206,32 +95,8 @@ const PATIENTS = [
   { firstName: 'Noah', lastName: 'Kelly', dateOfBirth: '1970-08-09' },
 ];
 
-async function book(server: Server, practice: Practice, slotId: string, key: string, n: number) {
-  const response = await fetch(`${server.url}/v1/practices/${practice.practiceId}/bookings`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${practice.key}`,
-      'content-type': 'application/json',
-      'idempotency-key': key,
-    },
-    body: JSON.stringify({ slotId, patient: PATIENTS[n % PATIENTS.length], reason: 'Proof' }),
-  });
-  return { status: response.status, body: (await response.json()) as Attempt['body'] } satisfies Attempt;
-}
-
-/** Runs `jobs` with at most `width` in flight. */
-async function pool<T>(jobs: (() => Promise<T>)[], width: number): Promise<T[]> {
-  const results: T[] = new Array(jobs.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < jobs.length) {
-        const i = next++;
-        results[i] = await jobs[i]!();
-      }
-    }),
-  );
-  return results;
+function book(server: Server, practice: Practice, slotId: string, key: string, n: number): Promise<Attempt> {
+  return postBooking(server, practice, slotId, key, PATIENTS[n % PATIENTS.length]!);
 }
 
 /** Waits until every booking is in one of `terminal`; answers the rows. */
@@ -268,12 +133,6 @@ async function settled(practice: Practice, ids: string[], terminal: string[], ca
   return rows();
 }
 
-function countBy<T>(items: T[], key: (item: T) => string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
-  return counts;
-}
-
 function tests(): void {
   t.test(
     'the HS1 Exact sandbox fails 20 % of calls (errors, hangs, drops, lost answers): every booking ends terminal, none written twice',
@@ -287,7 +146,7 @@ function tests(): void {
       const server = await serve(practice.databaseUrl, {
         SLOTBRIDGE_WRITE_LEASE_SECONDS: process.env.PROOF_HS1_LEASE_SECONDS ?? '30',
       });
-      const slots = await pickSlots(server, practice, 40);
+      const slots = await pickSlots(server, practice, 40, 2);
       sandbox.calls.length = 0;
       sandbox.faults.chaos({ rate: 0.2, seed: 9 });
 

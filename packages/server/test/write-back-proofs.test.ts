@@ -15,103 +15,30 @@
  * Slow (real processes, minutes of retries): CI's second pass skips it (SLOTBRIDGE_TEST_SKIP_SLOW),
  * so it runs once per `.ci/run`. Conditions are waited for with generous caps, never timed.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { seededRandom } from '@slotbridge/core/sandbox-kit';
-import { createTestSlotbridge, testEncryptionKey } from '@slotbridge/core/testing';
+import { createTestSlotbridge } from '@slotbridge/core/testing';
 import emisPlugin from '@slotbridge/plugin-emis';
 import { createEmisSandbox, DEMO_PATIENTS, type EmisSandbox } from '@slotbridge/plugin-emis/sandbox';
 import t, { type Test } from 'tap';
 import { buildApp } from '../src/app.ts';
 import { setUpFromCatalogue } from '../src/demo.ts';
-import { freePort } from '../src/embedded-postgres.ts';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const ADMIN_KEY = 'proof-admin-key-0123456789abcdef';
+import {
+  type Attempt,
+  countBy,
+  killAll,
+  pickSlots,
+  pool,
+  postBooking,
+  type Server,
+  serve,
+  until,
+} from './helpers/proof-servers.ts';
 
 if (process.env.SLOTBRIDGE_TEST_SKIP_SLOW) {
   t.plan(0, 'slow proofs with real server processes ran in the first pass');
 } else {
   t.setTimeout(20 * 60_000);
   tests();
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits for a condition, up to a generous cap (a failure to get there, not a timing claim). */
-async function until(what: string, condition: () => boolean | Promise<boolean>, capMs = 300_000) {
-  const deadline = Date.now() + capMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
-    await sleep(200);
-  }
-}
-
-interface Server {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<unknown>;
-}
-
-/** `cli.ts serve` from the sources on a free port, on the test database. */
-async function serve(databaseUrl: string, env: Record<string, string> = {}): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--conditions=development', '--import=tsx', 'packages/server/src/cli.ts', 'serve'],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: databaseUrl,
-        SLOTBRIDGE_ENCRYPTION_KEY: testEncryptionKey.toString('hex'),
-        SLOTBRIDGE_ADMIN_KEY: ADMIN_KEY,
-        SLOTBRIDGE_BOOKINGS_PER_MINUTE: '0',
-        PORT: String(port),
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let gone = false;
-  const exited = new Promise((resolve) =>
-    child.on('exit', (code, signal) => {
-      gone = true;
-      resolve({ code, signal });
-    }),
-  );
-  const server: Server = { child, url: `http://127.0.0.1:${port}`, output: () => output, exited };
-  running.add(server);
-  void exited.then(() => running.delete(server));
-  const { url } = server;
-  await until(`GET /healthz on port ${port}`, async () => {
-    if (gone) throw new Error(`the server exited before answering:\n${output}`);
-    try {
-      return (await fetch(`${url}/healthz`)).status === 200;
-    } catch {
-      return false;
-    }
-  });
-  return server;
-}
-
-/** The server processes running; each test's teardown kills its own before dropping the database. */
-const running = new Set<Server>();
-
-async function killAll(): Promise<void> {
-  for (const server of [...running]) {
-    server.child.kill('SIGKILL');
-    await server.exited;
-  }
 }
 
 interface Practice {
@@ -164,86 +91,14 @@ async function emisPractice(t: Test): Promise<Practice> {
   return { databaseUrl: database.connectionString, db: slotbridge.db, sandbox, key, practiceId: practice.id };
 }
 
-interface OfferedSlot {
-  id: string;
-  start: string;
-  end: string;
-  practitioner: { id: string };
-}
-
-/** `count` offered slots, no two of one practitioner overlapping (so each can be booked). */
-async function pickSlots(server: Server, practice: Practice, count: number): Promise<OfferedSlot[]> {
-  const offered: OfferedSlot[] = [];
-  let next: string | null =
-    `/v1/practices/${practice.practiceId}/slots?from=${new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}&limit=1000`;
-  while (next) {
-    const page = (await (
-      await fetch(`${server.url}${next}`, { headers: { authorization: `Bearer ${practice.key}` } })
-    ).json()) as { data: OfferedSlot[]; next: string | null };
-    offered.push(...page.data);
-    next = page.next ? page.next.replace(/^https?:\/\/[^/]+/, '') : null;
-  }
-  const picked: OfferedSlot[] = [];
-  for (const slot of offered) {
-    const overlaps = picked.some(
-      (p) =>
-        p.practitioner.id === slot.practitioner.id &&
-        Date.parse(p.start) < Date.parse(slot.end) &&
-        Date.parse(slot.start) < Date.parse(p.end),
-    );
-    if (!overlaps) picked.push(slot);
-    if (picked.length === count) break;
-  }
-  if (picked.length < count) throw new Error(`only ${picked.length} bookable slots offered`);
-  return picked;
-}
-
-interface Attempt {
-  status: number;
-  contentType: string;
-  body: { id?: string; code?: string; state?: string };
-}
-
-async function book(server: Server, practice: Practice, slotId: string, key: string, n: number) {
-  // The four demo patients EMIS matches to one record (not the duplicate John Smiths).
+/** A booking for one of the four demo patients EMIS matches to one record (not the duplicate John Smiths). */
+function book(server: Server, practice: Practice, slotId: string, key: string, n: number): Promise<Attempt> {
   const patient = DEMO_PATIENTS[n % 4]!;
-  const response = await fetch(`${server.url}/v1/practices/${practice.practiceId}/bookings`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${practice.key}`,
-      'content-type': 'application/json',
-      'idempotency-key': key,
-    },
-    body: JSON.stringify({
-      slotId,
-      patient: {
-        firstName: patient.firstNames.split(' ')[0],
-        lastName: patient.familyName,
-        dateOfBirth: patient.dateOfBirth,
-      },
-      reason: 'Proof',
-    }),
+  return postBooking(server, practice, slotId, key, {
+    firstName: patient.firstNames.split(' ')[0]!,
+    lastName: patient.familyName,
+    dateOfBirth: patient.dateOfBirth,
   });
-  return {
-    status: response.status,
-    contentType: response.headers.get('content-type') ?? '',
-    body: (await response.json()) as Attempt['body'],
-  } satisfies Attempt;
-}
-
-/** Runs `jobs` with at most `width` in flight. */
-async function pool<T>(jobs: (() => Promise<T>)[], width: number): Promise<T[]> {
-  const results: T[] = new Array(jobs.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < jobs.length) {
-        const i = next++;
-        results[i] = await jobs[i]!();
-      }
-    }),
-  );
-  return results;
 }
 
 const TERMINAL = ['confirmed', 'failed', 'needs_reconciliation', 'cancelled'];
@@ -263,12 +118,6 @@ async function settled(practice: Practice, ids: string[], capMs = 300_000, termi
     capMs,
   );
   return { waitedSeconds: (Date.now() - started) / 1000, rows: await rows() };
-}
-
-function countBy<T>(items: T[], key: (item: T) => string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
-  return counts;
 }
 
 /** Each slot the sandbox booked through the Partner API, with how many times. */
