@@ -151,6 +151,7 @@ t.test(
             state: 'needs_reconciliation',
             failure_code: 'MEM_ERR_TRANSIENT',
             failure_reason: /^Whether the EHR made the appointment is not known after 6 attempts/,
+            ehr_booking_ref: null,
           },
         );
         t.notOk(
@@ -160,7 +161,29 @@ t.test(
         // The last attempt landed in the EHR and its answer was lost, or nothing landed.
         if (landed) memory.booked.set(slot!.ehrSlotId, booking.id);
         await slotbridge.sync.run(practice, 'manual');
+        if (landed) {
+          // The slot is booked: the book command goes once more, finds its own booking, and so
+          // records the EHR's reference.
+          t.equal(await stateOf(slotbridge, booking.id), 'needs_reconciliation');
+          const [again] = await slotbridge.writeBack.claim(1);
+          t.match(again, { booking_id: booking.id, kind: 'book' });
+          t.equal(await slotbridge.writeBack.execute(again!), 'confirmed');
+          t.equal(memory.calls.write, BOOKING_WRITE_RETRY_LIMIT + 2, 'one write more');
+          await slotbridge.sync.run(practice, 'manual');
+          t.same(await slotbridge.writeBack.claim(1), [], 'and no other');
+        }
         t.equal(await stateOf(slotbridge, booking.id), landed ? 'confirmed' : 'cancelled_in_ehr');
+        if (landed) {
+          t.match(
+            await slotbridge.db
+              .selectFrom('bookings')
+              .selectAll()
+              .where('id', '=', booking.id)
+              .executeTakeFirst(),
+            { ehr_booking_ref: /./ },
+            "with the EHR's reference",
+          );
+        }
       });
     }
   },

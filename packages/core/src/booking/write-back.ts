@@ -378,7 +378,7 @@ export class WriteBack {
             failure_code: code,
             failure_reason:
               `Whether the EHR made the appointment is not known after ${command.attempts} attempts (${message}); ` +
-              'the next read of the diary settles it, or the practice checks the diary and resolves it.',
+              'the next read of the diary settles it (a booked slot: the booking is written once more, which finds it), or the practice checks the diary and resolves it.',
             updated_at: new Date(),
           })
           .where('id', '=', booking.id)

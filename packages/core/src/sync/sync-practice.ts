@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
+import { enqueueBookingWrite } from '../booking/outbox.ts';
 import type { Connections } from '../connections.ts';
 import type { Db } from '../db/database.ts';
 import type { Database, Practice, SyncRun, SyncRunsTable, SyncTrigger } from '../db/schema.ts';
@@ -453,7 +454,7 @@ export class SlotSync {
   ): Promise<number> {
     let query = trx
       .selectFrom('bookings')
-      .select(['id', 'state', 'ehr_slot_id', 'ehr_slot_type_id'])
+      .select(['id', 'state', 'ehr_slot_id', 'ehr_slot_type_id', 'ehr_booking_ref'])
       .where('practice_id', '=', practice.id)
       .where('state', 'in', ['confirmed', 'needs_reconciliation'])
       .where('start_at', '>=', window.from)
@@ -489,6 +490,27 @@ export class SlotSync {
         }
       } else if (booking.state === 'confirmed' && slot.status === 'free') {
         next = { state: 'cancelled_in_ehr', at: 'cancelled_at' };
+      } else if (
+        booking.state === 'needs_reconciliation' &&
+        slot.status === 'booked' &&
+        booking.ehr_booking_ref === null
+      ) {
+        // Its write-back ran out of retries not knowing whether the EHR wrote it, and the slot is
+        // booked now: send the book command once more. The plugin finds its own booking (the
+        // kit proves a repeated book answers the same booking), which gives the EHR's reference
+        // and completes the write (HS1 Exact's confirmation); a slot another patient holds is
+        // refused as taken.
+        const queued = await trx
+          .selectFrom('outbox_commands')
+          .select('id')
+          .where('booking_id', '=', booking.id)
+          .where('state', '=', 'pending')
+          .executeTakeFirst();
+        if (!queued) {
+          await enqueueBookingWrite(trx, practice.id, booking.id, 'book');
+          changed += 1;
+        }
+        continue;
       } else if (booking.state === 'needs_reconciliation' && slot.status === 'booked') {
         next = { state: 'confirmed', at: 'confirmed_at' };
       } else if (
