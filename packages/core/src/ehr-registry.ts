@@ -20,7 +20,7 @@ import type {
   SlotTypeMapping,
   SlotWindow,
 } from './ehr-plugin.ts';
-import { CoreErrorCode, NotFoundError, SlotbridgeError } from './errors.ts';
+import { ConflictError, CoreErrorCode, NotFoundError, SlotbridgeError } from './errors.ts';
 import { HookRegistry } from './hooks.ts';
 
 const REQUIRED_FUNCTIONS = ['checkSetup', 'discover', 'onSlotFetch', 'onBookingWrite'] as const;
@@ -168,8 +168,17 @@ export class EhrRegistry {
     );
   }
 
-  writeBooking(id: string, ctx: EhrContext, command: BookingWriteCommand): Promise<BookingWriteResult> {
+  async writeBooking(id: string, ctx: EhrContext, command: BookingWriteCommand): Promise<BookingWriteResult> {
     const def = this.get(id);
+    // The booking service refuses a cancel up front; this is the last guard before the plugin (a
+    // cancel queued before the capability changed, a reschedule's release): never call it for one.
+    if (command.kind === 'cancel' && !(await this.capabilities(id)).cancel) {
+      throw new ConflictError(
+        CoreErrorCode.CANCEL_UNSUPPORTED,
+        `Online cancellation is not supported for ${def.name}; the practice cancels in ${def.name}`,
+        { fix: 'Ask the patient to contact the practice; the cancellation reaches us at the next sync.' },
+      );
+    }
     return this.#metered(def, ctx, () =>
       this.hooks.run('onBookingWrite', id, ctx, command, (c) => def.onBookingWrite(ctx, c)),
     );

@@ -97,3 +97,36 @@ t.test("a plugin's mapSlotType refines the core's default; a partner hook refine
     },
   );
 });
+
+t.test('a cancel is refused before the plugin is called when the plugin cannot cancel', async (t) => {
+  const memory = createMemoryEhr();
+  const calls: string[] = [];
+  const spied = (cancel: boolean) => ({
+    ...memory.definition,
+    id: cancel ? 'cancels' : 'never-cancels',
+    capabilities: { ...memory.definition.capabilities, cancel },
+    async onBookingWrite(_ctx: EhrContext, command: { kind: string }) {
+      calls.push(`${cancel}:${command.kind}`);
+      return { ehrBookingRef: 'ref' };
+    },
+  });
+  const registry = new EhrRegistry();
+  registry.register(spied(false));
+  registry.register(spied(true));
+  const ctx = { practice: { id: 'p' }, signal: new AbortController().signal } as EhrContext;
+  const cancel = {
+    kind: 'cancel' as const,
+    bookingId: 'b1',
+    slot,
+    ehrBookingRef: 'ref',
+    patient: { firstName: 'A', lastName: 'B', dateOfBirth: '1990-01-01' },
+    reason: null,
+  };
+  await t.rejects(registry.writeBooking('never-cancels', ctx, cancel), {
+    code: CoreErrorCode.CANCEL_UNSUPPORTED,
+    fix: /contact the practice/,
+  });
+  t.same(calls, [], 'the plugin was not called');
+  await registry.writeBooking('cancels', ctx, cancel);
+  t.same(calls, ['true:cancel'], 'a plugin that can cancel is called');
+});
