@@ -57,11 +57,10 @@ async function main(command: Command): Promise<void> {
     }
     throw error;
   }
-  // The EHR plugins, loaded and checked before anything starts (SLOTBRIDGE_PLUGINS).
+  // The EHR plugins, loaded and checked before anything starts (the config file or SLOTBRIDGE_PLUGINS).
   let plugins: LoadedPlugin[];
   try {
     plugins = await loadPlugins(config.plugins, {
-      cwd: process.cwd(),
       demo: config.demo && command !== 'migrate' && command !== 'worker',
     });
   } catch (error) {

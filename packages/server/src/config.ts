@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { DEFAULT_ENGINE, type EngineOptions, parseEncryptionKey } from '@slotbridge/core';
 import type { LimitsOptions } from './limits.ts';
-import { parsePluginList } from './plugins.ts';
+import { type PluginList, readPluginList } from './plugins.ts';
 
 export interface Config {
   port: number;
@@ -32,10 +32,10 @@ export interface Config {
    */
   heapGrowingPercent: number;
   /**
-   * SLOTBRIDGE_PLUGINS: the EHR plugins to load, package names or paths (plugins.ts loads and
-   * checks them at boot).
+   * The EHR plugins to load, package names or paths: SLOTBRIDGE_PLUGINS, else the config file's
+   * list (plugins.ts reads the list, and loads and checks the plugins at boot).
    */
-  plugins: string[];
+  plugins: PluginList;
 }
 
 /**
@@ -169,12 +169,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { demo: boolean; cw
     0,
     1000,
   );
-  const plugins = parsePluginList(env.SLOTBRIDGE_PLUGINS);
-  if (plugins.length === 0) {
-    problems.push(
-      'SLOTBRIDGE_PLUGINS must list at least one EHR plugin package, comma-separated (unset: the three bundled ones)',
-    );
-  }
+  const plugins = readPluginList(env, defaults.cwd);
+  if (typeof plugins === 'string') problems.push(plugins);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -191,6 +187,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { demo: boolean; cw
     demo,
     limits,
     heapGrowingPercent,
-    plugins,
+    plugins: plugins as PluginList,
   };
 }

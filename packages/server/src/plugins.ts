@@ -1,26 +1,36 @@
 /**
- * The EHR plugins this process serves, from SLOTBRIDGE_PLUGINS: each a package name resolvable
- * from the server or a path to a package folder or a module file, loaded with import() at boot.
- * Its default export must be the Fastify plugin core's ehrFastifyPlugin made (it carries the
- * definition it registers); two plugins may not share an id. Every problem is listed at once and
- * the process stops before it listens. With the demo on, each plugin's `/sandbox` export may
- * offer `startDemoSandbox` (core's StartDemoSandbox): the demo practice `npm start` sets up on it.
+ * The EHR plugins this process serves. The list is configuration, never code: SLOTBRIDGE_PLUGINS
+ * (comma-separated) or else the `plugins` of the config file (SLOTBRIDGE_CONFIG, by default
+ * `slotbridge.config.json` in the directory the server starts in; this repository's lists the
+ * bundled plugins). Each entry is a package name or a path to a package folder or a module file,
+ * loaded with import() at boot: names are resolved from the list's folder (the config file's,
+ * or the start directory for SLOTBRIDGE_PLUGINS) and then from the server, paths relative to
+ * that folder. The default export must be the Fastify plugin core's ehrFastifyPlugin made (it
+ * carries the definition it registers); two plugins may not share an id. Every problem is listed
+ * at once and the process stops before it listens. With the demo on, each plugin's `/sandbox`
+ * export may offer `startDemoSandbox` (core's StartDemoSandbox): the demo practice `npm start`
+ * sets up on it.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type EhrFastifyPlugin, ehrPluginDefinitionOf, type StartDemoSandbox } from '@slotbridge/core';
 
-/** SLOTBRIDGE_PLUGINS' default: the three plugins of this repository. */
-export const DEFAULT_PLUGINS = [
-  '@slotbridge/plugin-emis',
-  '@slotbridge/plugin-systmone',
-  '@slotbridge/plugin-hs1-exact',
-] as const;
+/** The config file looked for in the start directory when SLOTBRIDGE_CONFIG is unset. */
+export const CONFIG_FILE = 'slotbridge.config.json';
+
+/** Which plugins to load, and where their names and paths are resolved from. */
+export interface PluginList {
+  specifiers: string[];
+  /** The folder names and relative paths are resolved from. */
+  from: string;
+  /** Where the list was read: `SLOTBRIDGE_PLUGINS` or the config file's path (for messages). */
+  source: string;
+}
 
 export interface LoadedPlugin {
-  /** As listed in SLOTBRIDGE_PLUGINS. */
+  /** As listed. */
   specifier: string;
   /** The plugin's EHR id (`emis`), what practices name. */
   id: string;
@@ -33,8 +43,11 @@ export interface LoadedPlugin {
 }
 
 export class PluginLoadError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid SLOTBRIDGE_PLUGINS:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`Invalid EHR plugin list (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'PluginLoadError';
   }
 }
@@ -58,7 +71,7 @@ function resolvePath(specifier: string, cwd: string): Entry | string {
   try {
     stat = statSync(absolute);
   } catch {
-    return `"${specifier}" is not found: there is no file or folder ${absolute}. Fix the path (relative paths are from the directory the server starts in) or remove it from SLOTBRIDGE_PLUGINS`;
+    return `"${specifier}" is not found: there is no file or folder ${absolute}. Fix the path (relative paths are from the folder of the list: the config file's, or the start directory for SLOTBRIDGE_PLUGINS) or remove it from the list`;
   }
   if (!stat.isDirectory()) return { main: pathToFileURL(absolute).href, sandbox: null };
   const manifest = path.join(absolute, 'package.json');
@@ -89,39 +102,95 @@ function resolvePath(specifier: string, cwd: string): Entry | string {
   }
 }
 
-function resolvePackage(specifier: string): Entry | string {
-  let main: string;
-  try {
-    main = import.meta.resolve(specifier);
-  } catch (error) {
-    return `"${specifier}" cannot be found from the server (${firstLine(error)}). Install it beside the server (\`pnpm add ${specifier}\` in packages/server, or \`npm install ${specifier}\` where the server is installed), give the path of its folder instead (./path/to/plugin), or remove it from SLOTBRIDGE_PLUGINS`;
+/**
+ * A package name: looked up from the list's folder (its node_modules, then its parents'), then
+ * from the server's own dependencies; through its `exports` with this process's conditions.
+ */
+function resolvePackage(specifier: string, from: string): Entry | string {
+  const fromList = createRequire(path.join(from, 'slotbridge-plugins.js'));
+  const attempts: ((request: string) => string)[] = [
+    (request) => pathToFileURL(fromList.resolve(request)).href,
+    (request) => import.meta.resolve(request),
+  ];
+  for (const resolve of attempts) {
+    let main: string;
+    try {
+      main = resolve(specifier);
+    } catch {
+      continue;
+    }
+    let sandbox: string | null = null;
+    try {
+      sandbox = resolve(`${specifier}/sandbox`);
+    } catch {
+      sandbox = null;
+    }
+    return { main, sandbox };
   }
-  let sandbox: string | null = null;
-  try {
-    sandbox = import.meta.resolve(`${specifier}/sandbox`);
-  } catch {
-    sandbox = null;
-  }
-  return { main, sandbox };
+  return `"${specifier}" cannot be found from ${from} nor from the server. Install it where the list is (\`npm install ${specifier}\`, or in this repository add it to the root package.json as "workspace:*" and run \`npx -y pnpm@10 install\`), give the path of its folder instead (./path/to/plugin), or remove it from the list`;
 }
 
-export function parsePluginList(raw: string | undefined): string[] {
-  if (raw === undefined || raw.trim() === '') return [...DEFAULT_PLUGINS];
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+/**
+ * The plugin list from the environment or the config file; a string when there is none or it
+ * cannot be read (the problem, with its fix).
+ */
+export function readPluginList(env: NodeJS.ProcessEnv, cwd: string): PluginList | string {
+  const raw = env.SLOTBRIDGE_PLUGINS;
+  if (raw !== undefined && raw.trim() !== '') {
+    const specifiers = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    if (specifiers.length === 0) {
+      return "SLOTBRIDGE_PLUGINS must list at least one EHR plugin package, comma-separated (unset: the config file's list)";
+    }
+    return { specifiers, from: cwd, source: 'SLOTBRIDGE_PLUGINS' };
+  }
+  const named = env.SLOTBRIDGE_CONFIG !== undefined && env.SLOTBRIDGE_CONFIG !== '';
+  const file = path.resolve(cwd, named ? env.SLOTBRIDGE_CONFIG! : CONFIG_FILE);
+  if (!existsSync(file)) {
+    return named
+      ? `SLOTBRIDGE_CONFIG names ${file}, which does not exist: give the path of your slotbridge config file`
+      : `no EHR plugin is listed: there is no ${CONFIG_FILE} in ${cwd} and SLOTBRIDGE_PLUGINS is unset. Start the server in the folder holding ${CONFIG_FILE} ({ "plugins": ["@slotbridge/plugin-emis", …] }), point SLOTBRIDGE_CONFIG at it, or set SLOTBRIDGE_PLUGINS`;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    return `${file} is not valid JSON (${firstLine(error)}): fix it, e.g. { "plugins": ["@slotbridge/plugin-emis"] }`;
+  }
+  const config = parsed as { plugins?: unknown };
+  const unknown =
+    parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? Object.keys(parsed).filter((key) => key !== 'plugins' && key !== '$comment')
+      : [];
+  if (
+    parsed === null ||
+    typeof parsed !== 'object' ||
+    !Array.isArray(config.plugins) ||
+    config.plugins.length === 0 ||
+    !config.plugins.every((p) => typeof p === 'string' && p.trim() !== '')
+  ) {
+    return `${file} must be an object whose "plugins" lists at least one EHR plugin package name or path, e.g. { "plugins": ["@slotbridge/plugin-emis"] }`;
+  }
+  if (unknown.length > 0) {
+    return `${file} has ${unknown.map((k) => `"${k}"`).join(', ')}, which slotbridge does not read: remove it (only "plugins" and "$comment" are read; everything else is an environment variable, docs/configuration.md)`;
+  }
+  return {
+    specifiers: (config.plugins as string[]).map((p) => p.trim()),
+    from: path.dirname(file),
+    source: file,
+  };
 }
 
 /** Loads and checks every plugin; throws PluginLoadError listing every problem. */
-export async function loadPlugins(
-  specifiers: readonly string[],
-  options: { cwd: string; demo: boolean },
-): Promise<LoadedPlugin[]> {
+export async function loadPlugins(list: PluginList, options: { demo: boolean }): Promise<LoadedPlugin[]> {
   const problems: string[] = [];
   const loaded: LoadedPlugin[] = [];
-  for (const specifier of specifiers) {
-    const entry = isPath(specifier) ? resolvePath(specifier, options.cwd) : resolvePackage(specifier);
+  for (const specifier of list.specifiers) {
+    const entry = isPath(specifier)
+      ? resolvePath(specifier, list.from)
+      : resolvePackage(specifier, list.from);
     if (typeof entry === 'string') {
       problems.push(entry);
       continue;
@@ -131,21 +200,21 @@ export async function loadPlugins(
       module = await import(entry.main);
     } catch (error) {
       problems.push(
-        `"${specifier}" failed to load (${firstLine(error)}): fix or reinstall the package, or remove it from SLOTBRIDGE_PLUGINS`,
+        `"${specifier}" failed to load (${firstLine(error)}): fix or reinstall the package, or remove it from the list`,
       );
       continue;
     }
     const definition = ehrPluginDefinitionOf(module.default);
     if (!definition) {
       problems.push(
-        `"${specifier}" is not a slotbridge EHR plugin: its default export must be the Fastify plugin made by ehrFastifyPlugin(packageName, definition) from @slotbridge/core (docs/adding-an-ehr.md). List only EHR plugin packages in SLOTBRIDGE_PLUGINS`,
+        `"${specifier}" is not a slotbridge EHR plugin: its default export must be the Fastify plugin made by ehrFastifyPlugin(packageName, definition) from @slotbridge/core (docs/adding-an-ehr.md). List only EHR plugin packages`,
       );
       continue;
     }
     const same = loaded.find((p) => p.id === definition.id);
     if (same) {
       problems.push(
-        `"${same.specifier}" and "${specifier}" are both the EHR plugin "${definition.id}": list it once in SLOTBRIDGE_PLUGINS`,
+        `"${same.specifier}" and "${specifier}" are both the EHR plugin "${definition.id}": list it once`,
       );
       continue;
     }
@@ -164,7 +233,7 @@ export async function loadPlugins(
           }
         } catch (error) {
           problems.push(
-            `"${specifier}": its ./sandbox export failed to load (${firstLine(error)}): fix the package, turn the demo off (SLOTBRIDGE_DEMO=false), or remove it from SLOTBRIDGE_PLUGINS`,
+            `"${specifier}": its ./sandbox export failed to load (${firstLine(error)}): fix the package, turn the demo off (SLOTBRIDGE_DEMO=false), or remove it from the list`,
           );
           continue;
         }
@@ -181,6 +250,6 @@ export async function loadPlugins(
   if (loaded.length === 0 && problems.length === 0) {
     problems.push('no plugin is listed: list at least one EHR plugin package');
   }
-  if (problems.length > 0) throw new PluginLoadError(problems);
+  if (problems.length > 0) throw new PluginLoadError(list.source, problems);
   return loaded;
 }

@@ -1,7 +1,14 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import t from 'tap';
 import { ConfigError, loadConfig, loadLimits } from '../src/config.ts';
 
-const defaults = { demo: true, cwd: '/srv/slotbridge' };
+// The start directory, holding a config file with the plugin list (plugins.test.ts tests it).
+const cwd = mkdtempSync(path.join(tmpdir(), 'slotbridge-start-'));
+writeFileSync(path.join(cwd, 'slotbridge.config.json'), '{ "plugins": ["@slotbridge/plugin-emis"] }');
+t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
+const defaults = { demo: true, cwd };
 
 t.test(
   'defaults: embedded database under .slotbridge, demo on for start, port 3000 on loopback',
@@ -10,7 +17,7 @@ t.test(
       port: 3000,
       host: '127.0.0.1',
       databaseUrl: null,
-      dataDir: '/srv/slotbridge/.slotbridge',
+      dataDir: path.join(cwd, '.slotbridge'),
       adminKey: undefined,
       encryptionKey: null,
       logLevel: 'info',
@@ -30,19 +37,24 @@ t.test(
         failedAuth: { max: 30, windowMs: 60_000 },
         bookings: { max: 30_000, windowMs: 60_000 },
       },
-      plugins: ['@slotbridge/plugin-emis', '@slotbridge/plugin-systmone', '@slotbridge/plugin-hs1-exact'],
+      plugins: {
+        specifiers: ['@slotbridge/plugin-emis'],
+        from: cwd,
+        source: path.join(cwd, 'slotbridge.config.json'),
+      },
     });
   },
 );
 
 t.test('SLOTBRIDGE_PLUGINS: comma-separated specifiers, at least one', async (t) => {
-  t.same(loadConfig({ SLOTBRIDGE_PLUGINS: '@slotbridge/plugin-emis, ./plugins/acme ,' }, defaults).plugins, [
-    '@slotbridge/plugin-emis',
-    './plugins/acme',
-  ]);
+  t.same(
+    loadConfig({ SLOTBRIDGE_PLUGINS: '@slotbridge/plugin-emis, ./plugins/acme ,' }, defaults).plugins
+      .specifiers,
+    ['@slotbridge/plugin-emis', './plugins/acme'],
+  );
   const error = t.throws(() => loadConfig({ SLOTBRIDGE_PLUGINS: ' , ' }, defaults)) as ConfigError;
   t.same(error.problems, [
-    'SLOTBRIDGE_PLUGINS must list at least one EHR plugin package, comma-separated (unset: the three bundled ones)',
+    "SLOTBRIDGE_PLUGINS must list at least one EHR plugin package, comma-separated (unset: the config file's list)",
   ]);
 });
 

@@ -2,12 +2,14 @@ import { createTestSlotbridge } from '@slotbridge/core/testing';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
 import { startDemo } from '../src/demo.ts';
-import { DEFAULT_PLUGINS, loadPlugins } from '../src/plugins.ts';
+import { loadPlugins } from '../src/plugins.ts';
+import { repositoryPluginList } from './helpers/plugin-list.ts';
 
 t.test(
   'the demo sets up a practice per sandbox, syncs it, and restarts onto the same practices',
   async (t) => {
-    const plugins = await loadPlugins(DEFAULT_PLUGINS, { cwd: process.cwd(), demo: true });
+    // Whatever the repository's slotbridge.config.json lists: each plugin brings its own demo.
+    const plugins = await loadPlugins(repositoryPluginList(), { demo: true });
     const { slotbridge, database } = await createTestSlotbridge();
     const app = await buildApp({ slotbridge, ehrPlugins: plugins.map((p) => p.plugin) });
     await app.ready();
@@ -17,14 +19,13 @@ t.test(
     });
 
     const first = await startDemo(slotbridge, plugins);
+    t.ok(plugins.length >= 3, 'the bundled plugins at least');
     t.same(
-      first.practices.map((p) => [p.ehr, p.name, p.sync.status]),
-      [
-        ['emis', 'Demo Surgery (EMIS Web)', 'succeeded'],
-        ['systmone', 'Demo Health Centre (TPP SystmOne)', 'succeeded'],
-        ['hs1-exact', 'Demo Dental (HS1 Exact)', 'succeeded'],
-      ],
+      first.practices.map((p) => [p.ehr, p.sync.status]),
+      plugins.map((p) => [p.id, 'succeeded']),
+      'one demo practice per plugin, in the order listed, each synced',
     );
+    t.equal(new Set(first.practices.map((p) => p.name)).size, plugins.length, 'each with its own name');
     for (const practice of first.practices) {
       t.ok(practice.sync.inserted > 20, `${practice.ehr}: ${practice.sync.inserted} slots`);
       const slots = await app.inject({
@@ -49,7 +50,7 @@ t.test(
     t.not(second.partnerKey, first.partnerKey);
     t.same(
       second.practices.map((p) => p.sync.inserted),
-      [0, 0, 0],
+      plugins.map(() => 0),
       'the same diaries: nothing new to store',
     );
     const old = await app.inject({

@@ -1,8 +1,11 @@
 /**
- * SLOTBRIDGE_PLUGINS: which EHR plugins load is configuration, each checked at boot, and the demo
- * sets up a practice for each loaded plugin whose `/sandbox` export offers one.
+ * Which EHR plugins load is configuration (slotbridge.config.json, or SLOTBRIDGE_PLUGINS), each
+ * checked at boot, and the demo sets up a practice for each loaded plugin whose `/sandbox` export
+ * offers one.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestSlotbridge } from '@slotbridge/core/testing';
@@ -10,15 +13,19 @@ import t from 'tap';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { startDemo } from '../src/demo.ts';
-import { DEFAULT_PLUGINS, loadPlugins, PluginLoadError } from '../src/plugins.ts';
+import { CONFIG_FILE, loadPlugins, PluginLoadError, readPluginList } from '../src/plugins.ts';
+import { repositoryPluginList, repositoryRoot } from './helpers/plugin-list.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const serverDir = path.resolve(here, '..');
 const emisFolder = path.resolve(here, '../../plugin-emis');
 
+/** A list as SLOTBRIDGE_PLUGINS gives it, from this test's folder. */
+const listed = (...specifiers: string[]) => ({ specifiers, from: here, source: 'SLOTBRIDGE_PLUGINS' });
+
 async function refused(specifiers: string[]): Promise<string> {
   try {
-    await loadPlugins(specifiers, { cwd: here, demo: true });
+    await loadPlugins(listed(...specifiers), { demo: true });
   } catch (error) {
     if (error instanceof PluginLoadError) return error.message;
     throw error;
@@ -26,28 +33,41 @@ async function refused(specifiers: string[]): Promise<string> {
   throw new Error('loaded');
 }
 
-t.test('unset, the three bundled plugins load, each with its demo practice', async (t) => {
-  const config = loadConfig({}, { demo: true, cwd: here });
-  t.same(config.plugins, [...DEFAULT_PLUGINS]);
-  const plugins = await loadPlugins(config.plugins, { cwd: here, demo: true });
-  t.same(
-    plugins.map((p) => [p.id, typeof p.startDemoSandbox]),
-    [
-      ['emis', 'function'],
-      ['systmone', 'function'],
-      ['hs1-exact', 'function'],
-    ],
-  );
-  const serving = await loadPlugins(config.plugins, { cwd: here, demo: false });
-  t.ok(
-    serving.every((p) => p.startDemoSandbox === null && p.noDemo === null),
-    'without the demo no sandbox is loaded',
-  );
-});
+t.test(
+  'unset, the config file in the start directory lists them: the bundled plugins load, each with its demo',
+  async (t) => {
+    const config = loadConfig({}, { demo: true, cwd: repositoryRoot });
+    t.same(config.plugins, repositoryPluginList());
+    t.equal(config.plugins.source, path.join(repositoryRoot, CONFIG_FILE));
+    t.equal(config.plugins.from, repositoryRoot, "names are resolved from the config file's folder");
+    const plugins = await loadPlugins(config.plugins, { demo: true });
+    t.same(
+      plugins.slice(0, 3).map((p) => [p.id, typeof p.startDemoSandbox]),
+      [
+        ['emis', 'function'],
+        ['systmone', 'function'],
+        ['hs1-exact', 'function'],
+      ],
+    );
+    t.ok(
+      plugins.every((p) => typeof p.startDemoSandbox === 'function'),
+      'every plugin of this repository brings its demo practice',
+    );
+    const serving = await loadPlugins(config.plugins, { demo: false });
+    t.ok(
+      serving.every((p) => p.startDemoSandbox === null && p.noDemo === null),
+      'without the demo no sandbox is loaded',
+    );
+  },
+);
 
 t.test('SLOTBRIDGE_PLUGINS=@slotbridge/plugin-emis: one demo practice, and only emis served', async (t) => {
-  const config = loadConfig({ SLOTBRIDGE_PLUGINS: ' @slotbridge/plugin-emis ' }, { demo: true, cwd: here });
-  const plugins = await loadPlugins(config.plugins, { cwd: here, demo: true });
+  const config = loadConfig(
+    { SLOTBRIDGE_PLUGINS: ' @slotbridge/plugin-emis ' },
+    { demo: true, cwd: repositoryRoot },
+  );
+  t.same(config.plugins.specifiers, ['@slotbridge/plugin-emis'], 'the variable wins over the config file');
+  const plugins = await loadPlugins(config.plugins, { demo: true });
   const { slotbridge, database } = await createTestSlotbridge();
   const app = await buildApp({ slotbridge, ehrPlugins: plugins.map((p) => p.plugin) });
   await app.ready();
@@ -73,10 +93,12 @@ t.test('SLOTBRIDGE_PLUGINS=@slotbridge/plugin-emis: one demo practice, and only 
 });
 
 t.test('a plugin given by path, without a /sandbox export, is served with no demo practice', async (t) => {
-  const plugins = await loadPlugins(['./fixtures/plugin-without-sandbox.ts', '@slotbridge/plugin-emis'], {
-    cwd: here,
-    demo: true,
-  });
+  const plugins = await loadPlugins(
+    listed('./fixtures/plugin-without-sandbox.ts', '@slotbridge/plugin-emis'),
+    {
+      demo: true,
+    },
+  );
   t.equal(plugins[0]!.startDemoSandbox, null);
   t.match(plugins[0]!.noDemo, /no \.\/sandbox export/);
   const { slotbridge, database } = await createTestSlotbridge();
@@ -96,16 +118,62 @@ t.test('a plugin given by path, without a /sandbox export, is served with no dem
 });
 
 t.test('a package folder given by path loads like its name', async (t) => {
-  // Relative to the directory the server starts in (here: this test's).
-  const [emis] = await loadPlugins(['../../plugin-emis'], { cwd: here, demo: true });
+  // Relative to the list's folder (here: this test's, as for SLOTBRIDGE_PLUGINS started here).
+  const [emis] = await loadPlugins(listed('../../plugin-emis'), { demo: true });
   t.equal(emis!.id, 'emis');
   t.type(emis!.startDemoSandbox, 'function');
 });
 
+t.test(
+  'a config file elsewhere (SLOTBRIDGE_CONFIG): names from its node_modules, paths from its folder',
+  async (t) => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'slotbridge-config-'));
+    t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+    // A plugin installed beside the config file under a name the server does not know, as
+    // `npm install @acme/slotbridge-plugin-emis` there would.
+    mkdirSync(path.join(folder, 'node_modules', '@acme'), { recursive: true });
+    symlinkSync(emisFolder, path.join(folder, 'node_modules', '@acme', 'slotbridge-plugin-emis'));
+    const file = path.join(folder, 'partner.json');
+    writeFileSync(file, JSON.stringify({ plugins: ['@acme/slotbridge-plugin-emis'] }));
+    const config = loadConfig({ SLOTBRIDGE_CONFIG: file }, { demo: false, cwd: here });
+    t.same(config.plugins, { specifiers: ['@acme/slotbridge-plugin-emis'], from: folder, source: file });
+    const [emis] = await loadPlugins(config.plugins, { demo: true });
+    t.equal(emis!.id, 'emis');
+    t.type(emis!.startDemoSandbox, 'function', 'its ./sandbox export found the same way');
+
+    writeFileSync(file, JSON.stringify({ plugins: ['./fixtures/plugin-without-sandbox.ts'] }));
+    t.rejects(
+      loadPlugins(readPluginList({ SLOTBRIDGE_CONFIG: file }, here) as never, { demo: false }),
+      {
+        message: new RegExp(
+          `Invalid EHR plugin list \\(${file}\\)[^]*there is no file or folder ${folder}/fixtures`,
+        ),
+      },
+      "a relative path is from the config file's folder, not the start directory",
+    );
+
+    const problem = (text: string) => {
+      writeFileSync(file, text);
+      return readPluginList({ SLOTBRIDGE_CONFIG: file }, here);
+    };
+    t.match(problem('{ plugins: [] }'), /is not valid JSON .*fix it, e\.g\. \{ "plugins"/);
+    t.match(problem('{ "plugins": [] }'), /"plugins" lists at least one EHR plugin package/);
+    t.match(problem('{ "plugins": ["@slotbridge/plugin-emis", 3] }'), /"plugins" lists at least one/);
+    t.match(
+      problem('{ "plugins": ["@slotbridge/plugin-emis"], "port": 8080 }'),
+      /has "port", which slotbridge does not read: remove it .*environment variable/,
+    );
+    t.match(
+      readPluginList({ SLOTBRIDGE_CONFIG: path.join(folder, 'nope.json') }, here),
+      /SLOTBRIDGE_CONFIG names .*nope\.json, which does not exist/,
+    );
+  },
+);
+
 t.test('refused at boot, each with its fix', async (t) => {
   t.match(
     await refused(['@slotbridge/plugin-nope']),
-    /"@slotbridge\/plugin-nope" cannot be found from the server.*Install it beside the server/,
+    /"@slotbridge\/plugin-nope" cannot be found from .* nor from the server.*npm install @slotbridge\/plugin-nope/,
   );
   t.match(
     await refused(['./no-such-folder']),
@@ -118,7 +186,7 @@ t.test('refused at boot, each with its fix', async (t) => {
   t.match(
     await refused(['@slotbridge/plugin-emis', emisFolder]),
     new RegExp(
-      `"@slotbridge/plugin-emis" and "${emisFolder.replaceAll('/', '\\/')}" are both the EHR plugin "emis": list it once in SLOTBRIDGE_PLUGINS`,
+      `"@slotbridge/plugin-emis" and "${emisFolder.replaceAll('/', '\\/')}" are both the EHR plugin "emis": list it once`,
     ),
   );
   t.match(
@@ -131,13 +199,16 @@ t.test('refused at boot, each with its fix', async (t) => {
   t.throws(() => loadConfig({ SLOTBRIDGE_PLUGINS: ' , ' }, { demo: false, cwd: here }), {
     message: /SLOTBRIDGE_PLUGINS must list at least one EHR plugin package/,
   });
+  t.throws(() => loadConfig({}, { demo: false, cwd: here }), {
+    message: /no EHR plugin is listed: there is no slotbridge\.config\.json in .*SLOTBRIDGE_CONFIG/,
+  });
 });
 
 t.test('the CLI exits 1 with the message before it starts anything', async (t) => {
   for (const [plugins, message] of [
     [
       '@slotbridge/plugin-nope',
-      /Invalid SLOTBRIDGE_PLUGINS:\n {2}- "@slotbridge\/plugin-nope" cannot be found/,
+      /Invalid EHR plugin list \(SLOTBRIDGE_PLUGINS\):\n {2}- "@slotbridge\/plugin-nope" cannot be found/,
     ],
     ['pino', /"pino" is not a slotbridge EHR plugin/],
     ['@slotbridge/plugin-emis,@slotbridge/plugin-emis', /are both the EHR plugin "emis"/],
