@@ -188,3 +188,32 @@ t.test(
     }
   },
 );
+
+t.test(
+  'a process without the practice’s EHR plugin leaves its write-backs pending for one that has it',
+  async (t) => {
+    const setup = await memoryPractice();
+    t.teardown(setup.close);
+    const { slotbridge, memory, practice, caller } = setup;
+    memory.slots.push(...tomorrowSlots(1));
+    await slotbridge.sync.run(practice, 'manual');
+    const [slot] = await slotbridge.availability.offered(slotbridge.db, practice);
+    const { booking } = await slotbridge.bookings.create(caller, practice, 'unlisted-1', {
+      slotId: slot!.id,
+      patient,
+    });
+    // A process whose plugin list no longer names this EHR: it loads another.
+    const other = await Slotbridge.create({
+      db: slotbridge.db,
+      connectionString: setup.connectionString,
+      encryptionKey: testEncryptionKey,
+      log: silentLog,
+    });
+    t.teardown(() => other.close());
+    other.ehr.register({ ...memory.definition, id: 'another-ehr' });
+    t.same(await other.writeBack.claim(10), [], 'nothing claimed');
+    t.equal(await stateOf(slotbridge, booking.id), 'pending', 'the booking is not failed');
+    const [claimed] = await slotbridge.writeBack.claim(10);
+    t.match(claimed, { booking_id: booking.id, attempts: 1 }, 'a process with the plugin takes it');
+  },
+);

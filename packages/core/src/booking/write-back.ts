@@ -140,18 +140,26 @@ export class WriteBack {
     }
   }
 
-  /** Claims up to `limit` due commands with a lease, at most PER_PRACTICE per practice in flight. */
+  /**
+   * Claims up to `limit` due commands with a lease, at most PER_PRACTICE per practice in flight.
+   * Only commands of practices whose EHR plugin this process has loaded: a process without it
+   * (the plugin taken off its list, or not yet on it in a rolling deploy) leaves them pending for
+   * one that has it, rather than failing bookings it cannot write.
+   */
   async claim(limit: number): Promise<Command[]> {
+    const ehrIds = this.ehr.list().map((plugin) => plugin.id);
+    if (ehrIds.length === 0) return [];
     const { rows } = await sql<Command>`
       with busy as (
         select practice_id, count(*)::int as n from outbox_commands
          where state = 'pending' and lease_until > now() group by practice_id
       ), ready as (
-        select id, practice_id, available_at,
-               row_number() over (partition by practice_id order by available_at, id) as rn
-          from outbox_commands
-         where state = 'pending' and available_at <= now()
-           and (lease_until is null or lease_until <= now())
+        select o.id, o.practice_id, o.available_at,
+               row_number() over (partition by o.practice_id order by o.available_at, o.id) as rn
+          from outbox_commands o join practices p on p.id = o.practice_id
+         where o.state = 'pending' and o.available_at <= now()
+           and (o.lease_until is null or o.lease_until <= now())
+           and p.ehr = any(${ehrIds})
       )
       update outbox_commands o
          set lease_until = now() + make_interval(secs => ${this.leaseSeconds}),
