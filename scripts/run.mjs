@@ -36,16 +36,30 @@ function run(command, args, options = {}) {
   return result.status ?? 1;
 }
 
-// Install when node_modules is missing or the lockfile / manifests changed since the last install.
+// Install when node_modules is missing or the lockfile or a manifest changed since the last
+// install: the root's and every workspace package's (a new plugin package is noticed too).
 const manifests = ['pnpm-lock.yaml', 'package.json', 'pnpm-workspace.yaml'];
+for (const entry of readdirSync(path.join(root, 'packages'), { withFileTypes: true }).sort((a, b) =>
+  a.name.localeCompare(b.name),
+)) {
+  const manifest = path.join('packages', entry.name, 'package.json');
+  if (entry.isDirectory() && existsSync(path.join(root, manifest))) manifests.push(manifest);
+}
 const fingerprint = createHash('sha256');
-for (const file of manifests) fingerprint.update(readFileSync(path.join(root, file)));
+for (const file of manifests) fingerprint.update(`${file}\0`).update(readFileSync(path.join(root, file)));
 const stamp = path.join(root, 'node_modules', '.slotbridge-install');
 const wanted = fingerprint.digest('hex');
 if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== wanted) {
   console.log('Installing dependencies (pnpm 10)…');
   const env = { ...process.env, npm_config_yes: 'true' };
-  const status = run('npx', ['-y', 'pnpm@10', 'install', '--frozen-lockfile'], { env });
+  const pnpm = (...args) => run('npx', ['-y', 'pnpm@10', 'install', ...args], { env });
+  let status = pnpm('--frozen-lockfile');
+  if (status !== 0 && !process.env.CI) {
+    // Most often a package added or changed since pnpm-lock.yaml was written (a new plugin): on a
+    // developer's machine, bring the lockfile up to date and say so; CI keeps it frozen.
+    console.log('The lockfile does not match the manifests: updating pnpm-lock.yaml (commit it)…');
+    status = pnpm('--no-frozen-lockfile');
+  }
   if (status !== 0) {
     console.error('Installing the dependencies failed; see the messages above.');
     process.exit(status);
