@@ -4,14 +4,24 @@
 import { addDays, localDateOf, localToInstant } from '@slotbridge/core';
 import { ehrConformanceSuite } from '@slotbridge/core/testing';
 import t from 'tap';
-import { type EmisConnection, emisPlugin } from '../src/index.ts';
-import { createEmisSandbox, DEMO_SLOT_TYPE } from '../src/sandbox/index.ts';
+import { EMIS_ERRORS, type EmisConnection, emisPlugin } from '../src/index.ts';
+import { createEmisSandbox, DEMO_PATIENTS, DEMO_SLOT_TYPE } from '../src/sandbox/index.ts';
 
 const ZONE = 'Europe/London';
 const BOOKED = ['Booked', 'Arrived', 'Send In', 'Left', 'DNA'];
 
+/** HH:mm plus minutes, within the day. */
+function timeAfter(time: string, minutes: number): string {
+  const [h, m] = time.split(':').map(Number);
+  const total = h! * 60 + m! + minutes;
+  return `${String(Math.floor(total / 60)).padStart(2, '0')}:${String(total % 60).padStart(2, '0')}`;
+}
+
 ehrConformanceSuite(t, {
   plugin: emisPlugin,
+  errors: EMIS_ERRORS,
+  // No single EMIS record: the slot is held with the unregistered-patient slot type (booking-write.ts).
+  unmatchedPatient: 'hold',
   async start() {
     const sandbox = await createEmisSandbox({ timeZone: ZONE, demo: { days: 10 } });
     await sandbox.listen();
@@ -40,8 +50,44 @@ ehrConformanceSuite(t, {
       async isBooked(ehrSlotId) {
         return BOOKED.includes(sandbox.diary.slot(Number(ehrSlotId))?.status ?? '');
       },
+      // An EMIS slot holds one appointment at most: its patient.
+      async appointmentsIn(ehrSlotId) {
+        return sandbox.diary.slot(Number(ehrSlotId))?.patientNumber == null ? 0 : 1;
+      },
+      async isHeld(ehrSlotId) {
+        const slot = sandbox.diary.slot(Number(ehrSlotId));
+        return slot?.slotTypeId === DEMO_SLOT_TYPE.UNREGISTERED_PATIENT && slot.patientNumber === null;
+      },
+      async placeSlot({ date, time, minutes, slotTypeId }) {
+        // A one-slot session of the demo's first session holder, at its site.
+        const [model] = sandbox.diary.day(days[0]!);
+        const sessionId = sandbox.diary.addSession({
+          name: 'Conformance session',
+          date,
+          startTime: time,
+          endTime: timeAfter(time, minutes),
+          slotLength: minutes,
+          siteId: model!.siteId,
+          holderIds: model!.holderIds,
+          slots: [{ startTime: time, slotTypeId }],
+        });
+        const session = sandbox.diary.day(date).find((s) => s.sessionId === sessionId)!;
+        return String(session.slots[0]!.slotId);
+      },
+      reception: {
+        book: (ehrSlotId) =>
+          sandbox.diary.receptionBook(
+            Number(ehrSlotId),
+            DEMO_PATIENTS[1]!.patientNumber,
+            'Booked at reception',
+          ),
+        cancel: (ehrSlotId) => sandbox.diary.receptionCancel(Number(ehrSlotId)),
+        block: (ehrSlotId) => sandbox.diary.setSlotAvailability(Number(ehrSlotId), 'Blocked'),
+      },
       patient: { firstName: 'Alice', lastName: 'Jones', dateOfBirth: '1984-02-29' },
       otherPatient: { firstName: 'Bashir', lastName: 'Khan', dateOfBirth: '1957-11-03' },
+      unknownPatient: { firstName: 'Zara', lastName: 'Quinlan', dateOfBirth: '2001-06-17' },
+      unregisteredSlotTypeId: DEMO_SLOT_TYPE.UNREGISTERED_PATIENT,
       invalidConnections: [
         {},
         { ...connection, baseUrl: 'not a url' },

@@ -172,7 +172,10 @@ export async function insertCatalogue(
 export {
   type ConformanceSandbox,
   type ConformanceSubject,
+  type EhrErrorTable,
   ehrConformanceSuite,
+  nextClockChanges,
+  type PlacedSlot,
 } from './conformance.ts';
 
 export { hookContext, type LogEntry } from './hook-context.ts';
