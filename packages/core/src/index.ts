@@ -20,6 +20,7 @@ export * from './ehr-registry.ts';
 export * from './errors.ts';
 export * from './fastify-plugin.ts';
 export * from './hooks.ts';
+export * from './http-client.ts';
 export * from './mappings.ts';
 export * from './practices.ts';
 export * from './secret-box.ts';

@@ -1,14 +1,19 @@
 /**
- * A small client of the EMIS Partner API 1.2 on `node:http(s)` with one keep-alive agent per
- * process (see `send`). It signs in through the
+ * A small client of the EMIS Partner API 1.2 on core's `sendHttp` (`node:http(s)`, one keep-alive
+ * agent per process). It signs in through the
  * *modelled* token call, caches the bearer token until shortly before it expires, signs in again
  * once when a data call answers 401, sends the `applicationId` header on every call, bounds
  * every call with a timeout (and the caller's AbortSignal), and turns every failure into an
  * `EhrError` with an `EMIS_ERR_…` code. It never logs or reports credentials or patient data.
  */
-import http from 'node:http';
-import https from 'node:https';
-import { type EhrError, meterEhrCall } from '@slotbridge/core';
+import {
+  type HttpAnswer as Answer,
+  type EhrError,
+  HttpCallError,
+  meterEhrCall,
+  type HttpRequest as Outgoing,
+  sendHttp,
+} from '@slotbridge/core';
 import type { EmisConnection } from './connection.ts';
 import { type EmisErrorCode, emisError, isEmisError } from './errors.ts';
 import {
@@ -42,98 +47,6 @@ interface SignedIn {
 }
 
 type Query = Record<string, string | number | undefined>;
-
-interface Outgoing {
-  method: string;
-  headers: Record<string, string>;
-  body?: string;
-}
-
-/** An answer read to its end. */
-interface Answer {
-  status: number;
-  ok: boolean;
-  text: string;
-}
-
-/**
- * Every client of the process shares these (idle connections are kept 4 s, as fetch keeps
- * them). Plain `node:http` rather than the global fetch: at fleet scale a process makes hundreds
- * of calls a second, each ~100 ms long, and fetch's per-call objects (Request, Response,
- * Headers, web streams, a combined AbortSignal) outlive the young generation and were a quarter
- * of the garbage the old generation collected, and `AbortSignal.any` over the scheduler's
- * long-lived signal kept a WeakRef per call on it (Node 20). docs/performance.md has the figures.
- */
-const AGENTS = {
-  'http:': new http.Agent({ keepAlive: true, timeout: 4_000, scheduling: 'lifo' }),
-  'https:': new https.Agent({ keepAlive: true, timeout: 4_000, scheduling: 'lifo' }),
-};
-
-class SendError extends Error {
-  constructor(
-    message: string,
-    readonly reason: 'timeout' | 'cancelled' | 'network',
-    readonly networkCode: string | null,
-    cause?: unknown,
-  ) {
-    super(message, { cause });
-  }
-}
-
-/**
- * One HTTP exchange, its body read whole, bounded by `timeoutMs` and the caller's signal. The
- * timer and the listener on the signal are gone when it settles, so nothing it made outlives it.
- */
-function send(url: URL, request: Outgoing, signal: AbortSignal, timeoutMs: number): Promise<Answer> {
-  return new Promise<Answer>((resolve, reject) => {
-    if (signal.aborted) {
-      reject(new SendError('cancelled', 'cancelled', null));
-      return;
-    }
-    const body = request.body === undefined ? undefined : Buffer.from(request.body);
-    const headers = body ? { ...request.headers, 'content-length': String(body.length) } : request.headers;
-    const transport = url.protocol === 'https:' ? https : http;
-    const agent = url.protocol === 'https:' ? AGENTS['https:'] : AGENTS['http:'];
-    const req = transport.request(url, { method: request.method, headers, agent });
-    let settled = false;
-    const settle = (error: SendError | null, answer?: Answer) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      if (error) {
-        req.destroy();
-        reject(error);
-      } else resolve(answer!);
-    };
-    const failed = (error: Error & { code?: unknown }) =>
-      settle(
-        new SendError(error.message, 'network', typeof error.code === 'string' ? error.code : null, error),
-      );
-    const onAbort = () => settle(new SendError('cancelled', 'cancelled', null));
-    const timer = setTimeout(() => settle(new SendError('timeout', 'timeout', null)), timeoutMs);
-    signal.addEventListener('abort', onAbort, { once: true });
-    req.on('error', failed);
-    req.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', failed);
-      response.on('end', () => {
-        const status = response.statusCode ?? 0;
-        settle(null, {
-          status,
-          ok: status >= 200 && status < 300,
-          text: Buffer.concat(chunks).toString('utf8'),
-        });
-      });
-      response.on('close', () => {
-        if (!response.complete)
-          failed(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' }));
-      });
-    });
-    req.end(body);
-  });
-}
 
 /** The fields of an ErrorResponse the client reads (the body may be anything). */
 interface ErrorFacts {
@@ -370,9 +283,9 @@ export class EmisClient {
 
   async #fetchOnce(operation: string, url: URL, request: Outgoing, signal: AbortSignal): Promise<Answer> {
     try {
-      return await send(url, request, signal, this.#timeoutMs);
+      return await sendHttp(url, request, { signal, timeoutMs: this.#timeoutMs });
     } catch (error) {
-      if (!(error instanceof SendError)) throw error;
+      if (!(error instanceof HttpCallError)) throw error;
       const details = { operation };
       if (error.reason === 'timeout') {
         throw emisError('EMIS_ERR_TIMEOUT', `EMIS did not answer ${operation} within ${this.#timeoutMs} ms`, {

@@ -1,46 +1,22 @@
 /**
- * `@slotbridge/core/sandbox-kit`: small pieces every EHR sandbox needs. Sandboxes are a
- * separate export of each plugin, so production code never loads this either.
+ * `@slotbridge/core/sandbox-kit`: the pieces every EHR sandbox needs, so a sandbox is its
+ * model of the EHR and its wire format, not its plumbing. Sandboxes are a separate export of
+ * each plugin (`./sandbox`), so production code never loads this; a plugin's production client
+ * uses core's `sendHttp` (`@slotbridge/core`) instead.
+ *
+ * - random.ts: `seededRandom`, so a seeded demo diary (and chaos) is always the same.
+ * - fault-queue.ts: `FaultQueue`, faults armed against operations, used up in order.
+ * - http-server.ts: `createSandboxHttp`, a Fastify app on 127.0.0.1 on a free port that closes
+ *   its open connections when it closes.
+ * - tcp-listener.ts: `LocalTcpListener`, a TCP listener that can go offline and come back.
+ * - http-faults.ts: `HttpFaultInjector` (armed faults and seeded chaos: error, latency, hang,
+ *   drop, lost-answer) and `installFaultPlayback`, which logs the calls and plays the faults.
+ * - control-routes.ts: the `/_sandbox/…` scaffolding: shared bodies, fault and call-log routes,
+ *   `noContent`, `answerSandboxErrors`.
  */
-
-/** mulberry32: a tiny deterministic pseudo-random generator, so a seeded demo diary is always the same. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * Faults armed against a sandbox's operations, used up in the order they were armed. Each
- * sandbox validates its own fault kinds; this keeps the queue.
- */
-export class FaultQueue<F> {
-  readonly #armed: { target: string; fault: F; remaining: number }[] = [];
-
-  /** Arms `fault` for the next `times` calls of `target` (an operation name, or `*` for all). */
-  arm(target: string, fault: F, times: number | 'always' = 1): void {
-    if (times !== 'always' && !(Number.isInteger(times) && times > 0)) {
-      throw new RangeError('times must be a positive integer or "always"');
-    }
-    this.#armed.push({ target, fault, remaining: times === 'always' ? Number.POSITIVE_INFINITY : times });
-  }
-
-  clear(): void {
-    this.#armed.length = 0;
-  }
-
-  /** The fault for this call of `target`, if one is armed; uses it up. */
-  take(target: string): F | undefined {
-    const index = this.#armed.findIndex((armed) => armed.target === '*' || armed.target === target);
-    if (index === -1) return undefined;
-    const armed = this.#armed[index]!;
-    armed.remaining -= 1;
-    if (armed.remaining <= 0) this.#armed.splice(index, 1);
-    return armed.fault;
-  }
-}
+export * from './control-routes.ts';
+export * from './fault-queue.ts';
+export * from './http-faults.ts';
+export * from './http-server.ts';
+export * from './random.ts';
+export * from './tcp-listener.ts';

@@ -4,8 +4,15 @@
  * slot types (Appts config), flip the set-up flags, add, change and delete partner users,
  * expire tokens, inject faults, read the call log. Errors are ErrorResponses.
  */
+import {
+  DateQuery,
+  DemoBody,
+  registerCallLogRoutes,
+  registerHttpFaultRoutes,
+} from '@slotbridge/core/sandbox-kit';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { FAULT_STATUSES } from './faults.ts';
 import type { EmisSandbox } from './index.ts';
 
 const SlotIdBody = Type.Object({ slotId: Type.Integer() }, { additionalProperties: false });
@@ -91,65 +98,6 @@ const SlotTypeBody = Type.Object(
 );
 
 const SlotTypeParams = Type.Object({ slotTypeId: Type.String() });
-
-const FaultBody = Type.Object(
-  {
-    operation: Type.String({ minLength: 1 }),
-    kind: Type.Union([
-      Type.Literal('error'),
-      Type.Literal('latency'),
-      Type.Literal('hang'),
-      Type.Literal('drop'),
-      Type.Literal('lost-answer'),
-    ]),
-    status: Type.Optional(Type.Union([Type.Literal(500), Type.Literal(503)])),
-    latencyMs: Type.Optional(Type.Integer({ minimum: 0 })),
-    after: Type.Optional(Type.Union([Type.Literal('drop'), Type.Literal('hang')])),
-    times: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Literal('always')])),
-  },
-  { additionalProperties: false },
-);
-
-const ChaosBody = Type.Object(
-  {
-    rate: Type.Number({ minimum: 0, maximum: 1 }),
-    seed: Type.Integer(),
-    faults: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            kind: Type.Union([
-              Type.Literal('error'),
-              Type.Literal('latency'),
-              Type.Literal('hang'),
-              Type.Literal('drop'),
-              Type.Literal('lost-answer'),
-            ]),
-            status: Type.Optional(Type.Union([Type.Literal(500), Type.Literal(503)])),
-            latencyMs: Type.Optional(Type.Integer({ minimum: 0 })),
-            after: Type.Optional(Type.Union([Type.Literal('drop'), Type.Literal('hang')])),
-          },
-          { additionalProperties: false },
-        ),
-        { minItems: 1 },
-      ),
-    ),
-    operations: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
-  },
-  { additionalProperties: false },
-);
-
-const DemoBody = Type.Object(
-  {
-    days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 })),
-    timeZone: Type.Optional(Type.String()),
-    from: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
-    seed: Type.Optional(Type.Integer()),
-  },
-  { additionalProperties: false },
-);
-
-const DateQuery = Type.Object({ date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }) });
 
 export function registerControlRoutes(app: FastifyInstance, sandbox: EmisSandbox): void {
   app.post('/_sandbox/reset', async (_request, reply) => {
@@ -288,25 +236,6 @@ export function registerControlRoutes(app: FastifyInstance, sandbox: EmisSandbox
     return reply.code(204).send();
   });
 
-  app.post('/_sandbox/faults', { schema: { body: FaultBody } }, async (request, reply) => {
-    sandbox.faults.add(request.body as Parameters<EmisSandbox['faults']['add']>[0]);
-    return reply.code(204).send();
-  });
-
-  app.post('/_sandbox/chaos', { schema: { body: ChaosBody } }, async (request, reply) => {
-    sandbox.faults.chaos(request.body as Parameters<EmisSandbox['faults']['chaos']>[0]);
-    return reply.code(204).send();
-  });
-
-  app.delete('/_sandbox/faults', async (_request, reply) => {
-    sandbox.faults.clear();
-    return reply.code(204).send();
-  });
-
-  app.get('/_sandbox/calls', async () => ({ calls: sandbox.calls }));
-
-  app.delete('/_sandbox/calls', async (_request, reply) => {
-    sandbox.calls.length = 0;
-    return reply.code(204).send();
-  });
+  registerHttpFaultRoutes(app, sandbox.faults, FAULT_STATUSES);
+  registerCallLogRoutes(app, sandbox.calls);
 }

@@ -21,8 +21,8 @@
  * its sign-in rules and its wire formats.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { seededRandom } from '@slotbridge/core/sandbox-kit';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { answerSandboxErrors, createSandboxHttp, seededRandom } from '@slotbridge/core/sandbox-kit';
+import type { FastifyInstance } from 'fastify';
 import { DateTime } from 'luxon';
 import type { MatchedPatient, TokenRequest } from '../partner-api.ts';
 import { buildDemoDiary, DEMO_PATIENTS, DEMO_SLOT_TYPE } from './demo-diary.ts';
@@ -225,7 +225,8 @@ export async function createEmisFleet(options: EmisFleetOptions = {}): Promise<E
   const apiPassword = options.apiPassword ?? DEFAULT_PARTNER_USER.apiPassword!;
   const maxPractices = options.maxPractices ?? 10_000;
   const random = seededRandom(options.seed ?? 1);
-  const closing = new AbortController();
+  const http = await createSandboxHttp({ name: 'EMIS fleet', logger: options.logger, strictBodies: true });
+  const { app, closing } = http;
   const practices = new Map<string, FleetPractice>();
   /** token → the practice it signs in to. */
   const practiceOfToken = new Map<string, FleetPractice>();
@@ -235,13 +236,6 @@ export async function createEmisFleet(options: EmisFleetOptions = {}): Promise<E
   const sessionReads = { near: 0, far: 0 };
   let bookingCount = 0;
   let messageCounter = 0;
-  let url: string | null = null;
-
-  const app = Fastify({
-    logger: options.logger ?? false,
-    forceCloseConnections: true,
-    ajv: { customOptions: { removeAdditional: false } },
-  });
 
   function practice(cdbNumber: string): FleetPractice {
     const cdb = cdbNumber.trim();
@@ -345,18 +339,11 @@ export async function createEmisFleet(options: EmisFleetOptions = {}): Promise<E
   const fleet: EmisFleet = {
     app,
     get url() {
-      if (url === null) throw new Error('The EMIS fleet is not listening: call listen() first');
-      return url;
+      return http.url;
     },
     latencyMs,
-    async listen(port = 0) {
-      url = await app.listen({ host: '127.0.0.1', port });
-      return url;
-    },
-    async close() {
-      closing.abort();
-      await app.close();
-    },
+    listen: (port = 0) => http.listen(port),
+    close: () => http.close(),
     practice,
     connection(cdbNumber) {
       return {
@@ -388,7 +375,7 @@ export async function createEmisFleet(options: EmisFleetOptions = {}): Promise<E
     calls[operation] = (calls[operation] ?? 0) + 1;
     inFlight += 1;
     maxInFlight = Math.max(maxInFlight, inFlight);
-    if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closing.signal }).catch(() => undefined);
+    if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closing }).catch(() => undefined);
     if (path === '/') return;
     const header = request.headers.applicationid;
     if (header === undefined || header === '') {
@@ -402,15 +389,15 @@ export async function createEmisFleet(options: EmisFleetOptions = {}): Promise<E
     if (OPERATION_BY_PATH[request.routeOptions.url ?? ''] !== undefined) inFlight -= 1;
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
-    messageCounter += 1;
-    let sandboxError: SandboxError;
-    if (error instanceof SandboxError) sandboxError = error;
-    else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      sandboxError = new SandboxError('INVALID_PARAMETER', error.message);
-    } else sandboxError = new SandboxError('INTERNAL_ERROR', 'Internal error');
-    const messageId = `00000000-0000-4000-8000-${String(messageCounter).padStart(12, '0')}`;
-    return reply.code(sandboxError.status).send(errorResponseBody(sandboxError, messageId));
+  answerSandboxErrors<SandboxError>(app, {
+    isSandboxError: (error) => error instanceof SandboxError,
+    refused: (_statusCode, message) => new SandboxError('INVALID_PARAMETER', message),
+    internal: () => new SandboxError('INTERNAL_ERROR', 'Internal error'),
+    send(reply, error) {
+      messageCounter += 1;
+      const messageId = `00000000-0000-4000-8000-${String(messageCounter).padStart(12, '0')}`;
+      return reply.code(error.status).send(errorResponseBody(error, messageId));
+    },
   });
 
   // ---- the Partner API, per practice ---------------------------------------------------------

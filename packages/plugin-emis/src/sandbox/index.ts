@@ -8,12 +8,12 @@
  *   …
  *   await sandbox.close();
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { answerSandboxErrors, createSandboxHttp, installFaultPlayback } from '@slotbridge/core/sandbox-kit';
+import type { FastifyInstance } from 'fastify';
 import { registerControlRoutes } from './control-routes.ts';
 import { buildDemoDiary, type DemoDiaryOptions } from './demo-diary.ts';
 import { type DiarySeed, EmisDiary } from './diary.ts';
-import { type Fault, FaultInjector } from './faults.ts';
+import { type Fault, FaultInjector, faultError } from './faults.ts';
 import { PartnerAccess, type PartnerSetup } from './partner-access.ts';
 import { OPERATION_BY_PATH, registerPartnerApiRoutes } from './partner-api-routes.ts';
 import { errorResponseBody, SandboxError } from './sandbox-error.ts';
@@ -33,7 +33,13 @@ export type {
   SlotSeed,
 } from './diary.ts';
 export { EmisDiary } from './diary.ts';
-export { type ChaosSpec, DEFAULT_CHAOS_FAULTS, type Fault, type FaultSpec } from './faults.ts';
+export {
+  type ChaosSpec,
+  DEFAULT_CHAOS_FAULTS,
+  FAULT_STATUSES,
+  type Fault,
+  type FaultSpec,
+} from './faults.ts';
 export {
   createEmisFleet,
   type EmisFleet,
@@ -116,41 +122,27 @@ function messageIdOf(counter: number): string {
 
 export async function createEmisSandbox(options: EmisSandboxOptions = {}): Promise<EmisSandbox> {
   const timeZone = options.timeZone ?? 'Europe/London';
-  const app = Fastify({
-    logger: options.logger ?? false,
-    forceCloseConnections: true,
-    // A control call with a field the sandbox does not know (a mistyped flag) is refused, not ignored.
-    ajv: { customOptions: { removeAdditional: false } },
-  });
-  const closing = new AbortController();
+  // A control call with a field the sandbox does not know (a mistyped flag) is refused, not ignored.
+  const http = await createSandboxHttp({ name: 'EMIS sandbox', logger: options.logger, strictBodies: true });
+  const { app } = http;
   const diary = new EmisDiary();
   const access = new PartnerAccess(options.setup ?? {}, options.tokenTtlSeconds ?? 3600);
   const faults = new FaultInjector();
   const calls: SandboxCall[] = [];
-  const callOf = new WeakMap<FastifyRequest, SandboxCall>();
-  const answerLost = new WeakMap<FastifyRequest, 'drop' | 'hang'>();
   let messageCounter = 0;
-  let url: string | null = null;
 
   const sandbox: EmisSandbox = {
     app,
     get url() {
-      if (url === null) throw new Error('The EMIS sandbox is not listening: call listen() first');
-      return url;
+      return http.url;
     },
     timeZone,
     diary,
     access,
     faults,
     calls,
-    async listen() {
-      url = await app.listen({ host: '127.0.0.1', port: 0 });
-      return url;
-    },
-    async close() {
-      closing.abort();
-      await app.close();
-    },
+    listen: () => http.listen(),
+    close: () => http.close(),
     connection(username) {
       const setup = access.setup;
       const user = username === undefined ? setup.partnerUsers[0] : access.user(username);
@@ -177,84 +169,25 @@ export async function createEmisSandbox(options: EmisSandboxOptions = {}): Promi
     },
   };
 
-  async function playFault(fault: Fault, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    switch (fault.kind) {
-      case 'error':
-        throw fault.status === 503
-          ? new SandboxError('SERVICE_UNAVAILABLE', 'The service is unavailable (injected fault)')
-          : new SandboxError('INTERNAL_ERROR', 'Internal error (injected fault)');
-      case 'latency':
-        await sleep(fault.latencyMs, undefined, { signal: closing.signal }).catch(() => undefined);
-        return;
-      case 'hang':
-        reply.hijack();
-        await new Promise<void>((resolve) => {
-          reply.raw.once('close', () => resolve());
-          closing.signal.addEventListener('abort', () => resolve(), { once: true });
-        });
-        request.raw.socket?.destroy();
-        return;
-      case 'drop':
-        reply.hijack();
-        request.raw.socket?.destroy();
-        return;
-      case 'lost-answer':
-        // Carried out as usual; the answer is lost on its way back (onSend below).
-        answerLost.set(request, fault.after ?? 'drop');
-        return;
-    }
-  }
-
-  /** A call carried out whose answer never reaches the client: dropped, or held until it gives up. */
-  app.addHook('onSend', async (request, reply, payload) => {
-    const lost = answerLost.get(request);
-    if (lost === undefined) return payload;
-    if (lost === 'hang') {
-      await new Promise<void>((resolve) => {
-        if (reply.raw.destroyed || request.raw.socket?.destroyed) return resolve();
-        reply.raw.once('close', () => resolve());
-        closing.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-    }
-    request.raw.socket?.destroy();
-    return payload;
-  });
-
   // Faults play first, as a failing server fails before it looks at credentials.
-  app.addHook('onRequest', async (request, reply) => {
-    const operation = OPERATION_BY_PATH[request.routeOptions.url ?? ''];
-    if (operation === undefined) return;
-    const fault = faults.take(operation) ?? null;
-    const call: SandboxCall = { operation, statusCode: null, fault: fault?.kind ?? null };
-    calls.push(call);
-    callOf.set(request, call);
-    if (fault) await playFault(fault, request, reply);
+  installFaultPlayback(app, {
+    operationOf: (request) => OPERATION_BY_PATH[request.routeOptions.url ?? ''],
+    faults,
+    calls,
+    errorOf: faultError,
+    closing: http.closing,
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    const call = callOf.get(request);
-    if (call) call.statusCode = reply.statusCode;
-  });
-
-  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
-    messageCounter += 1;
-    let sandboxError: SandboxError;
-    if (error instanceof SandboxError) sandboxError = error;
-    else if (error.statusCode === 415)
-      sandboxError = new SandboxError('UNSUPPORTED_MEDIA_TYPE', error.message);
-    else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      sandboxError = new SandboxError('INVALID_PARAMETER', error.message);
-    } else sandboxError = new SandboxError('INTERNAL_ERROR', 'Internal error');
-    return reply.code(sandboxError.status).send(errorResponseBody(sandboxError, messageIdOf(messageCounter)));
-  });
-
-  app.setNotFoundHandler((request, reply) => {
-    messageCounter += 1;
-    const error = new SandboxError(
-      'ROUTE_NOT_FOUND',
-      `No operation ${request.method} ${request.url.split('?')[0]}`,
-    );
-    return reply.code(404).send(errorResponseBody(error, messageIdOf(messageCounter)));
+  answerSandboxErrors<SandboxError>(app, {
+    isSandboxError: (error) => error instanceof SandboxError,
+    refused: (statusCode, message) =>
+      new SandboxError(statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'INVALID_PARAMETER', message),
+    internal: () => new SandboxError('INTERNAL_ERROR', 'Internal error'),
+    notFound: (method, path) => new SandboxError('ROUTE_NOT_FOUND', `No operation ${method} ${path}`),
+    send(reply, error) {
+      messageCounter += 1;
+      return reply.code(error.status).send(errorResponseBody(error, messageIdOf(messageCounter)));
+    },
   });
 
   registerPartnerApiRoutes(app, diary, access);
