@@ -1,12 +1,19 @@
 /**
- * A small client of HS1 Exact's online-booking cloud API (*modelled* wire) on Node's global
- * fetch. Every call names the practice by its slug and carries the API key; every call has a
- * timeout (and honours the caller's AbortSignal); every failure becomes an `EhrError` with an
- * `HS1_ERR_…` code — 502 and 504 (the practice's own server offline or too slow) become the
- * transient `HS1_ERR_PRACTICE_SERVER_OFFLINE`. It holds no state and never logs or reports the
- * API key or patient data.
+ * A small client of HS1 Exact's online-booking cloud API (*modelled* wire) on core's `sendHttp`
+ * (`node:http(s)`, one keep-alive agent per process). Every call names the practice by its slug
+ * and carries the API key; every call has a timeout (and honours the caller's AbortSignal);
+ * every failure becomes an `EhrError` with an `HS1_ERR_…` code — 502 and 504 (the practice's own
+ * server offline or too slow) become the transient `HS1_ERR_PRACTICE_SERVER_OFFLINE`. It holds
+ * no state and never logs or reports the API key or patient data.
  */
-import { type EhrError, meterEhrCall } from '@slotbridge/core';
+import {
+  type EhrError,
+  type HttpAnswer,
+  HttpCallError,
+  type HttpRequest,
+  meterEhrCall,
+  sendHttp,
+} from '@slotbridge/core';
 import type { Hs1ExactConnection } from './connection.ts';
 import { type Hs1ErrorCode, hs1Error } from './errors.ts';
 import {
@@ -18,12 +25,6 @@ import {
   type Schedule,
 } from './exact-api.ts';
 
-/** An HTTP answer read to its end. */
-interface Answer {
-  status: number;
-  ok: boolean;
-  text: string;
-}
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
 export interface Hs1ExactClientOptions {
@@ -157,52 +158,38 @@ export class Hs1ExactClient {
     return { status: response.status, body: parsed as T };
   }
 
-  /**
-   * fetch with the timeout and the caller's signal, the body read to its end (the timeout covers
-   * it); network failures become EhrErrors.
-   */
-  #fetch(operation: string, url: URL, init: RequestInit, signal: AbortSignal): Promise<Answer> {
-    return meterEhrCall(operation, () => this.#fetchOnce(operation, url, init, signal));
+  /** One exchange with the timeout and the caller's signal; network failures become EhrErrors. */
+  #fetch(operation: string, url: URL, request: HttpRequest, signal: AbortSignal): Promise<HttpAnswer> {
+    return meterEhrCall(operation, () => this.#fetchOnce(operation, url, request, signal));
   }
 
-  async #fetchOnce(operation: string, url: URL, init: RequestInit, signal: AbortSignal): Promise<Answer> {
-    // One controller per call, unhooked from the caller's long-lived signal when the call ends
-    // (AbortSignal.any over a long-lived signal keeps a reference per call).
-    const controller = new AbortController();
-    let timedOut = false;
-    const onAbort = () => controller.abort(signal.reason);
-    if (signal.aborted) controller.abort(signal.reason);
-    else signal.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error('timeout'));
-    }, this.#timeoutMs);
+  async #fetchOnce(
+    operation: string,
+    url: URL,
+    request: HttpRequest,
+    signal: AbortSignal,
+  ): Promise<HttpAnswer> {
     try {
-      const response = await fetch(url, { ...init, signal: controller.signal });
-      const text = await response.text().catch(() => '');
-      return { status: response.status, ok: response.ok, text };
+      return await sendHttp(url, request, { signal, timeoutMs: this.#timeoutMs });
     } catch (error) {
+      if (!(error instanceof HttpCallError)) throw error;
       const details = { operation };
-      if (timedOut) {
+      if (error.reason === 'timeout') {
         throw hs1Error('HS1_ERR_TIMEOUT', `HS1 did not answer ${operation} within ${this.#timeoutMs} ms`, {
           details: { ...details, timeoutMs: this.#timeoutMs },
           cause: error,
         });
       }
-      if (signal.aborted) {
+      if (error.reason === 'cancelled') {
         throw hs1Error('HS1_ERR_CANCELLED', `${operation} was cancelled by the caller`, {
           details,
           cause: error,
         });
       }
-      const networkCode = (error as { cause?: { code?: unknown } }).cause?.code;
       throw hs1Error('HS1_ERR_UNREACHABLE', `Could not reach the HS1 online-booking API for ${operation}`, {
-        details: { ...details, networkCode: typeof networkCode === 'string' ? networkCode : null },
-        cause: error,
+        details: { ...details, networkCode: error.networkCode },
+        cause: error.cause,
       });
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
     }
   }
 

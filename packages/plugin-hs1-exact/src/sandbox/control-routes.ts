@@ -5,6 +5,13 @@
  * set the practice server's clock, inject faults (or seeded chaos), read the call log and the
  * log of appointments created online. Errors are `{ error }` bodies.
  */
+import {
+  DateQuery,
+  DateString,
+  DemoBody,
+  registerCallLogRoutes,
+  registerHttpFaultRoutes,
+} from '@slotbridge/core/sandbox-kit';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { APPOINTMENT_STATUSES, type AppointmentStatus } from '../exact-api.ts';
@@ -12,7 +19,6 @@ import { FAULT_STATUSES } from './faults.ts';
 import type { Hs1ExactSandbox } from './index.ts';
 
 const TimeString = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' });
-const DateString = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 const Minutes = Type.Integer({ minimum: 1 });
 const Status = Type.Union(APPOINTMENT_STATUSES.map((s) => Type.Literal(s)));
 
@@ -74,54 +80,6 @@ const ClockBody = Type.Object(
   { now: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]) },
   { additionalProperties: false },
 );
-
-const FaultKind = Type.Union([
-  Type.Literal('error'),
-  Type.Literal('latency'),
-  Type.Literal('hang'),
-  Type.Literal('drop'),
-  Type.Literal('lost-answer'),
-]);
-
-const FaultFields = {
-  kind: FaultKind,
-  status: Type.Optional(Type.Union(FAULT_STATUSES.map((s) => Type.Literal(s)))),
-  latencyMs: Type.Optional(Type.Integer({ minimum: 0 })),
-  after: Type.Optional(Type.Union([Type.Literal('drop'), Type.Literal('hang')])),
-};
-
-const FaultBody = Type.Object(
-  {
-    operation: Type.String({ minLength: 1 }),
-    ...FaultFields,
-    times: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Literal('always')])),
-  },
-  { additionalProperties: false },
-);
-
-const ChaosBody = Type.Object(
-  {
-    rate: Type.Number({ minimum: 0, maximum: 1 }),
-    seed: Type.Integer(),
-    faults: Type.Optional(
-      Type.Array(Type.Object(FaultFields, { additionalProperties: false }), { minItems: 1 }),
-    ),
-    operations: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
-  },
-  { additionalProperties: false },
-);
-
-const DemoBody = Type.Object(
-  {
-    days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 })),
-    timeZone: Type.Optional(Type.String()),
-    from: Type.Optional(DateString),
-    seed: Type.Optional(Type.Integer()),
-  },
-  { additionalProperties: false },
-);
-
-const DateQuery = Type.Object({ date: DateString });
 
 type Params<K extends string> = { [key in K]: string };
 
@@ -218,29 +176,10 @@ export function registerControlRoutes(app: FastifyInstance, sandbox: Hs1ExactSan
     return { serverTime: sandbox.serverTime() };
   });
 
-  app.post('/_sandbox/faults', { schema: { body: FaultBody } }, async (request, reply) => {
-    sandbox.faults.add(request.body as Parameters<Hs1ExactSandbox['faults']['add']>[0]);
-    return reply.code(204).send();
-  });
-
-  app.post('/_sandbox/chaos', { schema: { body: ChaosBody } }, async (request, reply) => {
-    sandbox.faults.chaos(request.body as Parameters<Hs1ExactSandbox['faults']['chaos']>[0]);
-    return reply.code(204).send();
-  });
-
   app.get('/_sandbox/appointments-created', async () => ({
     appointmentsCreated: server.appointmentsCreated,
   }));
 
-  app.delete('/_sandbox/faults', async (_request, reply) => {
-    sandbox.faults.clear();
-    return reply.code(204).send();
-  });
-
-  app.get('/_sandbox/calls', async () => ({ calls: sandbox.calls }));
-
-  app.delete('/_sandbox/calls', async (_request, reply) => {
-    sandbox.calls.length = 0;
-    return reply.code(204).send();
-  });
+  registerHttpFaultRoutes(app, sandbox.faults, FAULT_STATUSES);
+  registerCallLogRoutes(app, sandbox.calls);
 }

@@ -9,8 +9,8 @@
  *   …
  *   await sandbox.close();
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { answerSandboxErrors, createSandboxHttp, installFaultPlayback } from '@slotbridge/core/sandbox-kit';
+import type { FastifyInstance } from 'fastify';
 import { DateTime } from 'luxon';
 import { CloudAccess, type CloudAccount } from './cloud-account.ts';
 import { OPERATION_BY_ROUTE, registerCloudApiRoutes } from './cloud-api-routes.ts';
@@ -21,6 +21,7 @@ import { ExactPracticeServer, type PracticeSeed } from './practice-server.ts';
 import { SandboxError } from './sandbox-error.ts';
 
 export { type CloudAccount, DEFAULT_CLOUD_ACCOUNT } from './cloud-account.ts';
+export { startDemoSandbox } from './demo.ts';
 export {
   buildDemoDiary,
   DEMO_PRACTICE,
@@ -111,36 +112,26 @@ export interface Hs1ExactSandbox {
 
 export async function createHs1ExactSandbox(options: Hs1ExactSandboxOptions = {}): Promise<Hs1ExactSandbox> {
   const timeZone = options.timeZone ?? 'Australia/Sydney';
-  const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
-  const closing = new AbortController();
+  const http = await createSandboxHttp({ name: 'HS1 Exact sandbox', logger: options.logger });
+  const { app } = http;
   const practiceServer = new ExactPracticeServer();
   const access = new CloudAccess(options.account ?? {});
   const faults = new FaultInjector();
   const calls: SandboxCall[] = [];
-  const callOf = new WeakMap<FastifyRequest, SandboxCall>();
-  const answerLost = new WeakMap<FastifyRequest, 'drop' | 'hang'>();
   let clock: Date | null = options.now ?? null;
-  let url: string | null = null;
 
   const sandbox: Hs1ExactSandbox = {
     app,
     get url() {
-      if (url === null) throw new Error('The HS1 Exact sandbox is not listening: call listen() first');
-      return url;
+      return http.url;
     },
     timeZone,
     practiceServer,
     access,
     faults,
     calls,
-    async listen() {
-      url = await app.listen({ host: '127.0.0.1', port: 0 });
-      return url;
-    },
-    async close() {
-      closing.abort();
-      await app.close();
-    },
+    listen: () => http.listen(),
+    close: () => http.close(),
     connection() {
       const { slug, apiKey } = access.account;
       return { baseUrl: sandbox.url, slug, apiKey };
@@ -169,83 +160,27 @@ export async function createHs1ExactSandbox(options: Hs1ExactSandboxOptions = {}
     },
   };
 
-  async function playFault(fault: Fault, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    switch (fault.kind) {
-      case 'error':
-        throw faultError(fault.status);
-      case 'latency':
-        await sleep(fault.latencyMs, undefined, { signal: closing.signal }).catch(() => undefined);
-        return;
-      case 'hang':
-        reply.hijack();
-        await new Promise<void>((resolve) => {
-          reply.raw.once('close', () => resolve());
-          closing.signal.addEventListener('abort', () => resolve(), { once: true });
-        });
-        request.raw.socket?.destroy();
-        return;
-      case 'drop':
-        reply.hijack();
-        request.raw.socket?.destroy();
-        return;
-      case 'lost-answer':
-        // Carried out as usual; the answer is lost on its way back (onSend below).
-        answerLost.set(request, fault.after ?? 'drop');
-        return;
-    }
-  }
-
-  /** A call carried out whose answer never reaches the client: dropped, or held until it gives up. */
-  app.addHook('onSend', async (request, reply, payload) => {
-    const lost = answerLost.get(request);
-    if (lost === undefined) return payload;
-    if (lost === 'hang') {
-      await new Promise<void>((resolve) => {
-        if (reply.raw.destroyed || request.raw.socket?.destroyed) return resolve();
-        reply.raw.once('close', () => resolve());
-        closing.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-    }
-    request.raw.socket?.destroy();
-    return payload;
-  });
-
   // Faults play first, as a failing server fails before it looks at credentials.
-  app.addHook('onRequest', async (request, reply) => {
-    const operation = OPERATION_BY_ROUTE[request.routeOptions.url ?? ''];
-    if (operation === undefined) return;
-    const fault = faults.take(operation) ?? null;
-    const call: SandboxCall = {
+  installFaultPlayback(app, {
+    operationOf: (request) => OPERATION_BY_ROUTE[request.routeOptions.url ?? ''],
+    faults,
+    calls,
+    entryOf: (operation, request, fault) => ({
       operation,
       method: request.method,
       statusCode: null,
       fault: fault?.kind ?? null,
-    };
-    calls.push(call);
-    callOf.set(request, call);
-    if (fault) await playFault(fault, request, reply);
+    }),
+    errorOf: faultError,
+    closing: http.closing,
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    const call = callOf.get(request);
-    if (call) call.statusCode = reply.statusCode;
-  });
-
-  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
-    let sandboxError: SandboxError;
-    if (error instanceof SandboxError) sandboxError = error;
-    else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      sandboxError = new SandboxError('INVALID_PARAMETER', error.message);
-    } else sandboxError = new SandboxError('INTERNAL_ERROR', 'Internal error');
-    return reply.code(sandboxError.status).send(sandboxError.body);
-  });
-
-  app.setNotFoundHandler((request, reply) => {
-    const error = new SandboxError(
-      'ROUTE_NOT_FOUND',
-      `No operation ${request.method} ${request.url.split('?')[0]}`,
-    );
-    return reply.code(404).send(error.body);
+  answerSandboxErrors<SandboxError>(app, {
+    isSandboxError: (error) => error instanceof SandboxError,
+    refused: (_statusCode, message) => new SandboxError('INVALID_PARAMETER', message),
+    internal: () => new SandboxError('INTERNAL_ERROR', 'Internal error'),
+    notFound: (method, path) => new SandboxError('ROUTE_NOT_FOUND', `No operation ${method} ${path}`),
+    send: (reply, error) => reply.code(error.status).send(error.body),
   });
 
   registerCloudApiRoutes(app, practiceServer, access, () => sandbox.serverTime());

@@ -1,5 +1,5 @@
 import type { StartDemoSandbox } from '@slotbridge/core';
-import { createHs1ExactSandbox } from './sandbox/index.ts';
+import { createHs1ExactSandbox } from './index.ts';
 
 /** The demo practice of `npm start`: a dental practice in Sydney with thirty days of diary. */
 export const startDemoSandbox: StartDemoSandbox = async () => {
