@@ -3,6 +3,13 @@
  * demo and for tests in other processes. Each route calls the sandbox method of the same name.
  * Errors answer `{ code, message }` with the status in SANDBOX_ERRORS (400 for a bad body).
  */
+import {
+  answerSandboxErrors,
+  DateQuery,
+  DemoBody,
+  noContent,
+  registerCallLogRoutes,
+} from '@slotbridge/core/sandbox-kit';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { APPOINTMENT_STATUSES } from './diary.ts';
@@ -61,46 +68,35 @@ const FaultBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const DemoBody = Type.Object(
-  {
-    days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 })),
-    timeZone: Type.Optional(Type.String()),
-    from: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
-    seed: Type.Optional(Type.Integer()),
-  },
-  { additionalProperties: false },
-);
-const DateQuery = Type.Object({ date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }) });
+/** An error the control surface answers: the sandbox's own, or a refused body. */
+interface ControlError {
+  status: number;
+  code: string;
+  message: string;
+}
 
 export function registerControlRoutes(app: FastifyInstance, sandbox: SystmOneSandbox): void {
-  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
-    if (error instanceof SandboxError)
-      return reply.code(error.status).send({ code: error.code, message: error.message });
-    const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 500;
-    return reply
-      .code(status)
-      .send({ code: status === 500 ? 'INTERNAL_ERROR' : 'INVALID_BODY', message: error.message });
+  answerSandboxErrors<ControlError>(app, {
+    isSandboxError: (error) => error instanceof SandboxError,
+    refused: (status, message) => ({ status, code: 'INVALID_BODY', message }),
+    internal: (error) => ({ status: 500, code: 'INTERNAL_ERROR', message: error.message }),
+    send: (reply, error) => reply.code(error.status).send({ code: error.code, message: error.message }),
   });
-
-  const done =
-    <T>(work: (body: T) => unknown) =>
-    async (request: { body: unknown }, reply: { code(n: number): { send(): unknown } }) => {
-      await work(request.body as T);
-      return reply.code(204).send();
-    };
 
   app.post(
     '/_sandbox/reset',
-    done(() => sandbox.reset()),
+    noContent(() => sandbox.reset()),
   );
   app.post(
     '/_sandbox/seed',
-    done<Parameters<SystmOneSandbox['seed']>[0]>((seed) => sandbox.seed(seed)),
+    noContent<Parameters<SystmOneSandbox['seed']>[0]>((seed) => sandbox.seed(seed)),
   );
   app.post(
     '/_sandbox/seed-demo',
     { schema: { body: DemoBody } },
-    done<Parameters<SystmOneSandbox['seedDemoDiary']>[0]>((options) => sandbox.seedDemoDiary(options ?? {})),
+    noContent<Parameters<SystmOneSandbox['seedDemoDiary']>[0]>((options) =>
+      sandbox.seedDemoDiary(options ?? {}),
+    ),
   );
 
   app.get('/_sandbox/diary', { schema: { querystring: DateQuery } }, async (request) => {
@@ -132,28 +128,31 @@ export function registerControlRoutes(app: FastifyInstance, sandbox: SystmOneSan
   app.post(
     '/_sandbox/reception/cancel',
     { schema: { body: AppointmentBody } },
-    done<{ appointmentUid: string }>(({ appointmentUid }) => sandbox.diary.receptionCancel(appointmentUid)),
+    noContent<{ appointmentUid: string }>(({ appointmentUid }) =>
+      sandbox.diary.receptionCancel(appointmentUid),
+    ),
   );
   app.post(
     '/_sandbox/reception/move',
     { schema: { body: MoveBody } },
-    done<{ appointmentUid: string; toSlotRef: number }>(({ appointmentUid, toSlotRef }) =>
+    noContent<{ appointmentUid: string; toSlotRef: number }>(({ appointmentUid, toSlotRef }) =>
       sandbox.diary.moveAppointment(appointmentUid, toSlotRef),
     ),
   );
   app.post(
     '/_sandbox/reception/block',
     { schema: { body: BlockBody } },
-    done<{ slotRef: number; blocked: boolean }>(({ slotRef, blocked }) =>
+    noContent<{ slotRef: number; blocked: boolean }>(({ slotRef, blocked }) =>
       sandbox.diary.setSlotBlocked(slotRef, blocked),
     ),
   );
   app.post(
     '/_sandbox/reception/status',
     { schema: { body: StatusBody } },
-    done<{ appointmentUid: string; status: Parameters<SystmOneSandbox['diary']['setAppointmentStatus']>[1] }>(
-      ({ appointmentUid, status }) => sandbox.diary.setAppointmentStatus(appointmentUid, status),
-    ),
+    noContent<{
+      appointmentUid: string;
+      status: Parameters<SystmOneSandbox['diary']['setAppointmentStatus']>[1];
+    }>(({ appointmentUid, status }) => sandbox.diary.setAppointmentStatus(appointmentUid, status)),
   );
 
   app.get('/_sandbox/setup', async () => sandbox.setup);
@@ -163,37 +162,31 @@ export function registerControlRoutes(app: FastifyInstance, sandbox: SystmOneSan
   app.post(
     '/_sandbox/setup/device-approval',
     { schema: { body: ApprovalBody } },
-    done<{ userName: string; approved: boolean }>(({ userName, approved }) =>
+    noContent<{ userName: string; approved: boolean }>(({ userName, approved }) =>
       sandbox.setDeviceApproved(userName, approved),
     ),
   );
   app.post(
     '/_sandbox/setup/slot-type-bookable',
     { schema: { body: BookableBody } },
-    done<{ slotType: string; bookable: boolean }>(({ slotType, bookable }) =>
+    noContent<{ slotType: string; bookable: boolean }>(({ slotType, bookable }) =>
       sandbox.setSlotTypeBookable(slotType, bookable),
     ),
   );
   app.post(
     '/_sandbox/gateway',
     { schema: { body: GatewayBody } },
-    done<{ online: boolean }>(({ online }) => sandbox.setGatewayOnline(online)),
+    noContent<{ online: boolean }>(({ online }) => sandbox.setGatewayOnline(online)),
   );
 
   app.post(
     '/_sandbox/faults',
     { schema: { body: FaultBody } },
-    done<Parameters<SystmOneSandbox['faults']['add']>[0]>((spec) => sandbox.faults.add(spec)),
+    noContent<Parameters<SystmOneSandbox['faults']['add']>[0]>((spec) => sandbox.faults.add(spec)),
   );
   app.delete(
     '/_sandbox/faults',
-    done(() => sandbox.faults.clear()),
+    noContent(() => sandbox.faults.clear()),
   );
-  app.get('/_sandbox/calls', async () => ({ calls: sandbox.calls }));
-  app.delete(
-    '/_sandbox/calls',
-    done(() => {
-      sandbox.calls.length = 0;
-    }),
-  );
+  registerCallLogRoutes(app, sandbox.calls);
 }

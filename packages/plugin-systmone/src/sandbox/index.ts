@@ -9,7 +9,7 @@
  *   …
  *   await sandbox.close();
  */
-import type { FastifyInstance } from 'fastify';
+import { createSandboxHttp, type SandboxHttp } from '@slotbridge/core/sandbox-kit';
 import { registerControlRoutes } from './control-routes.ts';
 import { buildDemoDiary, type DemoDiaryOptions } from './demo-diary.ts';
 import { type DiarySeed, SystmOneDiary } from './diary.ts';
@@ -108,7 +108,7 @@ export async function createSystmOneSandbox(options: SystmOneSandboxOptions = {}
   let setup: IntegrationSetup = { ...DEFAULT_INTEGRATION_SETUP, ...options.setup };
   const integration = new ClientIntegration(diary, () => setup);
   const server = new IntegrationServer({ integration, faults, setup: () => setup, calls });
-  let control: FastifyInstance | null = null;
+  let control: SandboxHttp | null = null;
 
   const sandbox: SystmOneSandbox = {
     get host() {
@@ -167,13 +167,11 @@ export async function createSystmOneSandbox(options: SystmOneSandboxOptions = {}
     },
     async listenControl() {
       if (control === null) {
-        const { default: Fastify } = await import('fastify');
-        control = Fastify({ logger: false, forceCloseConnections: true });
-        registerControlRoutes(control, sandbox);
-        await control.listen({ host: '127.0.0.1', port: 0 });
+        control = await createSandboxHttp({ name: 'SystmOne sandbox control server' });
+        registerControlRoutes(control.app, sandbox);
+        await control.listen();
       }
-      const address = control.server.address() as { port: number };
-      return `http://127.0.0.1:${address.port}`;
+      return control.url;
     },
     async close() {
       await control?.close();

@@ -5,8 +5,9 @@
  * SystmOne accepts connections and answers nothing. Faults play before the answer. The gateway
  * can go offline (the port refuses connections) and come back on the same port.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LocalTcpListener } from '@slotbridge/core/sandbox-kit';
 import {
   decodeDocument,
   EofFramer,
@@ -30,15 +31,12 @@ export interface SandboxCall {
 }
 
 export class IntegrationServer {
-  readonly #host = '127.0.0.1';
   readonly #integration: ClientIntegration;
   readonly #faults: FaultInjector;
   readonly #setup: () => IntegrationSetup;
   readonly #calls: SandboxCall[];
-  readonly #sockets = new Set<Socket>();
+  readonly #listener = new LocalTcpListener((socket) => this.#accept(socket));
   readonly #closing = new AbortController();
-  #server: Server | null = null;
-  #port = 0;
 
   constructor(options: {
     integration: ClientIntegration;
@@ -53,42 +51,26 @@ export class IntegrationServer {
   }
 
   get host(): string {
-    return this.#host;
+    return this.#listener.host;
   }
 
   /** The port, once listening (kept while offline). */
   get port(): number {
-    return this.#port;
+    return this.#listener.port;
   }
 
   get online(): boolean {
-    return this.#server !== null;
+    return this.#listener.online;
   }
 
   /** Listens on 127.0.0.1: on a free port the first time, on the same port after going offline. */
-  async listen(): Promise<number> {
-    if (this.#server) return this.#port;
-    const server = createServer((socket) => this.#accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.#port, this.#host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.#server = server;
-    this.#port = (server.address() as { port: number }).port;
-    return this.#port;
+  listen(): Promise<number> {
+    return this.#listener.listen();
   }
 
   /** Stops listening and drops every connection: the port refuses connections. */
-  async goOffline(): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    this.#server = null;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const socket of this.#sockets) socket.destroy();
-    await closed;
+  goOffline(): Promise<void> {
+    return this.#listener.goOffline();
   }
 
   async close(): Promise<void> {
@@ -97,8 +79,6 @@ export class IntegrationServer {
   }
 
   #accept(socket: Socket): void {
-    this.#sockets.add(socket);
-    socket.on('close', () => this.#sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     const framer = new EofFramer();
     let queue = Promise.resolve();
