@@ -7,11 +7,19 @@
 import { addDays, localDateOf, localToInstant } from '@slotbridge/core';
 import { ehrConformanceSuite } from '@slotbridge/core/testing';
 import t from 'tap';
-import { type Hs1ExactConnection, hs1ExactPlugin, slotIdOf } from '../src/index.ts';
+import { HS1_ERRORS, type Hs1ExactConnection, hs1ExactPlugin, slotIdOf } from '../src/index.ts';
 import { createHs1ExactSandbox, type PracticeSeed } from '../src/sandbox/index.ts';
 
 const ZONE = 'Australia/Sydney';
 const STARTS = ['09:00', '09:30', '10:00', '10:30', '11:00', '11:30'];
+/** Every half hour of a day: where an HS1 slot id can start. */
+const HALF_HOURS = Array.from(
+  { length: 48 },
+  (_, i) => `${String(Math.floor(i / 2)).padStart(2, '0')}:${i % 2 === 0 ? '00' : '30'}`,
+);
+const minutesOf = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
+const timeOf = (minutes: number) =>
+  `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 
 function practiceFor(days: string[]): PracticeSeed {
   return {
@@ -47,7 +55,8 @@ function practiceFor(days: string[]): PracticeSeed {
         durationMinutes: 30,
         intervalMinutes: 30,
         bookableTime: { kind: 'allUnbooked' },
-        daysAhead: 30,
+        // The kit places slots around the next two clock changes, up to a year or two ahead.
+        daysAhead: 730,
       },
     ],
     appointments: days.flatMap((date) => [
@@ -59,6 +68,9 @@ function practiceFor(days: string[]): PracticeSeed {
 
 ehrConformanceSuite(t, {
   plugin: hs1ExactPlugin,
+  errors: HS1_ERRORS,
+  // Exact matches the patient by name and birth date or registers a new one (CreateAppointment).
+  unmatchedPatient: 'register',
   async start() {
     const sandbox = await createHs1ExactSandbox({ timeZone: ZONE });
     await sandbox.listen();
@@ -70,6 +82,29 @@ ehrConformanceSuite(t, {
     const connection: Hs1ExactConnection = { ...sandbox.connection() };
     const live = (date: string) =>
       sandbox.practiceServer.day(date).appointments.filter((a) => a.status !== 'Cancelled');
+    /** The dates the kit touches: the window's, and each it places a slot on (with the times placed). */
+    const placed = new Map<string, string[]>(days.map((date) => [date, []]));
+    /** The R01 slot a (hashed) id names: its date and start. */
+    const slotOf = (ehrSlotId: string) => {
+      for (const date of placed.keys()) {
+        const startTime = HALF_HOURS.find(
+          (time) => slotIdOf({ providerId: 'DR01', date, startTime: time, reasonId: 'R01' }) === ehrSlotId,
+        );
+        if (startTime) return { date, startTime };
+      }
+      throw new Error(`No DR01 R01 slot has the id ${ehrSlotId}`);
+    };
+    /** The live appointments over the 30 minutes of the slot. */
+    const heldIn = (ehrSlotId: string) => {
+      const { date, startTime } = slotOf(ehrSlotId);
+      const start = minutesOf(startTime);
+      return live(date).filter(
+        (a) =>
+          a.providerId === 'DR01' &&
+          minutesOf(a.startTime) < start + 30 &&
+          start < minutesOf(a.startTime) + a.durationMinutes,
+      );
+    };
     return {
       connection,
       timeZone: ZONE,
@@ -102,8 +137,50 @@ ehrConformanceSuite(t, {
           ),
         );
       },
+      async appointmentsIn(ehrSlotId) {
+        return heldIn(ehrSlotId).length;
+      },
+      // Exact has no slots: a slot at a time is the dentist working then. The kit's slots are 30
+      // minutes, the online duration; that day's hours run from the first placed to the last.
+      async placeSlot({ date, time, minutes, slotTypeId }) {
+        if (minutes !== 30 || slotTypeId !== 'R01')
+          throw new Error(
+            `The HS1 conformance practice offers R01 for 30 minutes, not ${slotTypeId} for ${minutes}`,
+          );
+        const times = [...(placed.get(date) ?? []), time];
+        placed.set(date, times);
+        const starts = times.map(minutesOf);
+        sandbox.practiceServer.setWorkingDay('DR01', date, {
+          start: timeOf(Math.min(...starts)),
+          end: timeOf(Math.max(...starts) + minutes),
+        });
+        return slotIdOf({ providerId: 'DR01', date, startTime: time, reasonId: slotTypeId });
+      },
+      reception: {
+        book(ehrSlotId) {
+          const { date, startTime } = slotOf(ehrSlotId);
+          sandbox.practiceServer.receptionBook({
+            providerId: 'DR01',
+            date,
+            startTime,
+            durationMinutes: 30,
+            reasonId: 'R01',
+          });
+        },
+        cancel(ehrSlotId) {
+          for (const appointment of heldIn(ehrSlotId))
+            sandbox.practiceServer.setAppointmentStatus(appointment.id, 'Cancelled');
+        },
+        // Exact has no blocked slot: reception puts an appointment without a reason in the time.
+        block(ehrSlotId) {
+          const { date, startTime } = slotOf(ehrSlotId);
+          sandbox.practiceServer.receptionBook({ providerId: 'DR01', date, startTime, durationMinutes: 30 });
+        },
+      },
       patient: { firstName: 'Mia', lastName: 'Nguyen', dateOfBirth: '1995-01-30' },
       otherPatient: { firstName: 'Jack', lastName: 'Thompson', dateOfBirth: '1988-06-12' },
+      unknownPatient: { firstName: 'Zara', lastName: 'Quinlan', dateOfBirth: '2001-06-17' },
+      unregisteredSlotTypeId: null,
       invalidConnections: [
         {},
         { ...connection, baseUrl: 'not a url' },

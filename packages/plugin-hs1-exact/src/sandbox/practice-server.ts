@@ -148,6 +148,8 @@ export class ExactPracticeServer {
   readonly #clinics = new Map<string, Clinic>();
   readonly #patients = new Map<string, SandboxPatient>();
   readonly #appointments = new Map<string, DiaryAppointment>();
+  /** One day's hours of a provider changed in the appointment book (`providerId|date`), over their weekly hours. */
+  readonly #dayHours = new Map<string, { start: string; end: string }>();
   #nextAppointmentId = FIRST_APPOINTMENT_ID;
   #nextClinicId = FIRST_CLINIC_ID;
   #nextPatientId = FIRST_PATIENT_ID;
@@ -196,6 +198,7 @@ export class ExactPracticeServer {
       this.#clinics,
       this.#patients,
       this.#appointments,
+      this.#dayHours,
     ]) {
       map.clear();
     }
@@ -287,9 +290,29 @@ export class ExactPracticeServer {
     return id;
   }
 
-  /** The provider's working hours on `date` (their weekly hours for that weekday), or null. */
+  /**
+   * Reception changes one day's working hours of a provider (no breaks that day); null goes back
+   * to their weekly hours. Any date, however far ahead.
+   */
+  setWorkingDay(providerId: string, date: string, hours: { start: string; end: string } | null): void {
+    requireDate(date, 'date');
+    if (!this.#providers.has(providerId))
+      throw new SandboxError('PROVIDER_NOT_FOUND', `No provider ${providerId}`);
+    if (hours === null) {
+      this.#dayHours.delete(`${providerId}|${date}`);
+      return;
+    }
+    if (minutesOf(hours.start) >= minutesOf(hours.end)) {
+      throw new SandboxError('INVALID_PARAMETER', `Working hours of ${providerId} end before they start`);
+    }
+    this.#dayHours.set(`${providerId}|${date}`, { start: hours.start, end: hours.end });
+  }
+
+  /** The provider's working hours on `date` (that day's changed hours, else their weekly hours), or null. */
   workingDay(providerId: string, date: string): WorkingDay | null {
     const provider = this.#providers.get(providerId);
+    const changed = provider && this.#dayHours.get(`${providerId}|${date}`);
+    if (changed) return { providerId, date, start: changed.start, end: changed.end, breaks: [] };
     const hours = provider?.workingHours.find((h) => h.weekday === weekdayOf(date));
     if (!hours) return null;
     return {
