@@ -1,4 +1,5 @@
-// The public API of @slotbridge/core. Plugins import only from here.
+// The public API of @slotbridge/core, for the server and embedders. EHR plugins import the
+// narrower @slotbridge/core/plugin (plugin.ts) instead.
 export * from './api-keys.ts';
 export { type AuditEventView, listAuditEvents } from './audit.ts';
 export * from './availability.ts';
