@@ -1,3 +1,5 @@
+import type { PatientDetails } from './ehr-plugin.ts';
+
 /**
  * What a plugin's `/sandbox` export offers the server's demo (`npm start`): a function that starts
  * its sandbox with a realistic diary and says how to connect a demo practice to it. The server
@@ -27,6 +29,11 @@ export interface DemoSandbox {
   connection: Record<string, unknown>;
   /** The base URL of the sandbox's HTTP control surface (its diary: `/_sandbox/diary?date=…`). */
   sandboxUrl: string;
+  /**
+   * A (fictional) patient the sandbox's EHR matches: the start-up banner names them, so the demo
+   * can be tried at once, and the server's end-to-end test books for them.
+   */
+  patient: PatientDetails;
   /** Stops the sandbox. */
   close(): Promise<void>;
 }

@@ -209,6 +209,8 @@ function printBanner(
         `  Demo practice: ${p.name}  id ${p.practiceId}`,
         `                 ${p.ehr} sandbox ${p.sandboxUrl}  (diary: ${p.sandboxUrl}/_sandbox/diary?date=${today})`,
         `                 sync at start: ${p.sync.status}, ${p.sync.fetched} slots read (${p.sync.inserted} new, ${p.sync.updated} changed, ${p.sync.deleted} gone)`,
+        // A fictional patient of the sandbox's, to try a booking with.
+        `                 book for the sandbox's patient: "patient": ${JSON.stringify(p.patient)}`,
       );
     }
     lines.push('', 'Try it: see "Try it" in README.md. Stop with Ctrl+C.');

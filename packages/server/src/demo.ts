@@ -9,6 +9,7 @@ import type {
   BookingFeatureRow,
   Caller,
   DemoSandbox,
+  PatientDetails,
   Slotbridge,
   SlotTypeFeatureRow,
   StartDemoSandbox,
@@ -23,6 +24,8 @@ export interface DemoPractice {
   ehr: string;
   /** The base URL of the sandbox's HTTP control surface (its diary: /_sandbox/diary?date=…). */
   sandboxUrl: string;
+  /** A fictional patient the sandbox's EHR matches, to try a booking with. */
+  patient: PatientDetails;
   sync: SyncRun;
 }
 
@@ -190,6 +193,7 @@ export async function startDemo(slotbridge: Slotbridge, plugins: readonly DemoPl
       name: practice.name,
       ehr,
       sandboxUrl: sandbox.sandboxUrl,
+      patient: sandbox.patient,
       sync,
     });
   }

@@ -11,6 +11,8 @@ export const startDemoSandbox: StartDemoSandbox = async () => {
     timeZone: 'Europe/London',
     connection: { ...sandbox.connection() },
     sandboxUrl,
+    // Patient number 9001 in the demo diary: matched by name and date of birth.
+    patient: { firstName: 'Alice', lastName: 'Jones', dateOfBirth: '1984-02-29' },
     close: () => sandbox.close(),
   };
 };

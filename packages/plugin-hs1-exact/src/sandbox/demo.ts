@@ -11,6 +11,8 @@ export const startDemoSandbox: StartDemoSandbox = async () => {
     timeZone: 'Australia/Sydney',
     connection: { ...sandbox.connection() },
     sandboxUrl,
+    // Exact registers a patient it does not know, so any patient books.
+    patient: { firstName: 'Alice', lastName: 'Jones', dateOfBirth: '1984-02-29' },
     close: () => sandbox.close(),
   };
 };

@@ -12,6 +12,8 @@ export const startDemoSandbox: StartDemoSandbox = async () => {
     // The placeholder patient the practice keeps for online bookings it cannot match yet.
     connection: { ...sandbox.connection(), placeholderNhsNumber: DEMO_PLACEHOLDER_NHS_NUMBER },
     sandboxUrl,
+    // SystmOne books by NHS number: Alice's record in the demo diary.
+    patient: { firstName: 'Alice', lastName: 'Jones', dateOfBirth: '1984-02-29', nhsNumber: '9990000018' },
     close: () => sandbox.close(),
   };
 };
