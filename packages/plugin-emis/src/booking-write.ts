@@ -10,7 +10,7 @@
  * booked, a slot already held for this booking counts as held, and an appointment or hold
  * already gone counts as cancelled.
  */
-import type { BookingWriteCommand, BookingWriteResult, EhrContext } from '@slotbridge/core';
+import type { BookingWriteCommand, BookingWriteResult, EhrContext } from '@slotbridge/core/plugin';
 import type { EmisClient } from './client.ts';
 import type { EmisConnection } from './connection.ts';
 import { emisDateOfIsoDate } from './emis-time.ts';

@@ -7,7 +7,7 @@
  * read the appointment book; there is an unregistered-patient slot type used for nothing else.
  * A check that fails stops the ones that depend on it.
  */
-import type { EhrContext, SetupCheck } from '@slotbridge/core';
+import type { EhrContext, SetupCheck } from '@slotbridge/core/plugin';
 import { EmisClient } from './client.ts';
 import type { EmisConnection } from './connection.ts';
 import { emisDateOf } from './emis-time.ts';

@@ -13,7 +13,7 @@ import {
   meterEhrCall,
   type HttpRequest as Outgoing,
   sendHttp,
-} from '@slotbridge/core';
+} from '@slotbridge/core/plugin';
 import type { EmisConnection } from './connection.ts';
 import { type EmisErrorCode, emisError, isEmisError } from './errors.ts';
 import {

@@ -2,7 +2,7 @@
  * The EMIS side of the mapping screens (seed 000): session holders as practitioners, sites as
  * locations, slot types with their `bookable` flag, from GetAppointmentConfiguration.
  */
-import type { EhrCatalogue, EhrContext } from '@slotbridge/core';
+import type { EhrCatalogue, EhrContext } from '@slotbridge/core/plugin';
 import type { EmisClient } from './client.ts';
 import type { EmisConnection } from './connection.ts';
 import { emisDateOf } from './emis-time.ts';

@@ -2,7 +2,7 @@
  * The EMIS Web plugin, declared as one object: its connection settings, what EMIS can do, and
  * the hooks the core calls.
  */
-import { defineEhrPlugin, type EhrCapabilities } from '@slotbridge/core';
+import { defineEhrPlugin, type EhrCapabilities } from '@slotbridge/core/plugin';
 import { writeBooking } from './booking-write.ts';
 import { checkEmisSetup } from './check-setup.ts';
 import { clientFor } from './client-pool.ts';

@@ -7,7 +7,7 @@
  *
  * The sandbox is a separate export, `@slotbridge/plugin-emis/sandbox`, so production never loads it.
  */
-import { ehrFastifyPlugin } from '@slotbridge/core';
+import { ehrFastifyPlugin } from '@slotbridge/core/plugin';
 import { emisPlugin } from './emis-plugin.ts';
 
 export { EmisClient, type EmisClientOptions } from './client.ts';

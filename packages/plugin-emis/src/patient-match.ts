@@ -4,7 +4,7 @@
  * exact date of birth and no conflicting NHS number. Exactly one must remain; when none or
  * several do, the answer says how many, and the caller holds the slot or refuses the booking.
  */
-import type { EhrError, PatientDetails } from '@slotbridge/core';
+import type { EhrError, PatientDetails } from '@slotbridge/core/plugin';
 import type { EmisClient } from './client.ts';
 import { emisDateOfIsoDate } from './emis-time.ts';
 import { emisError } from './errors.ts';

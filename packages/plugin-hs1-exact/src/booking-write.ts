@@ -5,8 +5,8 @@
  * second create answers the appointment the first made. `cancel`: refused before anything is
  * sent — Exact's online booking has no cancellation; the practice cancels in Exact.
  */
-import type { BookingWriteCommand, BookingWriteResult, EhrContext } from '@slotbridge/core';
-import { localDateOf } from '@slotbridge/core';
+import type { BookingWriteCommand, BookingWriteResult, EhrContext } from '@slotbridge/core/plugin';
+import { localDateOf } from '@slotbridge/core/plugin';
 import { DateTime } from 'luxon';
 import type { Hs1ExactClient } from './client.ts';
 import type { Hs1ExactConnection } from './connection.ts';

@@ -4,7 +4,7 @@
  * Appointment Stacking; booking reasons; providers with no booking reason; the default reason
  * long enough to fit and covering the providers. A check that fails stops the ones that need it.
  */
-import type { EhrContext, SetupCheck } from '@slotbridge/core';
+import type { EhrContext, SetupCheck } from '@slotbridge/core/plugin';
 import { fillsOnlineSlot, reasonsOf } from './availability.ts';
 import { Hs1ExactClient } from './client.ts';
 import type { Hs1ExactConnection } from './connection.ts';

@@ -13,7 +13,7 @@ import {
   type HttpRequest,
   meterEhrCall,
   sendHttp,
-} from '@slotbridge/core';
+} from '@slotbridge/core/plugin';
 import type { Hs1ExactConnection } from './connection.ts';
 import { type Hs1ErrorCode, hs1Error } from './errors.ts';
 import {

@@ -5,7 +5,7 @@
  * fitting the provider's online slots and free time; and how many slots Appointment Stacking
  * being off hides that day. When Exact cannot be read, one failing check says why.
  */
-import { type DiagnoseInput, type DiagnosticCheck, type EhrContext, EhrError } from '@slotbridge/core';
+import { type DiagnoseInput, type DiagnosticCheck, type EhrContext, EhrError } from '@slotbridge/core/plugin';
 import {
   fillsOnlineSlot,
   lastOnlineDate,

@@ -4,7 +4,7 @@
  * and booking reasons as the slot types — each with the providers it is configured for and their
  * durations, whether it is the marketing reason, and whether it is the default reason.
  */
-import type { EhrCatalogue, EhrContext } from '@slotbridge/core';
+import type { EhrCatalogue, EhrContext } from '@slotbridge/core/plugin';
 import type { Hs1ExactClient } from './client.ts';
 import type { Hs1ExactConnection } from './connection.ts';
 import { defaultReasonOf } from './default-reason.ts';

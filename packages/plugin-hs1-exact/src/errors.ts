@@ -3,7 +3,7 @@
  * tells the core what to do (retry, give up, ask the practice), and the fix in plain words. The
  * README's error table is this list.
  */
-import { EhrError, type EhrErrorKind } from '@slotbridge/core';
+import { EhrError, type EhrErrorKind } from '@slotbridge/core/plugin';
 
 interface Hs1ErrorEntry {
   kind: EhrErrorKind;

@@ -4,7 +4,7 @@
  * 09:00 slot is 09:00 Australia/Sydney in AEST and in AEDT alike) and back, and read the
  * practice server's clock.
  */
-import { localDateOf } from '@slotbridge/core';
+import { localDateOf } from '@slotbridge/core/plugin';
 import { DateTime } from 'luxon';
 import { hs1Error } from './errors.ts';
 

@@ -3,7 +3,7 @@
  * booking can do, and the hooks the core calls. The client holds no state (no token: the API key
  * goes with every call), so each hook call makes its own.
  */
-import { defineEhrPlugin, type EhrCapabilities } from '@slotbridge/core';
+import { defineEhrPlugin, type EhrCapabilities } from '@slotbridge/core/plugin';
 import { writeBooking } from './booking-write.ts';
 import { checkHs1ExactSetup } from './check-setup.ts';
 import { Hs1ExactClient } from './client.ts';

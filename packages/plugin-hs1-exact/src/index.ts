@@ -8,7 +8,7 @@
  *
  * The sandbox is a separate export, `@slotbridge/plugin-hs1-exact/sandbox`, so production never loads it.
  */
-import { ehrFastifyPlugin } from '@slotbridge/core';
+import { ehrFastifyPlugin } from '@slotbridge/core/plugin';
 import { hs1ExactPlugin } from './hs1-exact-plugin.ts';
 
 export { DEFAULT_TIMEOUT_MS, Hs1ExactClient, type Hs1ExactClientOptions } from './client.ts';

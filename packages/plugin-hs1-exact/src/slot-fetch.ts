@@ -6,7 +6,7 @@
  * practice cancels it in Exact the time is free again at the next fetch. Wall-clock times become
  * instants in the practice's zone.
  */
-import type { EhrContext, EhrSlot, SlotFetchResult, SlotWindow } from '@slotbridge/core';
+import type { EhrContext, EhrSlot, SlotFetchResult, SlotWindow } from '@slotbridge/core/plugin';
 import { onlineSlots } from './availability.ts';
 import type { Hs1ExactClient } from './client.ts';
 import type { Hs1ExactConnection } from './connection.ts';

@@ -14,7 +14,7 @@
  * A cancel of such a booking names the placeholder when the patient still cannot be matched.
  */
 import { createHash } from 'node:crypto';
-import type { BookingWriteCommand, BookingWriteResult, EhrContext, EhrError } from '@slotbridge/core';
+import type { BookingWriteCommand, BookingWriteResult, EhrContext, EhrError } from '@slotbridge/core/plugin';
 import type { SystmOneClient } from './client.ts';
 import type { SystmOneConnection } from './connection.ts';
 import { isSystmOneError, systmOneError } from './errors.ts';

@@ -7,7 +7,7 @@
  * for is in SystmOne (a warning). One GetOrganisation answers all but the first; a
  * check that fails stops the ones that depend on it.
  */
-import { type EhrContext, EhrError, type SetupCheck } from '@slotbridge/core';
+import { type EhrContext, EhrError, type SetupCheck } from '@slotbridge/core/plugin';
 import { SystmOneClient, type SystmOneOrganisation } from './client.ts';
 import type { SystmOneConnection } from './connection.ts';
 import { isSystmOneError } from './errors.ts';

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
-import { meterEhrCall } from '@slotbridge/core';
+import { meterEhrCall } from '@slotbridge/core/plugin';
 import {
   DEFAULT_PORT,
   decodeDocument,

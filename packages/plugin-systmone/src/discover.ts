@@ -3,7 +3,7 @@
  * UserName, as clinics name them), sites as locations (id = SiteName), slot types with whether
  * third parties may book them (id = the slot type's name, as slots name it).
  */
-import type { EhrCatalogue, EhrContext } from '@slotbridge/core';
+import type { EhrCatalogue, EhrContext } from '@slotbridge/core/plugin';
 import type { SystmOneClient } from './client.ts';
 import type { SystmOneConnection } from './connection.ts';
 

@@ -6,7 +6,7 @@
  *   with that date of birth must answer, and it must have an NHS number.
  * `ehrPatientId` is not used: this API identifies patients by NHS number only.
  */
-import type { PatientDetails } from '@slotbridge/core';
+import type { PatientDetails } from '@slotbridge/core/plugin';
 import type { SystmOneClient } from './client.ts';
 import { systmOneError } from './errors.ts';
 

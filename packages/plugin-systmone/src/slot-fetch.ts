@@ -6,7 +6,7 @@
  * be booked). Every slot fetched is therefore `free`; a slot booked or blocked in SystmOne is
  * simply not listed, and the sync removes it.
  */
-import type { EhrContext, EhrSlot, SlotFetchResult, SlotWindow } from '@slotbridge/core';
+import type { EhrContext, EhrSlot, SlotFetchResult, SlotWindow } from '@slotbridge/core/plugin';
 import type { SystmOneClient } from './client.ts';
 import type { SystmOneConnection } from './connection.ts';
 import { systmOneError } from './errors.ts';

@@ -3,7 +3,7 @@
  * do through the Client Integration API, and the hooks the core calls. The client holds no
  * state (no token, no pooled socket), so each hook call makes its own.
  */
-import { defineEhrPlugin, type EhrCapabilities } from '@slotbridge/core';
+import { defineEhrPlugin, type EhrCapabilities } from '@slotbridge/core/plugin';
 import { writeBooking } from './booking-write.ts';
 import { checkSystmOneSetup } from './check-setup.ts';
 import { SystmOneClient } from './client.ts';

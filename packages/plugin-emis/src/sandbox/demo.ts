@@ -1,4 +1,4 @@
-import type { StartDemoSandbox } from '@slotbridge/core';
+import type { StartDemoSandbox } from '@slotbridge/core/plugin';
 import { createEmisSandbox } from './index.ts';
 
 /** The demo practice of `npm start`: a GP surgery in England with four weeks of diary. */

@@ -1,4 +1,4 @@
-import type { StartDemoSandbox } from '@slotbridge/core';
+import type { StartDemoSandbox } from '@slotbridge/core/plugin';
 import { createHs1ExactSandbox } from './index.ts';
 
 /** The demo practice of `npm start`: a dental practice in Sydney with thirty days of diary. */

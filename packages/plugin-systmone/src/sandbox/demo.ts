@@ -1,4 +1,4 @@
-import type { StartDemoSandbox } from '@slotbridge/core';
+import type { StartDemoSandbox } from '@slotbridge/core/plugin';
 import { createSystmOneSandbox, DEMO_PLACEHOLDER_NHS_NUMBER } from './index.ts';
 
 /** The demo practice of `npm start`: a GP health centre in England with four weeks of diary. */
