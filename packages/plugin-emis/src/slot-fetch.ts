@@ -10,7 +10,13 @@
  * and its slots are not read: an unchanged diary costs one call per 90 days.
  */
 import { createHash } from 'node:crypto';
-import type { EhrContext, EhrSlot, EhrSlotStatus, SlotFetchResult, SlotWindow } from '@slotbridge/core/plugin';
+import type {
+  EhrContext,
+  EhrSlot,
+  EhrSlotStatus,
+  SlotFetchResult,
+  SlotWindow,
+} from '@slotbridge/core/plugin';
 import type { EmisClient } from './client.ts';
 import type { EmisConnection } from './connection.ts';
 import { emisDateSpans, instantOfEmisWallTime } from './emis-time.ts';
