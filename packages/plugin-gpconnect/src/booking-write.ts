@@ -16,7 +16,7 @@
  * cancellation-reason extension under If-Match; a stale version is read again and retried once;
  * an appointment already cancelled or gone counts as cancelled.
  */
-import type { BookingWriteCommand, BookingWriteResult, EhrContext } from '@slotbridge/core';
+import type { BookingWriteCommand, BookingWriteResult, EhrContext } from '@slotbridge/core/plugin';
 import { bookingAppointment, cancellationOf, slotIdsOf } from './appointment.ts';
 import type { GpConnectClient } from './client.ts';
 import type { GpConnectConnection } from './connection.ts';

@@ -13,7 +13,7 @@
  *
  * A check that fails stops the ones that depend on it.
  */
-import type { EhrContext, SetupCheck } from '@slotbridge/core';
+import type { EhrContext, SetupCheck } from '@slotbridge/core/plugin';
 import { GpConnectClient } from './client.ts';
 import type { GpConnectConnection } from './connection.ts';
 import { GPCONNECT_ERRORS, isGpConnectError } from './errors.ts';

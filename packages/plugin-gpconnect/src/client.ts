@@ -10,7 +10,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { meterEhrCall } from '@slotbridge/core';
+import { meterEhrCall } from '@slotbridge/core/plugin';
 import {
   DEFAULT_CONSUMER_ORGANISATION_TYPE,
   DEFAULT_TIMEOUT_MS,

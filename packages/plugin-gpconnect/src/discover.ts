@@ -5,7 +5,7 @@
  * (id from `serviceType` text and delivery channel, see slot-bundle.ts). Every slot type found
  * this way is one the practice released to GP Connect booking, so each is marked `bookable`.
  */
-import type { EhrCatalogue, EhrContext } from '@slotbridge/core';
+import type { EhrCatalogue, EhrContext } from '@slotbridge/core/plugin';
 import type { GpConnectClient } from './client.ts';
 import type { GpConnectConnection } from './connection.ts';
 import { searchSlots } from './slot-fetch.ts';

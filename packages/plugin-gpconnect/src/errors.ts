@@ -5,7 +5,7 @@
  * `SPINE_ERROR_CODES` maps the Spine error codes GP Connect answers in an OperationOutcome to
  * these codes (the client picks the one that fits the interaction where several could).
  */
-import { EhrError, type EhrErrorKind } from '@slotbridge/core';
+import { EhrError, type EhrErrorKind } from '@slotbridge/core/plugin';
 
 export interface GpConnectErrorEntry {
   kind: EhrErrorKind;

@@ -2,7 +2,7 @@
  * The GP Connect plugin, declared as one object. The client holds no state beyond a shared TLS
  * agent per partner certificate, so each hook call makes its own.
  */
-import { defineEhrPlugin, type EhrCapabilities } from '@slotbridge/core';
+import { defineEhrPlugin, type EhrCapabilities } from '@slotbridge/core/plugin';
 import { writeBooking } from './booking-write.ts';
 import { checkGpConnectSetup } from './check-setup.ts';
 import { GpConnectClient } from './client.ts';

@@ -7,7 +7,7 @@
  *
  * The sandbox is a separate export, `@slotbridge/plugin-gpconnect/sandbox`, so production never loads it.
  */
-import { ehrFastifyPlugin } from '@slotbridge/core';
+import { ehrFastifyPlugin } from '@slotbridge/core/plugin';
 import { gpconnectPlugin } from './gpconnect-plugin.ts';
 
 export {

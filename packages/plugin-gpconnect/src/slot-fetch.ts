@@ -7,7 +7,7 @@
  * the search longer than 14 local days, the window is read in two searches. Only free slots are
  * listed (listsBookedSlots false): a slot booked or blocked at the practice simply disappears.
  */
-import type { EhrContext, EhrSlot, SlotFetchResult, SlotWindow } from '@slotbridge/core';
+import type { EhrContext, EhrSlot, SlotFetchResult, SlotWindow } from '@slotbridge/core/plugin';
 import type { GpConnectClient } from './client.ts';
 import type { GpConnectConnection } from './connection.ts';
 import { plusLocalDays } from './fhir-time.ts';
