@@ -10,9 +10,10 @@
  * - a booking lands in the sandbox, and a taken slot is a typed slot_taken;
  * - the same book command sent again (its answer lost) answers the same booking and the sandbox's
  *   diary holds exactly one appointment in the slot (not two);
- * - slots placed at 09:00 and 16:00 local on the days around each of the next two daylight-saving
- *   changes of the practice's zone come back at exactly those local times (a zone without DST is
- *   reported skipped, with the reason);
+ * - slots placed at 09:00 and 16:00 local on the day before, of and after each of the next two
+ *   daylight-saving changes of the practice's zone come back, in a one-day fetch, at exactly those
+ *   local times (a zone without DST: that part is reported skipped with the reason, and an
+ *   ordinary day a month ahead is checked instead);
  * - cancel is as declared: `cancel: true` frees the slot (and a repeated cancel is harmless);
  *   `cancel: false` is refused by the core (SB_ERR_CANCEL_UNSUPPORTED) before the plugin is
  *   called, and the plugin itself answers a cancel with a typed "unsupported" that writes nothing;
