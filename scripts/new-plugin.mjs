@@ -127,6 +127,21 @@ export function plan(argv, cwd = process.cwd()) {
       }),
     ),
   );
+  if (!insideRepo) {
+    // Outside this repository nothing above the folder provides the tools: the package lists them,
+    // and takes this checkout's biome.json (formatting, and the core imports a plugin may use).
+    const rootManifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+    const manifest = JSON.parse(files.get('package.json'));
+    const tools = ['@biomejs/biome', '@types/luxon', '@types/node', 'tap', 'tsx', 'typescript'];
+    for (const tool of tools) manifest.devDependencies[tool] = rootManifest.devDependencies[tool];
+    manifest.scripts = {
+      lint: 'biome check .',
+      typecheck: 'tsc -p tsconfig.json --noEmit',
+      test: 'node --conditions=development --import=tsx test/conformance.test.ts',
+    };
+    files.set('package.json', json(manifest));
+    files.set('biome.json', readFileSync(path.join(root, 'biome.json'), 'utf8'));
+  }
   return { id, packageName, target, insideRepo, files };
 }
 
