@@ -24,27 +24,33 @@ t.test('broken set-ups fail the right check and stop the ones after it', async (
   const cases = [
     {
       name: 'no book',
-      break: (s: Awaited<ReturnType<typeof startSandbox>>) =>
-        void (s.sandbox.setup.capabilityWithoutBook = true),
+      break: (s: Awaited<ReturnType<typeof startSandbox>>) => {
+        s.sandbox.setup.capabilityWithoutBook = true;
+      },
       failing: 'gpconnect.capability',
       fix: /book an appointment/,
     },
     {
       name: 'unknown ODS',
-      break: (s: Awaited<ReturnType<typeof startSandbox>>) => void (s.connection.odsCode = 'Z99999'),
+      break: (s: Awaited<ReturnType<typeof startSandbox>>) => {
+        s.connection.odsCode = 'Z99999';
+      },
       failing: 'gpconnect.ods-code',
       fix: /ODS code/,
     },
     {
       name: 'ASID',
-      break: (s: Awaited<ReturnType<typeof startSandbox>>) =>
-        void (s.sandbox.setup.authorisedConsumerAsids = []),
+      break: (s: Awaited<ReturnType<typeof startSandbox>>) => {
+        s.sandbox.setup.authorisedConsumerAsids = [];
+      },
       failing: 'gpconnect.asid',
       fix: /ASID/,
     },
     {
       name: 'offline',
-      break: (s: Awaited<ReturnType<typeof startSandbox>>) => void (s.sandbox.setup.offline = true),
+      break: (s: Awaited<ReturnType<typeof startSandbox>>) => {
+        s.sandbox.setup.offline = true;
+      },
       failing: 'gpconnect.reachable',
       fix: /base URL/,
     },

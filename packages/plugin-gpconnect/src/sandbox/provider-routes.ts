@@ -139,7 +139,7 @@ function checkCall(request: FastifyRequest, setup: ProviderSetup, diary: GpConne
     throw new SandboxError('ACCESS_DENIED', 'Receiver ASID is not authorised for this interaction');
   const token = /^Bearer (.+)$/.exec(header('authorization'))?.[1];
   const decoded = token ? decodeAuditToken(token) : null;
-  if (!decoded || decoded.header?.alg !== 'none')
+  if (decoded?.header?.alg !== 'none')
     throw new SandboxError('BAD_REQUEST', 'JWT missing or not an unsigned JWT');
   const { claims } = decoded;
   const now = Math.floor(Date.now() / 1000);
