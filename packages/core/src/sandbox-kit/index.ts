@@ -2,7 +2,7 @@
  * `@slotbridge/core/sandbox-kit`: the pieces every EHR sandbox needs, so a sandbox is its
  * model of the EHR and its wire format, not its plumbing. Sandboxes are a separate export of
  * each plugin (`./sandbox`), so production code never loads this; a plugin's production client
- * uses core's `sendHttp` (`@slotbridge/core`) instead.
+ * uses core's `sendHttp` (`@slotbridge/core/plugin`) instead.
  *
  * - random.ts: `seededRandom`, so a seeded demo diary (and chaos) is always the same.
  * - fault-queue.ts: `FaultQueue`, faults armed against operations, used up in order.
