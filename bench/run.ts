@@ -200,11 +200,11 @@ async function serverRuntime(): Promise<{ kind: 'dist' | 'tsx'; args: string[]; 
     };
   }
   if (forced !== 'dist') {
-    const dry = spawnSync(
-      path.join(ROOT, 'node_modules/.bin/tsc'),
-      ['-b', path.join(ROOT, 'tsconfig.build.json'), '--dry'],
-      { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
-    );
+    const dry = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs'), '--dry'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     if (dry.status !== 0 || /would build project/.test(dry.stdout)) {
       return {
         ...tsx,

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from './build.mjs';
 
 const osSignals = constants.signals;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -71,7 +72,7 @@ if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== wanted) {
 // changed since the last good build, or dist/ is gone. Hashing them takes milliseconds, so an
 // unchanged tree starts without running tsc at all.
 function buildInputs() {
-  const files = ['tsconfig.base.json', 'tsconfig.build.json'];
+  const files = ['tsconfig.base.json'];
   const walk = (dir) => {
     for (const entry of readdirSync(path.join(root, dir), { withFileTypes: true })) {
       const relative = path.join(dir, entry.name);
@@ -97,8 +98,8 @@ function buildIfChanged() {
   const inputs = buildInputs();
   if (existsSync(compiledCli) && existsSync(buildStamp) && readFileSync(buildStamp, 'utf8') === inputs)
     return;
-  console.log('Building (tsc -b tsconfig.build.json)…');
-  const status = run(path.join(root, 'node_modules', '.bin', 'tsc'), ['-b', 'tsconfig.build.json']);
+  console.log('Building (tsc -b, every package)…');
+  const { status } = build();
   if (status === 0) {
     writeFileSync(buildStamp, inputs);
   } else if (existsSync(compiledCli)) {
