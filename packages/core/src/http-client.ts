@@ -29,6 +29,8 @@ export interface HttpAnswer {
   /** 2xx. */
   ok: boolean;
   text: string;
+  /** Its headers, names in lower case (e.g. `etag`). */
+  headers: http.IncomingHttpHeaders;
 }
 
 export interface SendHttpOptions {
@@ -36,6 +38,12 @@ export interface SendHttpOptions {
   signal: AbortSignal;
   /** The longest wait for the whole answer, body included, in milliseconds. */
   timeoutMs: number;
+  /**
+   * The agent to send through, for a connection of its own (a client certificate for mutual
+   * TLS, say): keep one per identity for the process. Default: one shared keep-alive agent per
+   * protocol.
+   */
+  agent?: http.Agent;
 }
 
 /** Why an exchange failed: no answer within the timeout, the caller cancelled, or the network. */
@@ -46,6 +54,8 @@ export class HttpCallError extends Error {
     /** Node's code for a network failure (`ECONNREFUSED`, `ECONNRESET`…), else null. */
     readonly networkCode: string | null,
     cause?: unknown,
+    /** The network failed after the answer had begun (the connection dropped mid-answer). */
+    readonly midAnswer = false,
   ) {
     super(message, { cause });
     this.name = 'HttpCallError';
@@ -68,9 +78,10 @@ export function sendHttp(url: URL, request: HttpRequest, options: SendHttpOption
     const body = request.body === undefined ? undefined : Buffer.from(request.body);
     const headers = body ? { ...request.headers, 'content-length': String(body.length) } : request.headers;
     const transport = url.protocol === 'https:' ? https : http;
-    const agent = url.protocol === 'https:' ? AGENTS['https:'] : AGENTS['http:'];
+    const agent = options.agent ?? (url.protocol === 'https:' ? AGENTS['https:'] : AGENTS['http:']);
     const req = transport.request(url, { method: request.method, headers, agent });
     let settled = false;
+    let answering = false;
     const settle = (error: HttpCallError | null, answer?: HttpAnswer) => {
       if (settled) return;
       settled = true;
@@ -88,6 +99,7 @@ export function sendHttp(url: URL, request: HttpRequest, options: SendHttpOption
           'network',
           typeof error.code === 'string' ? error.code : null,
           error,
+          answering,
         ),
       );
     const onAbort = () => settle(new HttpCallError('cancelled', 'cancelled', null));
@@ -95,6 +107,7 @@ export function sendHttp(url: URL, request: HttpRequest, options: SendHttpOption
     signal.addEventListener('abort', onAbort, { once: true });
     req.on('error', failed);
     req.on('response', (response) => {
+      answering = true;
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('error', failed);
@@ -104,6 +117,7 @@ export function sendHttp(url: URL, request: HttpRequest, options: SendHttpOption
           status,
           ok: status >= 200 && status < 300,
           text: Buffer.concat(chunks).toString('utf8'),
+          headers: response.headers,
         });
       });
       response.on('close', () => {
