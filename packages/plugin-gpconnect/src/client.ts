@@ -1,5 +1,5 @@
 /**
- * A small GP Connect 1.2.7 consumer on `node:http(s)`. Every call carries the Spine headers
+ * A small GP Connect 1.2.7 consumer on core's `sendHttp`. Every call carries the Spine headers
  * (Ssp-TraceID, Ssp-From = consumer ASID, Ssp-To = provider ASID, Ssp-InteractionID of the
  * interaction) and the unsigned audit JWT; goes through the Spine Secure Proxy when one is set
  * (`<proxy>/<provider base>/…`); presents the partner's client certificate over https (mutual
@@ -10,7 +10,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { meterEhrCall } from '@slotbridge/core/plugin';
+import { type HttpAnswer, HttpCallError, meterEhrCall, sendHttp } from '@slotbridge/core/plugin';
 import {
   DEFAULT_CONSUMER_ORGANISATION_TYPE,
   DEFAULT_TIMEOUT_MS,
@@ -40,27 +40,10 @@ export interface GpConnectClientOptions {
   now?: () => number;
 }
 
-/** An answer read to its end. */
-interface Answer {
-  status: number;
-  text: string;
-  etag: string | null;
-}
-
 /** A resource with the version its ETag named (or its meta.versionId). */
 export interface Versioned<R> {
   resource: R;
   versionId: string | null;
-}
-
-class SendError extends Error {
-  constructor(
-    readonly code: GpConnectErrorCode,
-    readonly networkCode: string | null,
-    cause?: unknown,
-  ) {
-    super(code, { cause });
-  }
 }
 
 const TLS_CODES = /^(ERR_SSL|ERR_TLS|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|EPROTO$|ERR_OSSL)/;
@@ -97,68 +80,15 @@ function agentFor(url: URL, connection: GpConnectConnection): http.Agent {
   return agent;
 }
 
-function send(
-  url: URL,
-  request: { method: string; headers: Record<string, string>; body?: string },
-  agent: http.Agent,
-  signal: AbortSignal,
-  timeoutMs: number,
-): Promise<Answer> {
-  return new Promise<Answer>((resolve, reject) => {
-    if (signal.aborted) {
-      reject(new SendError('GPCONNECT_ERR_CANCELLED', null));
-      return;
-    }
-    const body = request.body === undefined ? undefined : Buffer.from(request.body);
-    const headers = body ? { ...request.headers, 'content-length': String(body.length) } : request.headers;
-    const transport = url.protocol === 'https:' ? https : http;
-    const req = transport.request(url, { method: request.method, headers, agent });
-    let settled = false;
-    let answering = false;
-    const settle = (error: SendError | null, answer?: Answer) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      if (error) {
-        req.destroy();
-        reject(error);
-      } else resolve(answer!);
-    };
-    const failed = (error: Error & { code?: unknown }) => {
-      const code = typeof error.code === 'string' ? error.code : null;
-      const ours: GpConnectErrorCode =
-        code !== null && TLS_CODES.test(code)
-          ? 'GPCONNECT_ERR_TLS'
-          : answering || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE'
-            ? 'GPCONNECT_ERR_CONNECTION_DROPPED'
-            : 'GPCONNECT_ERR_UNREACHABLE';
-      settle(new SendError(ours, code, error));
-    };
-    const onAbort = () => settle(new SendError('GPCONNECT_ERR_CANCELLED', null));
-    const timer = setTimeout(() => settle(new SendError('GPCONNECT_ERR_TIMEOUT', null)), timeoutMs);
-    signal.addEventListener('abort', onAbort, { once: true });
-    req.on('error', failed);
-    req.on('response', (response) => {
-      answering = true;
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', failed);
-      response.on('end', () => {
-        const etag = response.headers.etag;
-        settle(null, {
-          status: response.statusCode ?? 0,
-          text: Buffer.concat(chunks).toString('utf8'),
-          etag: typeof etag === 'string' ? etag : null,
-        });
-      });
-      response.on('close', () => {
-        if (!response.complete)
-          failed(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' }));
-      });
-    });
-    req.end(body);
-  });
+/** Our code for a failed exchange: TLS, a connection dropped mid-answer, else unreachable. */
+function transportErrorOf(error: HttpCallError): GpConnectErrorCode {
+  if (error.reason === 'timeout') return 'GPCONNECT_ERR_TIMEOUT';
+  if (error.reason === 'cancelled') return 'GPCONNECT_ERR_CANCELLED';
+  const code = error.networkCode;
+  if (code !== null && TLS_CODES.test(code)) return 'GPCONNECT_ERR_TLS';
+  return error.midAnswer || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE'
+    ? 'GPCONNECT_ERR_CONNECTION_DROPPED'
+    : 'GPCONNECT_ERR_UNREACHABLE';
 }
 
 /** The Spine error code of an OperationOutcome body, or null. */
@@ -264,20 +194,18 @@ export class GpConnectClient {
     if (extra.body !== undefined) headers['content-type'] = `${FHIR_JSON};charset=utf-8`;
     if (extra.ifMatch !== undefined) headers['if-match'] = extra.ifMatch;
     const agent = agentFor(url, this.#connection);
-    let answer: Answer;
+    let answer: HttpAnswer;
     try {
       answer = await meterEhrCall(OPERATION_OF[interaction], () =>
-        send(
+        sendHttp(
           url,
           { method, headers, ...(extra.body === undefined ? {} : { body: JSON.stringify(extra.body) }) },
-          agent,
-          signal,
-          this.#timeoutMs,
+          { signal, timeoutMs: this.#timeoutMs, agent },
         ),
       );
     } catch (error) {
-      if (error instanceof SendError) {
-        throw gpConnectError(error.code, {
+      if (error instanceof HttpCallError) {
+        throw gpConnectError(transportErrorOf(error), {
           details: { interaction, ...(error.networkCode ? { networkCode: error.networkCode } : {}) },
           cause: error.cause,
         });
@@ -302,7 +230,8 @@ export class GpConnectClient {
         details: { interaction, httpStatus: answer.status, expected: extra.expect },
       });
     }
-    return { body: body as T, etag: answer.etag };
+    const etag = answer.headers.etag;
+    return { body: body as T, etag: typeof etag === 'string' ? etag : null };
   }
 
   async capabilityStatement(signal: AbortSignal): Promise<CapabilityStatement> {
