@@ -24,6 +24,7 @@ export * from './hooks.ts';
 export * from './http-client.ts';
 export * from './mappings.ts';
 export * from './practices.ts';
+export * from './publishing/index.ts';
 export * from './secret-box.ts';
 export * from './slotbridge.ts';
 export * from './sync/diff-slots.ts';

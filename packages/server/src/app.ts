@@ -24,6 +24,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { partnerRoutes } from './routes/partners.ts';
 import { pluginRoutes } from './routes/plugins.ts';
 import { practiceRoutes } from './routes/practices.ts';
+import { publicationRoutes, publishingSettingsRoutes } from './routes/publishing.ts';
 import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { slotRoutes } from './routes/slots.ts';
 import { syncRoutes } from './routes/sync.ts';
@@ -85,6 +86,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(limits, { limits: options.limits });
   for (const plugin of options.ehrPlugins) await app.register(plugin);
   await app.register(healthRoutes);
+  // The public SMART Scheduling Links feed: no API key (docs/publishing.md).
+  await app.register(publicationRoutes);
 
   // The API proper: every route in this context needs an API key.
   await app.register(async (api) => {
@@ -107,6 +110,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await api.register(mappingRoutes);
     await api.register(syncRoutes);
     await api.register(slotRoutes);
+    await api.register(publishingSettingsRoutes);
     await api.register(bookingRoutes);
     await api.register(reconciliationRoutes);
     await api.register(appointmentRoutes);
