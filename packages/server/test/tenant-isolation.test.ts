@@ -40,6 +40,16 @@ t.test(
     const setup = await twoPartners();
     t.teardown(setup.close);
     const { app, a, b } = setup;
+    // The public SMART Scheduling Links feed (/publish/…) answers without a key, for practices that
+    // opted in: A's does, B's does not, so the feed answers A's ids (200, carrying none of B's data)
+    // and B's and random ids 404 like every other route, whoever asks.
+    const published = await app.inject({
+      method: 'PUT',
+      url: `/v1/practices/${a.ids.practiceId}/publishing`,
+      headers: bearer(a.key),
+      payload: { enabled: true, bookingPhone: '0113 496 0000' },
+    });
+    t.equal(published.statusCode, 200, "A's practice publishes its slots", { body: published.body });
     const ctx = schemaContext(app);
     const routes = apiRoutes(setup.routes);
     const stats = { routes: 0, withTenantParams: 0, requests: 0 };
