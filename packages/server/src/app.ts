@@ -10,6 +10,7 @@ import type { LoggerOptions } from 'pino';
 import { apiKeyAuth } from './auth.ts';
 import { registerInputChecks } from './input-text.ts';
 import { type LimitsOptions, limits } from './limits.ts';
+import { documentCommonProblems, openapiOptions, pluginConnectionSchemas } from './openapi.ts';
 import { problemServerOptions, registerProblemHandlers } from './problem.ts';
 import { appointmentRoutes } from './routes/appointments.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -52,6 +53,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ...problemServerOptions,
   }).withTypeProvider<TypeBoxTypeProvider>();
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
+  // The errors every route of its kind can answer, in its OpenAPI responses (openapi.ts).
+  app.addHook('onRoute', documentCommonProblems);
 
   registerProblemHandlers(app);
   registerInputChecks(app);
@@ -62,29 +65,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     token: options.metricsToken ?? null,
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'slotbridge',
-        version: '0.1.0',
-        description:
-          "Keeps a booking product's bookable slots in step with clinical systems' diaries, and writes bookings back. Errors are application/problem+json with a stable code (docs/errors.md).",
-      },
-      components: {
-        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: sb_…' } },
-      },
-      security: [{ apiKey: [] }],
-    },
-    // Keep each schema's $id as its component name.
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
-  });
+  await app.register(swagger, openapiOptions);
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(slotbridgeCore, { slotbridge: options.slotbridge });
   await app.register(limits, { limits: options.limits });
   for (const plugin of options.ehrPlugins) await app.register(plugin);
+  // Each loaded plugin's connection settings as components (EmisConnection, …): openapi.ts.
+  for (const schema of pluginConnectionSchemas(options.slotbridge.ehr.list())) app.addSchema(schema);
   await app.register(healthRoutes);
   // The public SMART Scheduling Links feed: no API key (docs/publishing.md).
   await app.register(publicationRoutes);

@@ -9,6 +9,7 @@ import type { Caller } from '@slotbridge/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { addTooManyRequests } from './limits.ts';
+import { addProblems } from './openapi.ts';
 import { sendProblem } from './problem.ts';
 
 declare module 'fastify' {
@@ -40,8 +41,12 @@ function presentedKey(request: FastifyRequest): string | null {
 export const apiKeyAuth = fp(
   async (app: FastifyInstance) => {
     app.decorateRequest('caller', null as unknown as Caller);
-    // Every route here may answer 429 for failed authentication (limits.ts): the OpenAPI says so.
-    app.addHook('onRoute', addTooManyRequests);
+    // Every route here may answer 401, and 429 for failed authentication (limits.ts); admin
+    // routes 403: the OpenAPI document says so.
+    app.addHook('onRoute', (route) => {
+      addProblems(route, route.config?.admin ? [401, 403] : [401]);
+      addTooManyRequests(route);
+    });
     // Keys are verified from memory; the uses still queued are recorded before the pool closes.
     app.addHook('onClose', async () => {
       await app.slotbridge.apiKeys.close();

@@ -14,8 +14,8 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { Type } from 'typebox';
 import { loadLimits } from './config.ts';
+import { addProblems } from './openapi.ts';
 import { sendProblem } from './problem.ts';
 
 export interface RateLimit {
@@ -118,9 +118,5 @@ export const limits = fp<{ limits?: LimitsOptions }>(
 
 /** The route's OpenAPI document lists the 429 it may answer. */
 export function addTooManyRequests(route: RouteOptions): void {
-  const schema = route.schema;
-  if (!schema || schema.hide) return;
-  const response = (schema.response ?? {}) as Record<string, unknown>;
-  if (!response[429]) response[429] = Type.Ref('Problem');
-  schema.response = response;
+  addProblems(route, [429]);
 }

@@ -407,8 +407,38 @@ export const sharedSchemas = [
 export const ref = (id: string) => Type.Ref(id);
 export const listOf = (id: string) => Type.Object({ data: Type.Array(Type.Ref(id)) });
 
-/** The error responses most routes share, for the OpenAPI document. */
+/** What each error status means in this API: the description of its OpenAPI response. */
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: 'The request is not valid: a field (SB_ERR_VALIDATION, listed in `errors`), the JSON, the URL or the HTTP itself',
+  401: 'No API key, or one not valid or revoked (SB_ERR_UNAUTHENTICATED)',
+  403: 'This key may not do this (SB_ERR_ADMIN_ONLY: the admin key only)',
+  404: 'Not found: the practice, or what the path names, is unknown to this key (an id of another partner answers the same)',
+  409: 'In conflict with the current state (the code says which: a slot taken, a capability the EHR lacks, …)',
+  412: 'The If-Match precondition failed: the booking changed since it was read (SB_ERR_BOOKING_VERSION_MISMATCH)',
+  413: 'The body is too large (SB_ERR_BODY_TOO_LARGE)',
+  414: 'A part of the path is longer than any id (SB_ERR_URL_TOO_LONG)',
+  415: 'The body is not JSON (SB_ERR_MEDIA_TYPE_UNSUPPORTED)',
+  422: 'Well-formed, but breaks a rule (the code and `fix` say which)',
+  429: 'Too many requests: failed authentications from this address, or bookings from this key; retry after Retry-After',
+  500: 'Something went wrong on our side; it is logged (SB_ERR_INTERNAL)',
+  503: 'Unavailable for now: the EHR, the server shutting down or too slow to answer; retry after Retry-After',
+};
+
+/**
+ * One error answer for the OpenAPI document and the serialiser: application/problem+json with
+ * the shared Problem schema (problem.ts sends every error so).
+ */
+export const problemResponse = (status: number) => ({
+  description: PROBLEM_DESCRIPTIONS[status] ?? 'An error',
+  content: { 'application/problem+json': { schema: Type.Ref('Problem') } },
+});
+
+/**
+ * The errors a route answers itself (its domain's), for `response: { 200: …, ...problemResponses(404, 409) }`.
+ * The ones every route of its kind can answer (400, 500, 503; 401 and 429 with an API key; 403
+ * on admin routes; 413/415 with a body; 414 with a path id) are added by openapi.ts.
+ */
 export const problemResponses = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, Type.Ref('Problem')]));
+  Object.fromEntries(statuses.map((s) => [s, problemResponse(s)]));
 
 export const PracticeParams = Type.Object({ practiceId: Type.String({ format: 'uuid' }) });

@@ -16,8 +16,9 @@ t.test('health, readiness and the OpenAPI document are public', async (t) => {
     t.ok(openapi.components.schemas[name], `component ${name}`);
   }
   t.same(
-    openapi.paths['/v1/practices/{practiceId}/bookings'].post.responses['409'].content['application/json']
-      .schema,
+    openapi.paths['/v1/practices/{practiceId}/bookings'].post.responses['409'].content[
+      'application/problem+json'
+    ].schema,
     {
       $ref: '#/components/schemas/Problem',
     },

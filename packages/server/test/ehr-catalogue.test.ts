@@ -200,8 +200,9 @@ t.test('the OpenAPI document has the routes with a summary, a description and th
     t.ok(operation?.description, `${method} ${path} has a description`);
   }
   t.same(
-    openapi.paths['/v1/practices/{practiceId}/discover'].post.responses['503'].content['application/json']
-      .schema,
+    openapi.paths['/v1/practices/{practiceId}/discover'].post.responses['503'].content[
+      'application/problem+json'
+    ].schema,
     { $ref: '#/components/schemas/Problem' },
   );
 });

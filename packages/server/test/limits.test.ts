@@ -180,7 +180,7 @@ t.test('the OpenAPI document lists the 429s', async (t) => {
     ['/v1/partners', 'post'],
   ] as const) {
     t.same(
-      paths[path][method].responses['429']?.content['application/json'].schema,
+      paths[path][method].responses['429']?.content['application/problem+json'].schema,
       problem,
       `${method} ${path}`,
     );

@@ -41,6 +41,7 @@ export const appointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['diary'],
+        operationId: 'listAppointments',
         summary: 'The diary: appointments booked through us and in the EHR',
         description:
           'EHR bookings show as the appointment type their slot type is mapped to; those of a --DISABLED-- slot type are left out (their time stays unavailable). Patient details are never shown. Default window: today and the next 6 days; at most 93 days.',

@@ -11,6 +11,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['audit'],
+        operationId: 'listAuditEvents',
         summary: 'Who changed what at the practice, newest first',
         description:
           'Every change to the practice, its connection, catalogue and mappings, with the API key that made it. Details never hold secrets or patient data. For the next page, pass the id of the last event as before.',

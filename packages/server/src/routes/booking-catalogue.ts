@@ -17,7 +17,10 @@ interface CatalogueResource {
   plural: string;
   noun: string;
   idParam: string;
+  /** Its component name, also the resource of its operationIds (createPractitioner, listPractitioners…). */
   schemaId: string;
+  /** The plural of schemaId, for listX. */
+  schemaPlural: string;
   createBody: TObject;
   changeBody: TObject;
   /** What a delete takes with it, for the route's description. */
@@ -34,6 +37,7 @@ const RESOURCES: CatalogueResource[] = [
     noun: 'practitioner',
     idParam: 'practitionerId',
     schemaId: 'Practitioner',
+    schemaPlural: 'Practitioners',
     createBody: Type.Object({ name: Name }, { additionalProperties: false }),
     changeBody: Type.Object({ name: Type.Optional(Name) }, { additionalProperties: false, minProperties: 1 }),
     onDelete: `Its practitioner mapping row (stage 1) goes with it, so its EHR session holder's slots are no longer offered. ${KEPT_BOOKINGS}`,
@@ -45,6 +49,7 @@ const RESOURCES: CatalogueResource[] = [
     noun: 'location',
     idParam: 'locationId',
     schemaId: 'Location',
+    schemaPlural: 'Locations',
     createBody: Type.Object({ name: Name }, { additionalProperties: false }),
     changeBody: Type.Object({ name: Type.Optional(Name) }, { additionalProperties: false, minProperties: 1 }),
     onDelete: `Its location mapping row (stage 2) goes with it, so the slots at its EHR site are no longer offered. ${KEPT_BOOKINGS}`,
@@ -56,6 +61,7 @@ const RESOURCES: CatalogueResource[] = [
     noun: 'appointment type',
     idParam: 'appointmentTypeId',
     schemaId: 'AppointmentType',
+    schemaPlural: 'AppointmentTypes',
     createBody: Type.Object(
       { name: Name, durationMinutes: DurationMinutes },
       { additionalProperties: false },
@@ -72,7 +78,7 @@ export const bookingCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => 
   const { practices, catalogue } = app.slotbridge;
 
   for (const resource of RESOURCES) {
-    const { kind, path, plural, noun, idParam, schemaId } = resource;
+    const { kind, path, plural, noun, idParam, schemaId, schemaPlural } = resource;
     const collection = `/v1/practices/:practiceId/${path}`;
     const item = `${collection}/:${idParam}`;
     const ItemParams = Type.Object({
@@ -91,6 +97,7 @@ export const bookingCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => 
       {
         schema: {
           tags,
+          operationId: `create${schemaId}`,
           summary: `Create a ${noun}`,
           description: `Adds a ${noun} to the practice's booking-side catalogue. Map it to the EHR with the mapping tables. Audited as ${kind}.created.`,
           params: PracticeParams,
@@ -118,6 +125,7 @@ export const bookingCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => 
       {
         schema: {
           tags,
+          operationId: `list${schemaPlural}`,
           summary: `List the practice's ${plural}`,
           description: `Every ${noun} of the practice's booking-side catalogue, oldest first.`,
           params: PracticeParams,
@@ -135,6 +143,7 @@ export const bookingCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => 
       {
         schema: {
           tags,
+          operationId: `get${schemaId}`,
           summary: `Get a ${noun}`,
           description: `An id of another practice answers 404, like an unknown one.`,
           params: ItemParams,
@@ -153,6 +162,7 @@ export const bookingCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => 
       {
         schema: {
           tags,
+          operationId: `update${schemaId}`,
           summary: `Change a ${noun}`,
           description: `Changes the fields sent; the others stay. Audited as ${kind}.updated with each change as { from, to }.`,
           params: ItemParams,
@@ -178,6 +188,7 @@ export const bookingCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => 
       {
         schema: {
           tags,
+          operationId: `delete${schemaId}`,
           summary: `Delete a ${noun}`,
           description: `${resource.onDelete} Audited as ${kind}.deleted, naming the mapping rows that went with it.`,
           params: ItemParams,

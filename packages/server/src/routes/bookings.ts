@@ -58,6 +58,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['bookings'],
+        operationId: 'createBooking',
         summary: 'Book a slot',
         description:
           'Answered at once with the booking in state "pending"; it is written to the EHR in the background (with retries) and becomes "confirmed", or "failed" with a reason. Poll GET …/bookings/{bookingId}. A slot already held by another booking answers 409; a slot that has started answers 422 SB_ERR_SLOT_IN_PAST. The Idempotency-Key header makes retries safe: the same key and body return the same booking (201 for the request that made it, 200 for every other, however many arrive at once); the same key with another body is 422. Beyond the booking limit of its API key (SLOTBRIDGE_BOOKINGS_PER_MINUTE) a request is refused with 429 and Retry-After.',
@@ -108,6 +109,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['bookings'],
+        operationId: 'getBooking',
         summary: 'Get a booking and its state',
         description: 'With its version as ETag (W/"<version>"): any change of the booking changes it.',
         params: BookingParams,
@@ -125,6 +127,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['bookings'],
+        operationId: 'cancelBooking',
         summary: 'Cancel a booking',
         description:
           'Answered at once with state "cancelling"; the cancellation is written to the EHR in the background and the booking becomes "cancelled". Plugins whose EHR has no online cancellation answer 409. An appointment that has started cannot be cancelled (422 SB_ERR_BOOKING_IN_PAST). With If-Match, only the version named is cancelled (412 otherwise); cancelling a booking already cancelled answers it, whatever its If-Match.',
@@ -134,6 +137,8 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
           { reason: Type.Optional(Type.String({ maxLength: 200 })) },
           { additionalProperties: false, description: 'Optional: a bare POST cancels without a reason' },
         ),
+        // As the preValidation below: no body at all is a cancel without a reason (openapi.ts).
+        'x-body-optional': true,
         response: { 200: BookingWithETag, ...problemResponses(400, 401, 404, 409, 412, 422) },
       },
       // The body is optional: a bare POST (no body at all) cancels without a reason.
@@ -159,6 +164,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['bookings'],
+        operationId: 'rescheduleBooking',
         summary: 'Move a booking to another slot',
         description:
           'The new slot is booked first, as a new booking (answered at once, "pending", with replacesBookingId); the old booking is released only once the new one is confirmed in the EHR. If the new write fails, the old booking stands. Plugins whose EHR has no online cancellation answer 409 and nothing is written. An appointment that has started cannot be moved (422 SB_ERR_BOOKING_IN_PAST), nor moved to a slot that has (422 SB_ERR_SLOT_IN_PAST). With If-Match, the old booking must be at the version named (412 otherwise). The answer\'s ETag is the new booking\'s.',

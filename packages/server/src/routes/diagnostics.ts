@@ -18,6 +18,7 @@ export const diagnosticsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['diagnostics'],
+        operationId: 'diagnoseAvailability',
         summary: '"Why isn\'t this slot offered?"',
         description:
           "Seed 001's four checks in order — the session exists in the EHR diary on that date (asked of the EHR now), the slot type is active, the change may be newer than the last sync (with the last sync and the next one due), the connection is healthy — then every availability rule over that day's synced slots, then the plugin's own checks. Every failing check is reported, each with its evidence and fix.",

@@ -7,10 +7,15 @@ import type { CatalogueKind } from '@slotbridge/core';
 import { Type } from 'typebox';
 import { listOf, PracticeParams, problemResponses, ref } from '../schemas.ts';
 
-const LISTS: { kind: CatalogueKind; path: string; plural: string }[] = [
-  { kind: 'practitioner', path: 'practitioners', plural: 'practitioners (session holders, clinicians)' },
-  { kind: 'location', path: 'locations', plural: 'sites (branches)' },
-  { kind: 'slot_type', path: 'slot-types', plural: 'slot types' },
+const LISTS: { kind: CatalogueKind; path: string; plural: string; operationId: string }[] = [
+  {
+    kind: 'practitioner',
+    path: 'practitioners',
+    plural: 'practitioners (session holders, clinicians)',
+    operationId: 'listEhrPractitioners',
+  },
+  { kind: 'location', path: 'locations', plural: 'sites (branches)', operationId: 'listEhrLocations' },
+  { kind: 'slot_type', path: 'slot-types', plural: 'slot types', operationId: 'listEhrSlotTypes' },
 ];
 
 export const ehrCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -21,6 +26,7 @@ export const ehrCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['EHR catalogue'],
+        operationId: 'discoverEhrCatalogue',
         summary: "Read the EHR's practitioners, sites and slot types now",
         description:
           "Runs the plugin's discover hook and stores what the EHR lists. Entities the EHR no longer lists are marked gone, not deleted; the mapping rows still pointing at them are listed in mappingsPointingAtGone and kept until the practice changes them. When the EHR fails, nothing changes and the answer is the plugin's error: 503 when it is unreachable or refuses the credentials (retry later, or fix the connection), with the plugin's own code and fix.",
@@ -34,12 +40,13 @@ export const ehrCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  for (const { kind, path, plural } of LISTS) {
+  for (const { kind, path, plural, operationId } of LISTS) {
     app.get(
       `/v1/practices/:practiceId/ehr/${path}`,
       {
         schema: {
           tags: ['EHR catalogue'],
+          operationId,
           summary: `The EHR's ${plural}, as last discovered`,
           description:
             'Sorted by name. Only what the EHR lists now, unless includeGone=true: then the gone ones too, with gone: true and goneAt. Empty until POST …/discover has run.',

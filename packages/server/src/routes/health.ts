@@ -13,7 +13,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['health'],
+        operationId: 'getLiveness',
         summary: 'Liveness: the process answers',
+        description:
+          'Answers 200 while the process runs; no API key, no database call. For a liveness probe.',
         security: [],
         response: { 200: Health },
       },
@@ -26,7 +29,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['health'],
+        operationId: 'getReadiness',
         summary: 'Readiness: the database answers',
+        description:
+          '200 when the database answers, 503 (this body, not a problem) when it does not. For a readiness probe; no API key.',
         security: [],
         response: { 200: Health, 503: Health },
       },

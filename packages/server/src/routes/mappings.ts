@@ -49,7 +49,10 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['mappings'],
+        operationId: 'listPractitionerMappings',
         summary: 'Stage 1: our practitioners and the EHR practitioner each is mapped to',
+        description:
+          'Every practitioner of the booking catalogue, with the EHR practitioner it is mapped to (null: not mapped) and whether the EHR still lists it.',
         params: PracticeParams,
         response: { 200: table(PractitionerView), ...problemResponses(400, 401, 404) },
       },
@@ -63,6 +66,7 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['mappings'],
+        operationId: 'putPractitionerMappings',
         summary: 'Stage 1: replace the practitioner mapping',
         description:
           'Strictly 1:1: one EHR practitioner chosen for two of ours answers 422 naming every conflicting row, and nothing is saved. null: booking-side only, not synced. Practitioners left out of the table are unmapped.',
@@ -95,7 +99,10 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['mappings'],
+        operationId: 'listLocationMappings',
         summary: 'Stage 2: our locations and the EHR site each is mapped to',
+        description:
+          'Every location of the booking catalogue, with the EHR site it is mapped to (null: not mapped) and whether the EHR still lists it.',
         params: PracticeParams,
         response: { 200: table(LocationView), ...problemResponses(400, 401, 404) },
       },
@@ -109,6 +116,7 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['mappings'],
+        operationId: 'putLocationMappings',
         summary: 'Stage 2: replace the location mapping',
         description: 'Same rules as the practitioner mapping: 1:1, null for booking-side only.',
         params: PracticeParams,
@@ -141,7 +149,10 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['mappings'],
+        operationId: 'listSlotTypeMappings',
         summary: 'Stage 3: slot type features — every EHR slot type, its feature and appointment type',
+        description:
+          'Every slot type the EHR lists or a row names, with its feature and appointment type; configured: false for one never set (not bookable).',
         params: PracticeParams,
         response: { 200: table(SlotTypeView), ...problemResponses(400, 401, 404) },
       },
@@ -155,6 +166,7 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['mappings'],
+        operationId: 'putSlotTypeMappings',
         summary: 'Stage 3: replace the slot type features',
         description:
           'bookable: patients may book it, as the appointment type chosen; not_bookable: booked only in the EHR; unregistered_patient: at most one slot type, used for nothing else (no appointment type, no booking feature), which holds the time of a patient the EHR cannot match.',
@@ -187,7 +199,10 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['mappings'],
+        operationId: 'listAppointmentTypeMappings',
         summary: 'Stage 4: booking features — the EHR slot type each appointment type is booked as',
+        description:
+          'Every appointment type of the booking catalogue, with the EHR slot type a booking of it is written as.',
         params: PracticeParams,
         response: { 200: table(BookingView), ...problemResponses(400, 401, 404) },
       },
@@ -201,6 +216,7 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['mappings'],
+        operationId: 'putAppointmentTypeMappings',
         summary: 'Stage 4: replace the booking features',
         description:
           "null: a booking is still written back, but the EHR slot's type is left unchanged. The unregistered-patient slot type cannot be chosen.",
@@ -227,7 +243,9 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['mappings'],
+        operationId: 'getActiveSlotTypes',
         summary: 'The slot types the sync reads (seed 001); every other slot type is ignored',
+        description: 'The ids and, as last discovered, the EHR slot types themselves.',
         params: PracticeParams,
         response: { 200: Active, ...problemResponses(400, 401, 404) },
       },
@@ -240,6 +258,7 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['mappings'],
+        operationId: 'putActiveSlotTypes',
         summary: 'Replace the active slot types',
         description:
           'Only these slot types are synced. One taken off the list leaves availability at the next sync; one not on it is ignored even if the EHR diary has it.',

@@ -15,7 +15,9 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { admin: true },
       schema: {
         tags: ['partners'],
+        operationId: 'createPartner',
         summary: 'Create a partner (admin key only)',
+        description: 'A partner is a booking product; its API keys reach only its own practices.',
         body: Type.Object(
           { name: Type.String({ minLength: 1, maxLength: 200 }) },
           { additionalProperties: false },
@@ -35,7 +37,9 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { admin: true },
       schema: {
         tags: ['partners'],
+        operationId: 'listPartners',
         summary: 'List partners (admin key only)',
+        description: 'Every partner, oldest first.',
         response: { 200: listOf('Partner') },
       },
     },
@@ -48,8 +52,11 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { admin: true },
       schema: {
         tags: ['partners'],
+        operationId: 'createPartnerApiKey',
         summary:
           "Issue an API key scoped to this partner's practices (admin key only). The key is shown once.",
+        description:
+          'The key is in the answer once: only its hash is kept. Send it as "Authorization: Bearer <key>".',
         params: Type.Object({ partnerId: Type.String({ format: 'uuid' }) }),
         body: Type.Object(
           { label: Type.String({ minLength: 1, maxLength: 200 }) },

@@ -7,7 +7,10 @@ export const pluginRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['plugins'],
+        operationId: 'listPlugins',
         summary: 'The EHR plugins this server has, with their capabilities and connection settings',
+        description:
+          'Every EHR plugin loaded at boot (slotbridge.config.json), with its capabilities and the JSON Schema of its connection settings: the body of PUT …/connection for a practice on it.',
         response: { 200: listOf('Plugin') },
       },
     },

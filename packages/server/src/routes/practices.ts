@@ -17,7 +17,10 @@ export const practiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['practices'],
+        operationId: 'createPractice',
         summary: 'Create a practice',
+        description:
+          "A practice on one EHR plugin (GET /v1/plugins), in its diary's time zone. Next: PUT …/connection with the plugin's settings. A partner key creates it for its partner; the admin key names the partner.",
         body: Type.Object(
           {
             name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -54,7 +57,9 @@ export const practiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['practices'],
+        operationId: 'listPractices',
         summary: 'List the practices this key can reach',
+        description: "A partner key: its partner's practices; the admin key: every practice.",
         response: { 200: listOf('Practice') },
       },
     },
@@ -68,7 +73,9 @@ export const practiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['practices'],
+        operationId: 'getPractice',
         summary: 'Get a practice',
+        description: 'A practice of another partner answers 404, like an unknown one.',
         params: PracticeParams,
         response: { 200: ref('Practice'), ...problemResponses(400, 401, 404) },
       },
@@ -81,7 +88,9 @@ export const practiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['practices'],
+        operationId: 'updatePractice',
         summary: 'Change a practice',
+        description: 'Changes the fields sent; the others stay. Audited.',
         params: PracticeParams,
         body: Type.Object(
           {

@@ -23,6 +23,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['bookings'],
+        operationId: 'listReconciliations',
         summary: 'Bookings awaiting reconciliation in the EHR',
         description:
           "Bookings whose patient the EHR could not match: the slot is held there with the unregistered-patient slot type and a note for reception. When the practice books the patient into that slot in the EHR, the next sync confirms the booking; if it releases the slot, the booking becomes cancelled_in_ehr. Patient details are in the EHR's slot note, never here.",
@@ -83,6 +84,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['bookings'],
+        operationId: 'resolveReconciliation',
         summary: 'Mark a held booking as reconciled',
         description:
           'For EHRs whose diary cannot show it (SystmOne lists free slots only): the practice has booked the patient into the held slot, so the booking is confirmed. Where the EHR shows it (EMIS), the next sync does this by itself. Releasing the hold instead is a cancel.',

@@ -11,6 +11,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['sync'],
+        operationId: 'syncPractice',
         summary: 'Sync the practice now and return the run',
         description:
           'Reads the active slot types over the publishing horizon from the EHR, and writes only what changed. A failed run is answered 200 with status "failed" and the error: the run itself is recorded. In the background the near window (today + 48 h) is read every SLOTBRIDGE_NEAR_SYNC_SECONDS and the rest of the horizon every SLOTBRIDGE_FAR_SYNC_SECONDS anyway.',
@@ -30,7 +31,10 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['sync'],
+        operationId: 'listSyncRuns',
         summary: 'The latest sync runs of the practice, newest first',
+        description:
+          'At most `limit` runs (default 20), manual and background, each with its window, counts and error.',
         params: PracticeParams,
         querystring: Type.Object({
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 20 })),
