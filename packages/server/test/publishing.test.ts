@@ -233,6 +233,13 @@ t.test('SMART Scheduling Links publishing', async (t) => {
   });
   t.equal(opted.statusCode, 200, 'p1 opts in', { body: opted.body });
   t.match(opted.json(), { enabled: true, bookingPhone: '+44 113 496 0000', manifestPath: manifestUrl });
+  // p2 has a setting too, with enabled false: filled in, but not opted in.
+  const notOpted = await w.api('PUT', `/v1/practices/${w.p2}/publishing`, {
+    enabled: false,
+    bookingLinkTemplate: 'https://book.example.com/slots/{slotId}',
+    bookingPhone: '+44 113 496 0001',
+  });
+  t.equal(notOpted.statusCode, 200, 'p2 is set up but not opted in', { body: notOpted.body });
   const audit = await w.api('GET', `/v1/practices/${w.p1}/audit`);
   t.ok(
     (audit.json().data as { action: string }[]).some((e) => e.action === 'practice.publishing_updated'),
