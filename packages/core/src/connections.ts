@@ -15,6 +15,7 @@ import type { EhrRegistry } from './ehr-registry.ts';
 import { CoreErrorCode, InputError, NotFoundError, UnprocessableError } from './errors.ts';
 import type { SecretBox } from './secret-box.ts';
 import type { SyncState } from './sync/sync-state.ts';
+import { recordHealthChanged } from './webhooks/events.ts';
 
 export interface ConnectionView {
   ehr: string;
@@ -163,7 +164,13 @@ export class Connections {
   ): Promise<void> {
     this.#confirmedHealthy.delete(practice.id);
     const failingCheck = checks?.find((c) => !c.ok && c.severity === 'error');
-    await db
+    const before = await db
+      .selectFrom('connections')
+      .select('status')
+      .where('practice_id', '=', practice.id)
+      .forUpdate()
+      .executeTakeFirst();
+    const after = await db
       .updateTable('connections')
       .set((eb) => ({
         last_sync_at: at,
@@ -177,7 +184,15 @@ export class Connections {
         ...(checks && { setup_checks: JSON.stringify(checks), checked_at: at }),
       }))
       .where('practice_id', '=', practice.id)
-      .execute();
+      .returning(['status', 'last_sync_fix'])
+      .executeTakeFirst();
+    if (before && after && before.status !== after.status) {
+      await recordHealthChanged(db, practice, {
+        status: after.status,
+        previousStatus: before.status,
+        lastSyncFix: after.last_sync_fix,
+      });
+    }
   }
 
   /** The plugin's set-up checks against the saved settings, or null when they could not run. */
@@ -202,19 +217,36 @@ export class Connections {
   async readSucceeded(practice: Practice, at: Date): Promise<void> {
     const confirmed = this.#confirmedHealthy.get(practice.id);
     if (confirmed !== undefined && at.getTime() - confirmed < CONFIRM_HEALTHY_EVERY_MS) return;
-    const healed = await this.db
-      .updateTable('connections')
-      .set({ status: 'healthy', sync_failures: 0, last_sync_error: null, last_sync_fix: null })
-      .where('practice_id', '=', practice.id)
-      .where((eb) =>
-        eb.or([
-          eb('status', 'in', ['degraded', 'failing']),
-          eb('sync_failures', '>', 0),
-          eb('last_sync_error', 'is not', null),
-        ]),
-      )
-      .returning('setup_checks')
-      .executeTakeFirst();
+    // The status before, under the row's lock, for connection.health_changed.
+    const healed = await this.db.transaction().execute(async (trx) => {
+      const before = await trx
+        .selectFrom('connections')
+        .select('status')
+        .where('practice_id', '=', practice.id)
+        .forUpdate()
+        .executeTakeFirst();
+      const row = await trx
+        .updateTable('connections')
+        .set({ status: 'healthy', sync_failures: 0, last_sync_error: null, last_sync_fix: null })
+        .where('practice_id', '=', practice.id)
+        .where((eb) =>
+          eb.or([
+            eb('status', 'in', ['degraded', 'failing']),
+            eb('sync_failures', '>', 0),
+            eb('last_sync_error', 'is not', null),
+          ]),
+        )
+        .returning('setup_checks')
+        .executeTakeFirst();
+      if (row && before && before.status !== 'healthy') {
+        await recordHealthChanged(trx, practice, {
+          status: 'healthy',
+          previousStatus: before.status,
+          lastSyncFix: null,
+        });
+      }
+      return row;
+    });
     this.#confirmedHealthy.set(practice.id, at.getTime());
     if (!healed) return;
     this.log.info({ practiceId: practice.id }, 'connection healthy again');

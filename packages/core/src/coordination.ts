@@ -17,6 +17,8 @@ export const Channel = {
   practices: 'slotbridge_practices',
   /** A practice's slots, offers or live bookings changed: its kept answers are out of date. */
   offers: 'slotbridge_offers',
+  /** A webhook delivery is ready to send. */
+  webhooks: 'slotbridge_webhooks',
 } as const;
 
 export class PgCoordinator {

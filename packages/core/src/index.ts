@@ -32,3 +32,4 @@ export * from './sync/scheduler.ts';
 export * from './sync/sync-practice.ts';
 export * from './sync/sync-state.ts';
 export * from './time.ts';
+export * from './webhooks/index.ts';

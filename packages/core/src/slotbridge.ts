@@ -27,6 +27,12 @@ import { SecretBox } from './secret-box.ts';
 import { SyncScheduler } from './sync/scheduler.ts';
 import { SlotSync } from './sync/sync-practice.ts';
 import { SyncState } from './sync/sync-state.ts';
+import {
+  DEFAULT_WEBHOOK_DELIVERY,
+  type WebhookDeliveryOptions,
+  WebhookDeliveryWorker,
+} from './webhooks/delivery.ts';
+import { WebhookEndpoints } from './webhooks/endpoints.ts';
 
 /** How much work one process takes on, and how often practices are read. */
 export interface EngineOptions {
@@ -67,6 +73,8 @@ export interface SlotbridgeOptions {
   engine?: Partial<EngineOptions>;
   hooks?: HookRegistry;
   now?: () => Date;
+  /** Webhook delivery: retry schedule, disabling, timeout (docs/webhooks.md). */
+  webhooks?: Partial<WebhookDeliveryOptions>;
 }
 
 export class Slotbridge {
@@ -89,6 +97,10 @@ export class Slotbridge {
   readonly diagnostics: AvailabilityDiagnostics;
   readonly bookings: Bookings;
   readonly writeBack: WriteBack;
+  /** Partners' webhook endpoints (webhooks/endpoints.ts). */
+  readonly webhooks: WebhookEndpoints;
+  /** Sends the webhook events (webhooks/delivery.ts); started with the other workers. */
+  readonly webhookDelivery: WebhookDeliveryWorker;
   /** The answers of GET …/slots, kept until the practice's offers change (offers/answer-cache.ts). */
   readonly answers = new AnswerCache();
   readonly engine: EngineOptions;
@@ -155,6 +167,11 @@ export class Slotbridge {
         ),
       this.engine.writeLeaseSeconds,
     );
+    this.webhooks = new WebhookEndpoints(this.db, this.secrets);
+    this.webhookDelivery = new WebhookDeliveryWorker(this.db, this.secrets, options.log, {
+      ...DEFAULT_WEBHOOK_DELIVERY,
+      ...options.webhooks,
+    });
   }
 
   static async create(options: SlotbridgeOptions): Promise<Slotbridge> {
@@ -187,6 +204,7 @@ export class Slotbridge {
     this.syncState.attach(scheduler);
     this.metrics.setFreshnessSource(() => scheduler.freshnessAges());
     this.writeBack.start(coordinator);
+    this.webhookDelivery.start(coordinator);
     await scheduler.start();
   }
 
@@ -218,6 +236,7 @@ export class Slotbridge {
   async close(): Promise<void> {
     await this.#scheduler?.stop();
     await this.writeBack.stop();
+    await this.webhookDelivery.stop();
     this.answers.stop();
     this.syncState.attach(null);
     await this.#coordinator?.stop();

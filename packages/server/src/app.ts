@@ -29,6 +29,7 @@ import { publicationRoutes, publishingSettingsRoutes } from './routes/publishing
 import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { slotRoutes } from './routes/slots.ts';
 import { syncRoutes } from './routes/sync.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { sharedSchemas } from './schemas.ts';
 
 export interface BuildAppOptions {
@@ -104,6 +105,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await api.register(reconciliationRoutes);
     await api.register(appointmentRoutes);
     await api.register(diagnosticsRoutes);
+    await api.register(webhookRoutes);
   });
   return app;
 }

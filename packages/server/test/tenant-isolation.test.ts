@@ -24,6 +24,8 @@ const ID_OF: Record<string, keyof TenantIds> = {
   slotId: 'freeSlotId',
   keyId: 'apiKeyId',
   apiKeyId: 'apiKeyId',
+  endpointId: 'endpointId',
+  eventId: 'eventId',
 };
 
 interface Call {

@@ -31,6 +31,7 @@ import { LIVE_BOOKING_STATES, type OfferMoment } from '../offers/offer-rules.ts'
 import { aroundSlot } from '../offers/offers.ts';
 import type { SecretBox } from '../secret-box.ts';
 import { instantToLocalIso } from '../time.ts';
+import { recordBookingEvent } from '../webhooks/events.ts';
 import { enqueueBookingWrite } from './outbox.ts';
 
 /** Every state a booking can be in (the API documents each). */
@@ -294,6 +295,7 @@ export class Bookings {
         .where('id', '=', booking.id)
         .returningAll()
         .executeTakeFirstOrThrow();
+      await recordBookingEvent(trx, 'booking.confirmed', resolved, practice);
       await recordAudit(trx, caller, practice.id, 'booking.reconciled', { bookingId });
       return resolved;
     });

@@ -24,6 +24,7 @@ import { CoreErrorCode, EhrError, SlotbridgeError } from '../errors.ts';
 import { unregisteredSlotTypeId } from '../mappings.ts';
 import { offersChanged } from '../offers/answer-cache.ts';
 import type { SecretBox } from '../secret-box.ts';
+import { recordBookingEvent } from '../webhooks/events.ts';
 import type { SealedBookingDetails } from './bookings.ts';
 import { enqueueBookingWrite, requestDayRefresh } from './outbox.ts';
 
@@ -295,13 +296,15 @@ export class WriteBack {
       const now = new Date();
       if (command.kind === 'book' && result.heldForReconciliation) {
         // The EHR could not match the patient: the slot is held for the practice to book them in.
-        await trx
+        const held = await trx
           .updateTable('bookings')
           .set({ state: 'needs_reconciliation', ehr_booking_ref: result.ehrBookingRef, updated_at: now })
           .where('id', '=', booking.id)
-          .execute();
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await recordBookingEvent(trx, 'booking.needs_reconciliation', held, practice);
       } else if (command.kind === 'book') {
-        await trx
+        const confirmed = await trx
           .updateTable('bookings')
           .set({
             state: 'confirmed',
@@ -310,14 +313,25 @@ export class WriteBack {
             updated_at: now,
           })
           .where('id', '=', booking.id)
-          .execute();
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        // A move's new booking tells the move (the old booking's cancellation follows).
+        await recordBookingEvent(
+          trx,
+          booking.replaces_booking_id ? 'booking.rescheduled' : 'booking.confirmed',
+          confirmed,
+          practice,
+          booking.replaces_booking_id ? { previousBookingId: booking.replaces_booking_id } : {},
+        );
         if (booking.slot_id) await this.setSlotStatus(trx, booking.slot_id, 'booked');
       } else {
-        await trx
+        const cancelled = await trx
           .updateTable('bookings')
           .set({ state: 'cancelled', cancelled_at: now, updated_at: now })
           .where('id', '=', booking.id)
-          .execute();
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await recordBookingEvent(trx, 'booking.cancelled', cancelled, practice);
         if (booking.slot_id) await this.setSlotStatus(trx, booking.slot_id, 'free');
       }
       if (command.kind === 'book' && booking.replaces_booking_id) {
@@ -379,7 +393,7 @@ export class WriteBack {
         // "failed" could leave the patient an appointment they were told they do not have; the
         // booking keeps its slot and awaits the diary, which settles it: the next read of that
         // day finds the slot booked (confirmed) or free (cancelled), or the practice resolves it.
-        await trx
+        const unknown = await trx
           .updateTable('bookings')
           .set({
             state: 'needs_reconciliation',
@@ -390,14 +404,16 @@ export class WriteBack {
             updated_at: new Date(),
           })
           .where('id', '=', booking.id)
-          .execute();
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await recordBookingEvent(trx, 'booking.needs_reconciliation', unknown, practice);
         await requestDayRefresh(trx, practice, booking.ehr_practitioner_id, booking.start_at);
         return 'unknown' as const;
       }
       const reason = retryable
         ? `The EHR could not be reached after ${command.attempts} attempts: ${message}`
         : message;
-      await trx
+      const settled = await trx
         .updateTable('bookings')
         .set({
           // A failed cancellation leaves the appointment standing in the EHR: the booking stays confirmed.
@@ -407,7 +423,9 @@ export class WriteBack {
           updated_at: new Date(),
         })
         .where('id', '=', booking.id)
-        .execute();
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      if (command.kind === 'book') await recordBookingEvent(trx, 'booking.failed', settled, practice);
       // A failed booking no longer holds its slot.
       await offersChanged(trx, practice.id);
       if (error instanceof EhrError && error.kind === 'slot_taken' && booking.slot_id) {

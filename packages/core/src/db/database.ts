@@ -7,6 +7,7 @@ import * as engine from './migrations/0003-engine.ts';
 import * as offers from './migrations/0004-offers.ts';
 import * as connectionHealth from './migrations/0005-connection-health.ts';
 import * as bookingVersion from './migrations/0006-booking-version.ts';
+import * as webhooks from './migrations/0007-webhooks.ts';
 import * as publishing from './migrations/0008-publishing.ts';
 import type { Database } from './schema.ts';
 
@@ -39,6 +40,7 @@ export const migrations = {
   '0004-offers': offers,
   '0005-connection-health': connectionHealth,
   '0006-booking-version': bookingVersion,
+  '0007-webhooks': webhooks,
   '0008-publishing': publishing,
 };
 

@@ -23,6 +23,7 @@ import { offersChanged } from '../offers/answer-cache.ts';
 import { refreshOffers } from '../offers/offers.ts';
 import type { Practices } from '../practices.ts';
 import { addDays, addLocalDays } from '../time.ts';
+import { recordAvailabilityChanged, recordBookingEvent } from '../webhooks/events.ts';
 import { diffSlots, STORED_SLOT_COLUMNS, type StoredSlot } from './diff-slots.ts';
 import { SessionMemo } from './session-memo.ts';
 
@@ -319,6 +320,9 @@ export class SlotSync {
             .execute();
         }
         if (diff.deletes.length > 0) await trx.deleteFrom('slots').where('id', 'in', diff.deletes).execute();
+        const changedWindow = changedSlotsWindow(diff, stored);
+        if (changedWindow)
+          await recordAvailabilityChanged(trx, practice, changedWindow.from, changedWindow.to);
         // The offer rules of the set-up are decided again for the slots written; the others'
         // verdicts stand (a mapping change refreshes them all). A whole-horizon read refreshes
         // every slot of the window, which mends any verdict left behind.
@@ -521,11 +525,18 @@ export class SlotSync {
         next = { state: 'cancelled_in_ehr', at: 'cancelled_at' };
       }
       if (!next) continue;
-      await trx
+      const changedBooking = await trx
         .updateTable('bookings')
         .set({ state: next.state, [next.at]: now, updated_at: now })
         .where('id', '=', booking.id)
-        .execute();
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordBookingEvent(
+        trx,
+        next.state === 'confirmed' ? 'booking.confirmed' : 'booking.cancelled_in_ehr',
+        changedBooking,
+        practice,
+      );
       this.log.info(
         { practiceId: practice.id, bookingId: booking.id, state: next.state },
         'booking changed in the EHR',
@@ -647,4 +658,28 @@ export class SlotSync {
       finishedAt,
     };
   }
+}
+
+/** From the earliest start to the latest end of the slots a read added, changed or removed; null when none. */
+function changedSlotsWindow(
+  diff: { inserts: EhrSlot[]; updates: { id: string; slot: EhrSlot }[]; deletes: string[] },
+  stored: StoredSlot[],
+): { from: Date; to: Date } | null {
+  const gone = new Set(diff.deletes);
+  const spans = [
+    ...diff.inserts.map((slot) => [slot.startAt, slot.endAt] as const),
+    ...diff.updates.map(({ slot }) => [slot.startAt, slot.endAt] as const),
+    ...stored.filter((row) => gone.has(row.id)).map((row) => [row.start_at, row.end_at] as const),
+  ];
+  // An update may move a slot: its old time changed too.
+  const updated = new Set(diff.updates.map((u) => u.id));
+  for (const row of stored) if (updated.has(row.id)) spans.push([row.start_at, row.end_at] as const);
+  if (spans.length === 0) return null;
+  let from = spans[0]![0];
+  let to = spans[0]![1];
+  for (const [start, end] of spans) {
+    if (start < from) from = start;
+    if (end > to) to = end;
+  }
+  return { from, to };
 }

@@ -21,7 +21,7 @@ export interface OfferingPractice extends TestApp {
 export async function offeringPractice(
   t: Test,
   slots: EhrSlot[],
-  options: { workers?: boolean } = {},
+  options: Parameters<typeof testApp>[0] = {},
 ): Promise<OfferingPractice> {
   const setup = await testApp(options);
   t.teardown(setup.close);

@@ -1,6 +1,6 @@
 /** The server app on a fresh test database, with the in-memory EHR and any other plugins. */
 import { Writable } from 'node:stream';
-import { ehrFastifyPlugin, type Slotbridge } from '@slotbridge/core';
+import { ehrFastifyPlugin, type Slotbridge, type WebhookDeliveryOptions } from '@slotbridge/core';
 import { createMemoryEhr, createTestSlotbridge, type MemoryEhr } from '@slotbridge/core/testing';
 import type { FastifyInstance, FastifyPluginAsync, RouteOptions } from 'fastify';
 import { buildApp } from '../../src/app.ts';
@@ -29,9 +29,13 @@ export async function testApp(
     /** Keep `/slots` answers without workers (as `api` does). */
     answering?: boolean;
     limits?: LimitsOptions;
+    /** Webhook delivery settings (a short retry schedule, a short disabling limit). */
+    webhooks?: Partial<WebhookDeliveryOptions>;
   } = {},
 ): Promise<TestApp> {
-  const { slotbridge, database } = await createTestSlotbridge();
+  const { slotbridge, database } = await createTestSlotbridge(
+    options.webhooks ? { webhooks: options.webhooks } : {},
+  );
   const memory = createMemoryEhr();
   const logs: string[] = [];
   const routes: RouteOptions[] = [];

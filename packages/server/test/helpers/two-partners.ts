@@ -4,6 +4,7 @@
  * a booking. Every name B's data carries includes a marker, so an answer that leaks it is found.
  */
 import { randomBytes } from 'node:crypto';
+import type { WebhookTables } from '@slotbridge/core';
 import type { LightMyRequestResponse } from 'fastify';
 import { tomorrowSlotsForTests } from './slots.ts';
 import { bearer, type TestApp, testApp } from './test-app.ts';
@@ -22,6 +23,10 @@ export interface TenantIds {
   /** A slot still offered. */
   freeSlotId: string;
   apiKeyId: string;
+  /** A webhook endpoint (nothing listens at its URL; no worker sends to it here). */
+  endpointId: string;
+  /** An event stored for that endpoint (the booking's). */
+  eventId: string;
 }
 
 export interface Tenant {
@@ -105,6 +110,13 @@ async function tenant(setup: TestApp, label: string): Promise<Tenant> {
   );
   await ok(await call('PUT', `${p}/active-slot-types`, { ehrSlotTypeIds: ['st1'] }), 'active slot types');
   await ok(await call('POST', `${p}/sync`), 'sync');
+  const endpoint = await ok(
+    await call('POST', '/v1/webhook-endpoints', {
+      url: 'http://127.0.0.1:9/hook',
+      description: `Hook ${marker}`,
+    }),
+    'webhook endpoint',
+  );
   const slots = (await ok(await call('GET', `${p}/slots`), 'slots')).data as { id: string }[];
   if (slots.length < 3) throw new Error(`fixture: ${slots.length} slots offered`);
   const book = async (slotId: string, n: number) =>
@@ -126,6 +138,13 @@ async function tenant(setup: TestApp, label: string): Promise<Tenant> {
   await writeBack(setup);
   await ok(await call('POST', `${p}/bookings/${cancelled.id}/cancel`), 'cancel');
   await writeBack(setup);
+  const event = await setup.slotbridge.db
+    .withTables<WebhookTables>()
+    .selectFrom('webhook_events')
+    .select('id')
+    .where('partner_id', '=', partner.id)
+    .orderBy('seq')
+    .executeTakeFirstOrThrow();
   const key = await setup.slotbridge.db
     .selectFrom('api_keys')
     .select('id')
@@ -145,6 +164,8 @@ async function tenant(setup: TestApp, label: string): Promise<Tenant> {
       slotId: slots[0]!.id,
       freeSlotId: slots[2]!.id,
       apiKeyId: key.id,
+      endpointId: endpoint.id as string,
+      eventId: event.id,
     },
     markers: [marker],
   };

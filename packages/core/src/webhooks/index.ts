@@ -1,0 +1,5 @@
+// Signed webhooks (docs/webhooks.md).
+export * from './delivery.ts';
+export * from './endpoints.ts';
+export * from './events.ts';
+export * from './tables.ts';

@@ -1,0 +1,319 @@
+/**
+ * Signed webhooks (docs/webhooks.md): a partner's endpoints, their delivery log and replays. A
+ * partner key reaches its own endpoints only (others' answer 404); the admin key reaches any and
+ * acts for a partner with `?partnerId=` (required to create one).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '@slotbridge/core';
+import { Type } from 'typebox';
+import { problemResponses } from '../schemas.ts';
+
+const TAGS = ['Webhooks'];
+
+const EventType = Type.Unsafe<WebhookEventType>(
+  Type.String({
+    enum: [...WEBHOOK_EVENT_TYPES],
+    description: 'An event type (docs/webhooks.md lists each and its payload)',
+  }),
+);
+
+const PartnerQuery = Type.Object({
+  partnerId: Type.Optional(
+    Type.String({
+      format: 'uuid',
+      description:
+        'The admin key acts for this partner (required to create an endpoint); a partner key may leave it out or name itself',
+    }),
+  ),
+});
+
+const EndpointParams = Type.Object({ endpointId: Type.String({ format: 'uuid' }) });
+const EventParams = Type.Object({
+  endpointId: Type.String({ format: 'uuid' }),
+  eventId: Type.String({ format: 'uuid', description: "The event's id, sent as webhook-id" }),
+});
+
+const DateTime = Type.String({ format: 'date-time' });
+const NullableDateTime = Type.Union([DateTime, Type.Null()]);
+
+const endpointProperties = {
+  id: Type.String({ format: 'uuid' }),
+  partnerId: Type.String({ format: 'uuid' }),
+  url: Type.String(),
+  description: Type.Union([Type.String(), Type.Null()]),
+  eventTypes: Type.Union([Type.Array(EventType), Type.Null()], { description: 'null: every event type' }),
+  enabled: Type.Boolean(),
+  disabledReason: Type.Union([Type.String(), Type.Null()], {
+    description: 'Why it is disabled: by the partner, or by slotbridge after 24 h of failed deliveries',
+  }),
+  disabledAt: NullableDateTime,
+  previousSecretValidUntil: Type.Union([DateTime, Type.Null()], {
+    description: 'After a rotation: the previous secret signs too (a second signature) until then',
+  }),
+  failingSince: Type.Union([DateTime, Type.Null()], {
+    description: 'The first failed attempt since the last delivered event; null while deliveries succeed',
+  }),
+  lastSuccessAt: NullableDateTime,
+  createdAt: DateTime,
+  updatedAt: DateTime,
+};
+
+const Endpoint = Type.Object(endpointProperties, { description: 'A webhook endpoint (never its secret)' });
+const EndpointWithSecret = Type.Object(
+  {
+    ...endpointProperties,
+    secret: Type.String({
+      description:
+        'The signing secret, whsec_ and base64 (Standard Webhooks). Shown this once: only its sealed form is kept.',
+    }),
+  },
+  { description: 'The endpoint, with its signing secret shown once' },
+);
+
+const Url = Type.String({
+  minLength: 1,
+  maxLength: 2000,
+  description: 'https:// (http:// only to 127.0.0.1 or localhost, for testing)',
+});
+const Description = Type.Union([Type.String({ maxLength: 500 }), Type.Null()]);
+const EventTypes = Type.Union([Type.Array(EventType, { maxItems: 20 }), Type.Null()], {
+  description: 'The event types to send; null or absent: all',
+});
+
+const Attempt = Type.Object({
+  eventId: Type.String({ format: 'uuid' }),
+  type: Type.String(),
+  attempt: Type.Integer({ description: '1 for the first attempt of the event to this endpoint' }),
+  statusCode: Type.Union([Type.Integer(), Type.Null()], {
+    description: "The receiver's HTTP status; null when none came (error says why)",
+  }),
+  error: Type.Union([Type.String(), Type.Null()]),
+  durationMs: Type.Integer(),
+  at: DateTime,
+});
+
+const Queued = Type.Object({
+  queued: Type.Integer({ description: 'Deliveries queued again (each keeps its webhook-id)' }),
+});
+
+export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { webhooks } = app.slotbridge;
+
+  app.post(
+    '/v1/webhook-endpoints',
+    {
+      schema: {
+        operationId: 'createWebhookEndpoint',
+        tags: TAGS,
+        summary: 'Create a webhook endpoint',
+        description:
+          "Events of the partner's practices are POSTed to the URL, signed as Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). The answer carries the signing secret once. The admin key names the partner with ?partnerId=.",
+        querystring: PartnerQuery,
+        body: Type.Object(
+          { url: Url, eventTypes: Type.Optional(EventTypes), description: Type.Optional(Description) },
+          { additionalProperties: false },
+        ),
+        response: { 201: EndpointWithSecret, ...problemResponses(400, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { endpoint, secret } = await webhooks.create(request.caller, {
+        url: request.body.url,
+        ...(request.body.eventTypes !== undefined && { eventTypes: request.body.eventTypes }),
+        ...(request.body.description !== undefined && { description: request.body.description }),
+        ...(request.query.partnerId !== undefined && { partnerId: request.query.partnerId }),
+      });
+      reply.header('location', `/v1/webhook-endpoints/${endpoint.id}`);
+      return reply.code(201).send({ ...endpoint, secret });
+    },
+  );
+
+  app.get(
+    '/v1/webhook-endpoints',
+    {
+      schema: {
+        operationId: 'listWebhookEndpoints',
+        tags: TAGS,
+        summary: 'List webhook endpoints',
+        description:
+          "The partner's endpoints, oldest first (the admin key: every partner's, or ?partnerId='s).",
+        querystring: PartnerQuery,
+        response: { 200: Type.Object({ data: Type.Array(Endpoint) }), ...problemResponses(404) },
+      },
+    },
+    async (request) => ({ data: await webhooks.list(request.caller, request.query.partnerId) }),
+  );
+
+  app.get(
+    '/v1/webhook-endpoints/:endpointId',
+    {
+      schema: {
+        operationId: 'getWebhookEndpoint',
+        tags: TAGS,
+        summary: 'Get a webhook endpoint',
+        description: 'Its settings and health (never its secret).',
+        params: EndpointParams,
+        querystring: PartnerQuery,
+        response: { 200: Endpoint, ...problemResponses(404) },
+      },
+    },
+    async (request) => webhooks.get(request.caller, request.params.endpointId, request.query.partnerId),
+  );
+
+  app.patch(
+    '/v1/webhook-endpoints/:endpointId',
+    {
+      schema: {
+        operationId: 'updateWebhookEndpoint',
+        tags: TAGS,
+        summary: 'Change a webhook endpoint',
+        description:
+          'Any of url, eventTypes, description, enabled. Enabling a disabled endpoint sends what waited for it at once, in order.',
+        params: EndpointParams,
+        querystring: PartnerQuery,
+        body: Type.Object(
+          {
+            url: Type.Optional(Url),
+            eventTypes: Type.Optional(EventTypes),
+            description: Type.Optional(Description),
+            enabled: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Endpoint, ...problemResponses(400, 404, 422) },
+      },
+    },
+    async (request) =>
+      webhooks.update(
+        request.caller,
+        request.params.endpointId,
+        {
+          ...(request.body.url !== undefined && { url: request.body.url }),
+          ...(request.body.eventTypes !== undefined && { eventTypes: request.body.eventTypes }),
+          ...(request.body.description !== undefined && { description: request.body.description }),
+          ...(request.body.enabled !== undefined && { enabled: request.body.enabled }),
+        },
+        request.query.partnerId,
+      ),
+  );
+
+  app.delete(
+    '/v1/webhook-endpoints/:endpointId',
+    {
+      schema: {
+        operationId: 'deleteWebhookEndpoint',
+        tags: TAGS,
+        summary: 'Delete a webhook endpoint',
+        description: 'Its deliveries waiting and its log go with it.',
+        params: EndpointParams,
+        querystring: PartnerQuery,
+        response: { 204: Type.Null({ description: 'Deleted' }), ...problemResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      await webhooks.delete(request.caller, request.params.endpointId, request.query.partnerId);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/webhook-endpoints/:endpointId/rotate-secret',
+    {
+      schema: {
+        operationId: 'rotateWebhookEndpointSecret',
+        tags: TAGS,
+        summary: "Rotate a webhook endpoint's signing secret",
+        description:
+          'A new secret, shown once. For 24 hours the previous secret signs too: webhook-signature carries both signatures, space-separated, so a receiver verifies with either while it switches.',
+        params: EndpointParams,
+        querystring: PartnerQuery,
+        response: { 200: EndpointWithSecret, ...problemResponses(404) },
+      },
+    },
+    async (request) => {
+      const { endpoint, secret } = await webhooks.rotate(
+        request.caller,
+        request.params.endpointId,
+        request.query.partnerId,
+      );
+      return { ...endpoint, secret };
+    },
+  );
+
+  app.get(
+    '/v1/webhook-endpoints/:endpointId/deliveries',
+    {
+      schema: {
+        operationId: 'listWebhookDeliveries',
+        tags: TAGS,
+        summary: "A webhook endpoint's delivery log",
+        description:
+          'Each attempt, newest first: the event, its type, the attempt, the status code or the error, the time. Never a payload.',
+        params: EndpointParams,
+        querystring: Type.Object({
+          ...PartnerQuery.properties,
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+        }),
+        response: { 200: Type.Object({ data: Type.Array(Attempt) }), ...problemResponses(404) },
+      },
+    },
+    async (request) => ({
+      data: await webhooks.attempts(request.caller, request.params.endpointId, {
+        limit: request.query.limit ?? 50,
+        ...(request.query.partnerId !== undefined && { partnerId: request.query.partnerId }),
+      }),
+    }),
+  );
+
+  app.post(
+    '/v1/webhook-endpoints/:endpointId/deliveries/:eventId/replay',
+    {
+      schema: {
+        operationId: 'replayWebhookDelivery',
+        tags: TAGS,
+        summary: 'Send one event to the endpoint again',
+        description: 'Queued at once, with the same webhook-id (receivers de-duplicate on it).',
+        params: EventParams,
+        querystring: PartnerQuery,
+        response: { 202: Queued, ...problemResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      const queued = await webhooks.replayEvent(
+        request.caller,
+        request.params.endpointId,
+        request.params.eventId,
+        request.query.partnerId,
+      );
+      return reply.code(202).send({ queued });
+    },
+  );
+
+  app.post(
+    '/v1/webhook-endpoints/:endpointId/replay',
+    {
+      schema: {
+        operationId: 'replayWebhookEvents',
+        tags: TAGS,
+        summary: 'Send every event since a time to the endpoint again',
+        description:
+          'Every stored event of the partner since `since` that the endpoint subscribes to, in order, each with its webhook-id: to catch up after an outage or once it is enabled again.',
+        params: EndpointParams,
+        querystring: Type.Object({
+          ...PartnerQuery.properties,
+          since: Type.String({ format: 'date-time', description: 'Events stored at or after this' }),
+        }),
+        response: { 202: Queued, ...problemResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      const queued = await webhooks.replaySince(
+        request.caller,
+        request.params.endpointId,
+        new Date(request.query.since),
+        request.query.partnerId,
+      );
+      return reply.code(202).send({ queued });
+    },
+  );
+};
