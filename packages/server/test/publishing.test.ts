@@ -54,6 +54,8 @@ async function world(t: Test): Promise<World> {
     logger: false,
   });
   await app.ready();
+  // Keep answers as an API process does, so the Slot files go through the answer cache too.
+  await slotbridge.startAnswering();
   t.teardown(async () => {
     await app.close();
     await close();

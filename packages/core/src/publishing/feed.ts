@@ -15,6 +15,7 @@ import type { Kysely } from 'kysely';
 import type { Availability } from '../availability.ts';
 import type { Database, Practice } from '../db/schema.ts';
 import { InputError, NotFoundError } from '../errors.ts';
+import type { AnswerCache } from '../offers/answer-cache.ts';
 import { locationResource, type PublishedAppointmentType, scheduleResource, slotResource } from './fhir.ts';
 import { manifestPath, PublishingErrorCode, type PublishingSettings } from './settings.ts';
 import { type PublishedKind, type PublishingDb, publishingDb } from './tables.ts';
@@ -43,6 +44,9 @@ interface PublishedPractice {
   practice: Practice;
   settings: PublishingSettings;
 }
+
+/** The Slot file's key among a practice's kept answers (no query string of GET …/slots starts with a space). */
+const SLOT_FILE_ANSWER = ' publish Slot.ndjson';
 
 const hashOf = (text: string) => createHash('sha256').update(text).digest('base64url');
 const etagOf = (text: string) => `W/"${hashOf(text).slice(0, 27)}"`;
@@ -76,6 +80,11 @@ export class PublishingFeed {
     private readonly db: Kysely<Database>,
     private readonly availability: Availability,
     private readonly now: () => Date = () => new Date(),
+    /**
+     * Where GET …/slots keeps its answers: a practice's Slot file is kept there too, for the same
+     * few seconds, and dropped by the same change notifications (none kept when absent).
+     */
+    private readonly answers?: AnswerCache,
   ) {
     this.#db = publishingDb(db);
   }
@@ -99,7 +108,7 @@ export class PublishingFeed {
       const [location, schedule, slot] = await Promise.all([
         this.#observe(id, 'Location', ndjson([this.#location(one)]), transactionTime),
         this.#observe(id, 'Schedule', ndjson(await this.#schedules(one)), transactionTime),
-        this.#observe(id, 'Slot', ndjson(await this.#slots(one)), transactionTime),
+        this.#observe(id, 'Slot', await this.#slotText(one), transactionTime),
       ]);
       locations ||= location.changedAt > since;
       schedules ||= schedule.changedAt > since;
@@ -142,9 +151,19 @@ export class PublishingFeed {
   async slotFile(practiceId: string): Promise<NdjsonFile> {
     const [one] = await this.#published({ practiceId });
     if (!one) throw this.#notPublished(`No published practice ${practiceId}`);
-    const text = ndjson(await this.#slots(one));
+    const text = await this.#slotText(one);
     await this.#observe(practiceId, 'Slot', text, this.now());
     return this.#file(text);
+  }
+
+  /** The practice's Slot file: kept a few seconds while nothing changes, else built now. */
+  async #slotText(one: PublishedPractice): Promise<string> {
+    const kept = this.answers?.get(one.practice.id, SLOT_FILE_ANSWER, null);
+    if (kept !== undefined) return kept.toString('utf8');
+    const version = this.answers?.version(one.practice.id) ?? 0;
+    const text = ndjson(await this.#slots(one));
+    this.answers?.set(one.practice, SLOT_FILE_ANSWER, version, Buffer.from(text));
+    return text;
   }
 
   #file(body: string): NdjsonFile {

@@ -7,6 +7,7 @@ import { recordAudit } from '../audit.ts';
 import type { Caller } from '../caller.ts';
 import type { Database, Practice } from '../db/schema.ts';
 import { UnprocessableError } from '../errors.ts';
+import { offersChanged } from '../offers/answer-cache.ts';
 import {
   type PublishedAddress,
   type PublishedServiceType,
@@ -206,6 +207,8 @@ export class Publishing {
       .values({ practice_id: practice.id, ...values })
       .onConflict((oc) => oc.column('practice_id').doUpdateSet(values))
       .execute();
+    // Every process drops the Slot file it keeps of this practice (its deep links may have changed).
+    await offersChanged(this.db, practice.id);
     await recordAudit(this.db, caller, practice.id, 'practice.publishing_updated', {
       enabled: settings.enabled,
       changed: Object.keys(input),

@@ -178,8 +178,8 @@ function notModifiedSince(request: FastifyRequest, reply: FastifyReply, etag: st
 }
 
 export const publicationRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { db, availability } = app.slotbridge;
-  const feed = new PublishingFeed(db, availability, availability.now);
+  const { db, availability, answers } = app.slotbridge;
+  const feed = new PublishingFeed(db, availability, availability.now, answers);
 
   const sendFile = (request: FastifyRequest, reply: FastifyReply, file: NdjsonFile) => {
     if (notModifiedSince(request, reply, file.etag)) return reply.code(304).send();
