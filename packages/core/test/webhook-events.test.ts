@@ -5,6 +5,7 @@
  * the claim holds back a booking's later event while an earlier one is pending.
  */
 import t from 'tap';
+import { WEBHOOK_RETENTION_DAYS } from '../src/webhooks/delivery.ts';
 import { type WebhookTables, withWebhooks } from '../src/webhooks/tables.ts';
 import { memoryPractice, tomorrowSlots } from './helpers/memory-practice.ts';
 
@@ -220,4 +221,55 @@ t.test('bookings: told with the booking view, no patient data, in order per book
     log.every((a) => a.statusCode === null && /ECONNREFUSED/.test(a.error ?? '')),
     'each with its error',
   );
+});
+
+t.test('events and log entries older than the retention are pruned, unless still pending', async (t) => {
+  const setup = await memoryPractice();
+  t.teardown(setup.close);
+  const { slotbridge, caller, practice } = setup;
+  const { endpoint } = await slotbridge.webhooks.create(caller, { url: 'http://127.0.0.1:9/hook' });
+  const db = withWebhooks(slotbridge.db);
+  const old = new Date(Date.now() - (WEBHOOK_RETENTION_DAYS + 1) * 86_400_000);
+  const insert = async (createdAt: Date, state: 'pending' | 'delivered') => {
+    const event = await db
+      .insertInto('webhook_events')
+      .values({
+        partner_id: practice.partner_id,
+        practice_id: practice.id,
+        type: 'booking.confirmed',
+        ordering_key: null,
+        data: '{}',
+        created_at: createdAt,
+      } as never)
+      .returning(['id', 'seq'])
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('webhook_deliveries')
+      .values({ event_id: event.id, endpoint_id: endpoint.id, seq: event.seq, ordering_key: null, state })
+      .execute();
+    await db
+      .insertInto('webhook_attempts')
+      .values({
+        endpoint_id: endpoint.id,
+        event_id: event.id,
+        attempt: 1,
+        status_code: 500,
+        error: 'x',
+        duration_ms: 1,
+        created_at: createdAt,
+      } as never)
+      .execute();
+    return event.id;
+  };
+  const oldDone = await insert(old, 'delivered');
+  const oldPending = await insert(old, 'pending');
+  const recent = await insert(new Date(), 'delivered');
+  t.same(await slotbridge.webhookDelivery.prune(), { events: 1, attempts: 2 });
+  const left = (await db.selectFrom('webhook_events').select('id').execute()).map((e) => e.id).sort();
+  t.same(
+    left,
+    [oldPending, recent].sort(),
+    'the old delivered event is gone; a pending one and a recent one stay',
+  );
+  t.notOk(left.includes(oldDone));
 });

@@ -43,6 +43,11 @@ const LEASE_SECONDS = 60;
 const SWEEP_MS = 1_000;
 /** At most this much of an error is kept in the log. */
 const ERROR_CHARS = 300;
+/** Events and log entries are kept this long (replay reaches this far back), then pruned. */
+export const WEBHOOK_RETENTION_DAYS = 30;
+/** How often a process prunes, and how many rows one prune deletes at most per table. */
+const PRUNE_EVERY_MS = 10 * 60_000;
+const PRUNE_BATCH = 5_000;
 
 export interface WebhookDeliveryOptions {
   concurrency: number;
@@ -81,6 +86,7 @@ export class WebhookDeliveryWorker {
   #again = false;
   #timer: NodeJS.Timeout | null = null;
   #stopping = false;
+  #prunedAt = 0;
 
   constructor(
     db: Db,
@@ -123,6 +129,10 @@ export class WebhookDeliveryWorker {
   }
 
   async #pump(): Promise<void> {
+    if (Date.now() - this.#prunedAt > PRUNE_EVERY_MS) {
+      this.#prunedAt = Date.now();
+      await this.prune();
+    }
     while (!this.#stopping) {
       const free = this.options.concurrency - this.#inFlight.size;
       if (free <= 0) return;
@@ -181,6 +191,25 @@ export class WebhookDeliveryWorker {
       select claimed.* from claimed left join (select count(*) as n from closed) x on true
       order by claimed.seq`.execute(this.#db);
     return rows;
+  }
+
+  /**
+   * Deletes log entries, and events with no delivery still pending, older than
+   * WEBHOOK_RETENTION_DAYS (their deliveries go with them), at most PRUNE_BATCH of each.
+   */
+  async prune(): Promise<{ events: number; attempts: number }> {
+    const attempts = await sql`
+      delete from webhook_attempts where id in (
+        select id from webhook_attempts
+         where created_at < now() - make_interval(days => ${WEBHOOK_RETENTION_DAYS})
+         limit ${PRUNE_BATCH})`.execute(this.#db);
+    const events = await sql`
+      delete from webhook_events where id in (
+        select e.id from webhook_events e
+         where e.created_at < now() - make_interval(days => ${WEBHOOK_RETENTION_DAYS})
+           and not exists (select 1 from webhook_deliveries d where d.event_id = e.id and d.state = 'pending')
+         limit ${PRUNE_BATCH})`.execute(this.#db);
+    return { events: Number(events.numAffectedRows ?? 0), attempts: Number(attempts.numAffectedRows ?? 0) };
   }
 
   /** Sends one claimed delivery and records what came of it. */
