@@ -5,6 +5,7 @@
  * the claim holds back a booking's later event while an earlier one is pending.
  */
 import t from 'tap';
+import { insertCatalogue } from '../src/testing/index.ts';
 import { WEBHOOK_RETENTION_DAYS } from '../src/webhooks/delivery.ts';
 import { type WebhookTables, withWebhooks } from '../src/webhooks/tables.ts';
 import { memoryPractice, tomorrowSlots } from './helpers/memory-practice.ts';
@@ -272,4 +273,60 @@ t.test('events and log entries older than the retention are pruned, unless still
     'the old delivered event is gone; a pending one and a recent one stay',
   );
   t.notOk(left.includes(oldDone));
+});
+
+t.test('bookings: held, resolved, moved, cancelled in the EHR — each told where it happens', async (t) => {
+  const setup = await memoryPractice();
+  t.teardown(setup.close);
+  const { slotbridge, memory, caller, practice } = setup;
+  memory.unmatchedLastNames.add('Nobody');
+  memory.slots.push(...tomorrowSlots(5));
+  await insertCatalogue(slotbridge.db, practice.id, [
+    { kind: 'slot_type', ehrId: 'st9', name: 'Unregistered patient' },
+  ]);
+  await slotbridge.mappings.putSlotTypeFeatures(caller, practice, [
+    { ehrSlotTypeId: 'st1', feature: 'bookable', appointmentTypeId: setup.appointmentTypeId },
+    { ehrSlotTypeId: 'st9', feature: 'unregistered_patient', appointmentTypeId: null },
+  ]);
+  await slotbridge.sync.run(practice, 'manual');
+  await slotbridge.webhooks.create(caller, { url: 'http://127.0.0.1:9/hook' });
+  const [s1, s2, s3, s4] = await slotbridge.availability.offered(slotbridge.db, practice);
+  const writeBack = async () => {
+    for (let commands = await slotbridge.writeBack.claim(10); commands.length > 0; ) {
+      for (const command of commands) await slotbridge.writeBack.execute(command);
+      commands = await slotbridge.writeBack.claim(10);
+    }
+  };
+  const patient = { firstName: 'Ada', lastName: 'Lovelace', dateOfBirth: '1980-12-10' };
+
+  const held = await slotbridge.bookings.create(caller, practice, 'k-held', {
+    slotId: s1!.id,
+    patient: { ...patient, lastName: 'Nobody' },
+  });
+  await writeBack();
+  await slotbridge.bookings.resolveReconciliation(caller, practice, held.booking.id);
+  const moved = await slotbridge.bookings.create(caller, practice, 'k-moved', { slotId: s2!.id, patient });
+  await writeBack();
+  const moving = await slotbridge.bookings.reschedule(caller, practice, moved.booking.id, 'k-move', {
+    slotId: s3!.id,
+  });
+  await writeBack();
+  const gone = await slotbridge.bookings.create(caller, practice, 'k-gone', { slotId: s4!.id, patient });
+  await writeBack();
+  memory.booked.delete(s4!.ehrSlotId);
+  await slotbridge.sync.run(practice, 'manual');
+
+  const told = (await events(setup))
+    .filter((e) => e.type.startsWith('booking.'))
+    .map((e) => [e.type, (e.data.booking as { id: string }).id, e.data.previousBookingId ?? null]);
+  t.same(told, [
+    ['booking.needs_reconciliation', held.booking.id, null],
+    ['booking.confirmed', held.booking.id, null],
+    ['booking.confirmed', moved.booking.id, null],
+    ['booking.rescheduled', moving.booking.id, moved.booking.id],
+    ['booking.cancelled', moved.booking.id, null],
+    ['booking.confirmed', gone.booking.id, null],
+    ['booking.cancelled_in_ehr', gone.booking.id, null],
+  ]);
+  t.notOk(/Ada|Lovelace|Nobody|1980-12-10/.test(JSON.stringify(await events(setup))), 'no patient data');
 });
