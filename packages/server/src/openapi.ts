@@ -11,10 +11,13 @@
  *   its own;
  * - a body the server does not require: `'x-body-optional': true` in the route schema;
  * - a body or an answer the server checks itself (the plugins' connection settings) documented
- *   more precisely than its validation schema: `'x-documented-body'` / `'x-documented-responses'`.
+ *   more precisely than its validation schema: `'x-documented-body'` / `'x-documented-responses'`;
+ * - named examples (openapi-examples.ts): `'x-request-examples': { name: { summary, value } }` and
+ *   `'x-response-examples': { 201: { name: { summary, value } } }`.
  */
 import type { SwaggerOptions } from '@fastify/swagger';
 import type { RouteOptions } from 'fastify';
+import { examples } from './openapi-examples.ts';
 import { problemResponse } from './schemas.ts';
 
 /** Every tag an operation may have; a new one is added here with its description. */
@@ -75,9 +78,13 @@ export const openapiOptions: SwaggerOptions = {
       : document.swaggerObject,
 };
 
+interface Media {
+  schema?: unknown;
+  examples?: unknown;
+}
 interface Operation {
-  requestBody?: { required?: boolean; content?: Record<string, { schema?: unknown }> };
-  responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+  requestBody?: { required?: boolean; content?: Record<string, Media> };
+  responses?: Record<string, { content?: Record<string, Media> }>;
   [key: string]: unknown;
 }
 interface OpenApiDocument {
@@ -102,6 +109,17 @@ function finishDocument(document: OpenApiDocument): OpenApiDocument {
         for (const media of Object.values(operation.responses?.[status]?.content ?? {}))
           media.schema = schema;
       }
+      const requestExamples = operation['x-request-examples'];
+      if (requestExamples && operation.requestBody?.content) {
+        for (const media of Object.values(operation.requestBody.content)) media.examples = requestExamples;
+      }
+      const responseExamples = operation['x-response-examples'] as Record<string, unknown> | undefined;
+      for (const [status, named] of Object.entries(responseExamples ?? {})) {
+        const media = operation.responses?.[status]?.content?.['application/json'];
+        if (media) media.examples = named;
+      }
+      delete operation['x-request-examples'];
+      delete operation['x-response-examples'];
       delete operation['x-body-optional'];
       delete operation['x-documented-body'];
       delete operation['x-documented-responses'];
@@ -198,3 +216,14 @@ export const documentedConnectionAnswer = (plugins: PluginWithConnection[]) => (
     },
   ],
 });
+
+/** PUT …/connection's examples: those of the loaded plugins (openapi-examples.ts), by component. */
+export function connectionExamples(plugins: PluginWithConnection[]): Record<string, unknown> {
+  return Object.fromEntries(
+    plugins.flatMap((plugin) => {
+      const name = connectionComponentName(plugin);
+      const example = examples.putConnection[name];
+      return example ? [[name, example]] : [];
+    }),
+  );
+}

@@ -100,6 +100,25 @@ t.test('every operation has an operationId, tags and its errors as problem+json'
       .sort(),
     "PUT …/connection's body: one of the loaded plugins' connections",
   );
+  const media = (route: string, method: string, status?: string) => {
+    const operation = document.paths[route][method];
+    return (status ? operation.responses[status] : operation.requestBody).content['application/json'];
+  };
+  for (const [route, method, status] of [
+    ['/v1/practices', 'post', undefined],
+    ['/v1/practices', 'post', '201'],
+    ['/v1/practices/{practiceId}/connection', 'put', undefined],
+    ['/v1/practices/{practiceId}/slots', 'get', '200'],
+    ['/v1/practices/{practiceId}/bookings', 'post', undefined],
+    ['/v1/practices/{practiceId}/bookings', 'post', '201'],
+    ['/v1/practices/{practiceId}/bookings/{bookingId}/cancel', 'post', undefined],
+    ['/v1/practices/{practiceId}/bookings/{bookingId}/cancel', 'post', '200'],
+  ] as const) {
+    t.ok(
+      Object.keys(media(route, method, status).examples ?? {}).length > 0,
+      `examples: ${method} ${route} ${status ?? 'body'}`,
+    );
+  }
   t.notOk(
     document.components.schemas.EmisConnectionSettings.properties.apiPassword,
     'the answer does not list the secrets',
@@ -116,6 +135,10 @@ t.test('the lint finds what this test exists to catch', async (t) => {
   operation.responses['401'].content = {
     'application/json': operation.responses['401'].content['application/problem+json'],
   };
+  // An example that does not match its schema.
+  broken.paths['/v1/practices/{practiceId}/slots'].get.responses['200'].content[
+    'application/json'
+  ].examples.page.value.data[0].durationMinutes = 'ten';
   const report = lint(broken, folder, 'broken.json');
   const rules = new Set(report.problems.map((p) => p.ruleId));
   for (const rule of [
@@ -123,6 +146,7 @@ t.test('the lint finds what this test exists to catch', async (t) => {
     'operation-description',
     'operation-tag-defined',
     'operation-4xx-problem-details-rfc7807',
+    'no-invalid-media-type-examples',
   ]) {
     t.ok(rules.has(rule), `${rule} reported`);
   }

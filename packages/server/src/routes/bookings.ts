@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Booking, bookingETag, bookingView } from '@slotbridge/core';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
+import { examples } from '../openapi-examples.ts';
 import { PracticeParams, problemResponses, ref } from '../schemas.ts';
 
 const BookingParams = Type.Object({
@@ -59,6 +60,8 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['bookings'],
         operationId: 'createBooking',
+        'x-request-examples': examples.createBooking.request,
+        'x-response-examples': examples.createBooking.responses,
         summary: 'Book a slot',
         description:
           'Answered at once with the booking in state "pending"; it is written to the EHR in the background (with retries) and becomes "confirmed", or "failed" with a reason. Poll GET …/bookings/{bookingId}. A slot already held by another booking answers 409; a slot that has started answers 422 SB_ERR_SLOT_IN_PAST. The Idempotency-Key header makes retries safe: the same key and body return the same booking (201 for the request that made it, 200 for every other, however many arrive at once); the same key with another body is 422. Beyond the booking limit of its API key (SLOTBRIDGE_BOOKINGS_PER_MINUTE) a request is refused with 429 and Retry-After.',
@@ -128,6 +131,8 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['bookings'],
         operationId: 'cancelBooking',
+        'x-request-examples': examples.cancelBooking.request,
+        'x-response-examples': examples.cancelBooking.responses,
         summary: 'Cancel a booking',
         description:
           'Answered at once with state "cancelling"; the cancellation is written to the EHR in the background and the booking becomes "cancelled". Plugins whose EHR has no online cancellation answer 409. An appointment that has started cannot be cancelled (422 SB_ERR_BOOKING_IN_PAST). With If-Match, only the version named is cancelled (412 otherwise); cancelling a booking already cancelled answers it, whatever its If-Match.',

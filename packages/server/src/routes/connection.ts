@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { documentedConnectionAnswer, documentedConnectionBody } from '../openapi.ts';
+import { connectionExamples, documentedConnectionAnswer, documentedConnectionBody } from '../openapi.ts';
 import { PracticeParams, problemResponses, ref } from '../schemas.ts';
 
 export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -24,6 +24,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         // document names each plugin's (openapi.ts).
         body: Type.Object({}, { additionalProperties: true }),
         'x-documented-body': documentedConnectionBody(plugins),
+        'x-request-examples': connectionExamples(plugins),
         response: { 200: ref('Connection'), ...problemResponses(400, 401, 404, 422) },
         'x-documented-responses': { 200: documentedConnectionAnswer(plugins) },
       },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { examples } from '../openapi-examples.ts';
 import { listOf, PracticeParams, problemResponses, ref } from '../schemas.ts';
 
 const OdsCode = Type.String({ pattern: '^[A-Za-z0-9]{3,10}$', description: 'NHS ODS code (UK practices)' });
@@ -18,6 +19,8 @@ export const practiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['practices'],
         operationId: 'createPractice',
+        'x-request-examples': examples.createPractice.request,
+        'x-response-examples': examples.createPractice.responses,
         summary: 'Create a practice',
         description:
           "A practice on one EHR plugin (GET /v1/plugins), in its diary's time zone. Next: PUT …/connection with the plugin's settings. A partner key creates it for its partner; the admin key names the partner.",

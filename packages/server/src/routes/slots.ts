@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { SLOTS_PAGE_DEFAULT, SLOTS_PAGE_MAX } from '@slotbridge/core';
 import { Type } from 'typebox';
+import { examples } from '../openapi-examples.ts';
 import { PracticeParams, problemResponses } from '../schemas.ts';
 
 const Bound = (what: string) =>
@@ -20,6 +21,7 @@ export const slotRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['availability'],
         operationId: 'listSlots',
+        'x-response-examples': examples.listSlots.responses,
         summary: 'Slots offered for booking now',
         description:
           'Read from our database only, never from the EHR. A slot is offered when it passes every offer rule: its slot type is active, Bookable and mapped to an appointment type, its practitioner and location are mapped, it is free in the EHR, no booking of ours holds it (or overlaps it for the same practitioner), it is in the future and inside the publishing horizon, and the last good sync is recent (SLOTBRIDGE_STALE_AFTER_SECONDS). GET …/diagnostics/availability explains, with the same rules, why a slot is not offered. Times are in the practice time zone. Only slots wholly inside the window [from, to) are answered: a slot that starts before `from` or ends after `to` is not. The window is checked, never cut short silently (docs/gp-connect.md): `to` must be after `from` (422 SB_ERR_WINDOW_REVERSED); `from` no earlier than the start of yesterday (422 SB_ERR_WINDOW_IN_PAST); `to` no later than the end of the local day on which the publishing horizon ends (422 SB_ERR_WINDOW_BEYOND_HORIZON, whose `max` is the latest `to` accepted). Answers come in pages in start order: at most `limit` slots (default 500, at most 1000), and `next`, the URL of the next page (the same query with `cursor`), or null on the last page.',
