@@ -168,17 +168,25 @@ export class EhrRegistry {
     );
   }
 
+  /**
+   * Refuses a cancel when the plugin cannot cancel (SB_ERR_CANCEL_UNSUPPORTED): the booking
+   * service asks before it accepts one, and writeBooking before it calls the plugin.
+   */
+  async assertCanCancel(id: string): Promise<void> {
+    const def = this.get(id);
+    if ((await this.capabilities(id)).cancel) return;
+    throw new ConflictError(
+      CoreErrorCode.CANCEL_UNSUPPORTED,
+      `Online cancellation is not supported for ${def.name}; the practice cancels in ${def.name}`,
+      { fix: 'Ask the patient to contact the practice; the cancellation reaches us at the next sync.' },
+    );
+  }
+
   async writeBooking(id: string, ctx: EhrContext, command: BookingWriteCommand): Promise<BookingWriteResult> {
     const def = this.get(id);
-    // The booking service refuses a cancel up front; this is the last guard before the plugin (a
-    // cancel queued before the capability changed, a reschedule's release): never call it for one.
-    if (command.kind === 'cancel' && !(await this.capabilities(id)).cancel) {
-      throw new ConflictError(
-        CoreErrorCode.CANCEL_UNSUPPORTED,
-        `Online cancellation is not supported for ${def.name}; the practice cancels in ${def.name}`,
-        { fix: 'Ask the patient to contact the practice; the cancellation reaches us at the next sync.' },
-      );
-    }
+    // The last guard before the plugin (a cancel queued before the capability changed, a
+    // reschedule's release): never call it for a cancel it cannot do.
+    if (command.kind === 'cancel') await this.assertCanCancel(id);
     return this.#metered(def, ctx, () =>
       this.hooks.run('onBookingWrite', id, ctx, command, (c) => def.onBookingWrite(ctx, c)),
     );

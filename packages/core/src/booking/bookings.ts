@@ -566,15 +566,7 @@ export class Bookings {
     /** The `If-Match` header: the booking must be at this version. */
     ifMatch?: string,
   ): Promise<Booking> {
-    const capabilities = await this.ehr.capabilities(practice.ehr);
-    const plugin = this.ehr.get(practice.ehr);
-    if (!capabilities.cancel) {
-      throw new ConflictError(
-        CoreErrorCode.CANCEL_UNSUPPORTED,
-        `Online cancellation is not supported for ${plugin.name}; the practice cancels in ${plugin.name}`,
-        { fix: `Ask the patient to contact the practice; the cancellation reaches us at the next sync.` },
-      );
-    }
+    await this.ehr.assertCanCancel(practice.ehr);
     return this.db.transaction().execute(async (trx) => {
       const booking = await this.bookingAt(trx, practice, bookingId, true);
       // Already cancelled: the answer of a retry whose first answer was lost, whatever its
