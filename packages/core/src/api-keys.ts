@@ -2,6 +2,11 @@
  * API keys: random 192-bit tokens, stored as SHA-256 hashes (a high-entropy token needs no slow
  * hash). A partner key reaches that partner's practices only; the admin key reaches all.
  *
+ * A partner's keys are listed (never the key itself: its prefix), revoked (it stops at once) and
+ * rotated: a new key is issued and the old one keeps working for a grace period
+ * (`expires_at`, default 24 h, at most 7 days, 0 = stops now), so a client can switch over
+ * without an outage.
+ *
  * Verifying a key costs no database write and, most of the time, no read: a verified key is
  * remembered by its hash for `cacheSeconds` (revoking it in this process forgets it at once; other
  * processes stop accepting it within `cacheSeconds`). `last_used_at` is recorded lazily: at most
@@ -9,9 +14,53 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
+import { recordAudit } from './audit.ts';
 import type { Caller } from './caller.ts';
 import type { Db } from './db/database.ts';
-import { CoreErrorCode, NotFoundError } from './errors.ts';
+import { ConflictError, CoreErrorCode, InputError, NotFoundError } from './errors.ts';
+import {
+  afterKey,
+  type CursorPart,
+  decodeCursor,
+  exactInstant,
+  type Page,
+  type PageRequest,
+  pageFrom,
+} from './pages.ts';
+
+/** How long a rotated key keeps working when the rotation does not say: 24 hours. */
+export const ROTATION_GRACE_DEFAULT_SECONDS = 86_400;
+/** The longest grace a rotation may give the old key: 7 days. */
+export const ROTATION_GRACE_MAX_SECONDS = 7 * 86_400;
+
+/** A key as listed: never the key itself, nor its hash. */
+export interface ApiKeyView {
+  id: string;
+  partnerId: string | null;
+  label: string;
+  /** The key's first characters (sb_ and 7 more), to recognise it. */
+  prefix: string;
+  /** active; expiring: rotated, works until expiresAt; expired: its grace ended; revoked. */
+  status: 'active' | 'expiring' | 'expired' | 'revoked';
+  createdAt: string;
+  /** Recorded at most once a minute per key; null: never used. */
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  /** When a rotated key stops working; null: not rotated. */
+  expiresAt: string | null;
+  /** The key its rotation issued in its place. */
+  replacedBy: string | null;
+}
+
+export interface RotatedKey {
+  /** The new key, shown once. */
+  issued: IssuedKey;
+  /** The old key, now expiring (or revoked when the grace was 0). */
+  previous: ApiKeyView;
+}
+
+const KEY_LIST = 'api-keys';
+const KEY_ORDER: readonly CursorPart[] = ['instant', 'uuid'];
 
 export function generateApiKey(): string {
   return `sb_${randomBytes(24).toString('base64url')}`;
@@ -49,7 +98,10 @@ export interface ApiKeysOptions {
 interface Verified {
   caller: Caller;
   hash: string;
+  /** Trusted without the database until then (never past the key's expiry), epoch ms. */
   until: number;
+  /** When a rotated key stops, epoch ms; null: no end. */
+  expiresAt: number | null;
 }
 
 export class ApiKeys {
@@ -75,7 +127,7 @@ export class ApiKeys {
     this.#onError = options.onError ?? (() => {});
   }
 
-  /** The caller a key stands for, or null when it is unknown or revoked. */
+  /** The caller a key stands for, or null when it is unknown, revoked or past its rotation grace. */
   async authenticate(key: string): Promise<Caller | null> {
     const hash = hashApiKey(key);
     const now = this.#now();
@@ -83,18 +135,20 @@ export class ApiKeys {
     if (!verified || verified.until <= now.getTime()) {
       const row = await this.db
         .selectFrom('api_keys')
-        .select(['id', 'partner_id'])
+        .select(['id', 'partner_id', 'expires_at'])
         .where('key_hash', '=', hash)
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
-      if (!row) {
+      const expiresAt = row?.expires_at?.getTime() ?? null;
+      if (!row || (expiresAt !== null && expiresAt <= now.getTime())) {
         this.#verified.delete(hash);
         return null;
       }
       verified = {
         caller: { apiKeyId: row.id, partnerId: row.partner_id },
         hash,
-        until: now.getTime() + this.#cacheMs,
+        until: Math.min(now.getTime() + this.#cacheMs, expiresAt ?? Number.POSITIVE_INFINITY),
+        expiresAt,
       };
       this.#verified.set(hash, verified);
     }
@@ -111,9 +165,7 @@ export class ApiKeys {
       .where('revoked_at', 'is', null)
       .returning('key_hash')
       .executeTakeFirst();
-    for (const [hash, verified] of this.#verified) {
-      if (verified.caller.apiKeyId === apiKeyId || hash === row?.key_hash) this.#verified.delete(hash);
-    }
+    this.#forget(apiKeyId, row?.key_hash);
     if (!row) {
       const exists = await this.db
         .selectFrom('api_keys')
@@ -122,6 +174,183 @@ export class ApiKeys {
         .executeTakeFirst();
       if (!exists) throw new NotFoundError(CoreErrorCode.API_KEY_NOT_FOUND, `No API key ${apiKeyId}`);
     }
+  }
+
+  /** Drops a key from the verified cache: its next use asks the database. */
+  #forget(apiKeyId: string, keyHash?: string): void {
+    for (const [hash, verified] of this.#verified) {
+      if (verified.caller.apiKeyId === apiKeyId || hash === keyHash) this.#verified.delete(hash);
+    }
+  }
+
+  /** A partner's keys (not the admin's), oldest first, in pages; 404 for an unknown partner. */
+  async listPartnerKeys(partnerId: string, page: PageRequest): Promise<Page<ApiKeyView>> {
+    await this.#partnerExists(partnerId);
+    const after = page.cursor === undefined ? null : decodeCursor(KEY_LIST, page.cursor, KEY_ORDER);
+    let query = this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .select(exactInstant('created_at').as('cursor_created'))
+      .where('partner_id', '=', partnerId);
+    if (after) query = query.where(afterKey(['created_at', 'id'], KEY_ORDER, after));
+    const rows = await query
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute();
+    const { items, next } = pageFrom(rows, page.limit, KEY_LIST, (r) => [r.cursor_created, r.id]);
+    const now = this.#now();
+    return { items: items.map((r) => this.#view(r, now)), next };
+  }
+
+  /** One key of the partner, as listed; 404 when the partner has no such key. */
+  async partnerKey(partnerId: string, apiKeyId: string): Promise<ApiKeyView> {
+    return this.#view(await this.#partnerKeyRow(this.db, partnerId, apiKeyId), this.#now());
+  }
+
+  /**
+   * Revokes one of the partner's keys: it stops at once in this process (within `cacheSeconds`
+   * in others). Revoking a revoked key answers it as it is.
+   */
+  async revokePartnerKey(caller: Caller | null, partnerId: string, apiKeyId: string): Promise<ApiKeyView> {
+    const row = await this.#partnerKeyRow(this.db, partnerId, apiKeyId);
+    if (row.revoked_at === null) {
+      await this.revoke(apiKeyId);
+      await recordAudit(this.db, caller, null, 'api_key.revoked', { apiKeyId, partnerId });
+    }
+    return this.partnerKey(partnerId, apiKeyId);
+  }
+
+  /**
+   * Issues a new key in place of one of the partner's: the old one keeps working for
+   * `graceSeconds` (0: it is revoked now), then stops. Only a key that is neither revoked nor
+   * rotated already can be rotated (409: rotate its replacement instead).
+   */
+  async rotatePartnerKey(
+    caller: Caller | null,
+    partnerId: string,
+    apiKeyId: string,
+    graceSeconds: number = ROTATION_GRACE_DEFAULT_SECONDS,
+  ): Promise<RotatedKey> {
+    if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > ROTATION_GRACE_MAX_SECONDS) {
+      throw new InputError(
+        CoreErrorCode.ROTATION_GRACE_INVALID,
+        `The grace period must be 0 to ${ROTATION_GRACE_MAX_SECONDS} seconds, not ${graceSeconds}`,
+        { fix: `Pass graceSeconds between 0 and ${ROTATION_GRACE_MAX_SECONDS} (7 days).` },
+      );
+    }
+    const key = generateApiKey();
+    const now = this.#now();
+    const issued = await this.db.transaction().execute(async (trx) => {
+      const old = await this.#partnerKeyRow(trx, partnerId, apiKeyId, true);
+      if (old.revoked_at !== null || old.expires_at !== null) {
+        const replaced = old.replaced_by ? ` It was replaced by ${old.replaced_by}.` : '';
+        throw new ConflictError(
+          CoreErrorCode.API_KEY_NOT_ROTATABLE,
+          `API key ${apiKeyId} is ${old.revoked_at !== null ? 'revoked' : 'rotated already'}: only a key in use can be rotated.${replaced}`,
+          {
+            fix: old.replaced_by
+              ? `Rotate its replacement, ${old.replaced_by}, instead.`
+              : 'Rotate a key whose status is active (GET …/api-keys), or issue a new one.',
+          },
+        );
+      }
+      const prefix = key.slice(0, 10);
+      const row = await trx
+        .insertInto('api_keys')
+        .values({ partner_id: partnerId, label: old.label, key_prefix: prefix, key_hash: hashApiKey(key) })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx
+        .updateTable('api_keys')
+        .set({
+          replaced_by: row.id,
+          expires_at: new Date(now.getTime() + graceSeconds * 1000),
+          ...(graceSeconds === 0 && { revoked_at: now }),
+        })
+        .where('id', '=', apiKeyId)
+        .execute();
+      await recordAudit(trx, caller, null, 'api_key.rotated', {
+        apiKeyId,
+        partnerId,
+        replacedBy: row.id,
+        graceSeconds,
+      });
+      return { id: row.id, key, prefix, label: old.label, partnerId } satisfies IssuedKey;
+    });
+    // This process learns the old key's end at its next use (others within `cacheSeconds`).
+    this.#forget(apiKeyId);
+    return { issued, previous: await this.partnerKey(partnerId, apiKeyId) };
+  }
+
+  async #partnerExists(partnerId: string): Promise<void> {
+    const partner = await this.db
+      .selectFrom('partners')
+      .select('id')
+      .where('id', '=', partnerId)
+      .executeTakeFirst();
+    if (!partner) {
+      throw new NotFoundError(CoreErrorCode.PARTNER_NOT_FOUND, `No partner ${partnerId}`, {
+        fix: 'Check the partner id; GET /v1/partners lists them (admin key).',
+      });
+    }
+  }
+
+  async #partnerKeyRow(db: Db, partnerId: string, apiKeyId: string, lock = false) {
+    await this.#partnerExists(partnerId);
+    let query = db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('id', '=', apiKeyId)
+      .where('partner_id', '=', partnerId);
+    if (lock) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    if (!row) {
+      throw new NotFoundError(
+        CoreErrorCode.API_KEY_NOT_FOUND,
+        `No API key ${apiKeyId} of partner ${partnerId}`,
+        {
+          fix: "Check the key id; GET /v1/partners/{partnerId}/api-keys lists the partner's keys.",
+        },
+      );
+    }
+    return row;
+  }
+
+  #view(
+    row: {
+      id: string;
+      partner_id: string | null;
+      label: string;
+      key_prefix: string;
+      created_at: Date;
+      last_used_at: Date | null;
+      revoked_at: Date | null;
+      expires_at: Date | null;
+      replaced_by: string | null;
+    },
+    now: Date,
+  ): ApiKeyView {
+    const status =
+      row.revoked_at !== null
+        ? 'revoked'
+        : row.expires_at === null
+          ? 'active'
+          : row.expires_at > now
+            ? 'expiring'
+            : 'expired';
+    return {
+      id: row.id,
+      partnerId: row.partner_id,
+      label: row.label,
+      prefix: row.key_prefix,
+      status,
+      createdAt: row.created_at.toISOString(),
+      lastUsedAt: row.last_used_at?.toISOString() ?? null,
+      revokedAt: row.revoked_at?.toISOString() ?? null,
+      expiresAt: row.expires_at?.toISOString() ?? null,
+      replacedBy: row.replaced_by,
+    };
   }
 
   /** Writes the queued `last_used_at` times now, in one statement. */
@@ -209,13 +438,25 @@ export class ApiKeys {
     return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at }));
   }
 
-  async issuePartnerKey(partnerId: string, label: string): Promise<IssuedKey> {
-    const partner = await this.db
+  /** The partners, oldest first, in pages. */
+  async partnersPage(page: PageRequest): Promise<Page<{ id: string; name: string; createdAt: Date }>> {
+    const after = page.cursor === undefined ? null : decodeCursor('partners', page.cursor, KEY_ORDER);
+    let query = this.db
       .selectFrom('partners')
-      .select('id')
-      .where('id', '=', partnerId)
-      .executeTakeFirst();
-    if (!partner) throw new NotFoundError(CoreErrorCode.PARTNER_NOT_FOUND, `No partner ${partnerId}`);
+      .selectAll()
+      .select(exactInstant('created_at').as('cursor_created'));
+    if (after) query = query.where(afterKey(['created_at', 'id'], KEY_ORDER, after));
+    const rows = await query
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute();
+    const { items, next } = pageFrom(rows, page.limit, 'partners', (r) => [r.cursor_created, r.id]);
+    return { items: items.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at })), next };
+  }
+
+  async issuePartnerKey(partnerId: string, label: string): Promise<IssuedKey> {
+    await this.#partnerExists(partnerId);
     return this.issue(partnerId, label);
   }
 }

@@ -3,6 +3,16 @@ import { sql } from 'kysely';
 import type { Caller } from './caller.ts';
 import type { Db } from './db/database.ts';
 import { CoreErrorCode, NotFoundError } from './errors.ts';
+import {
+  afterKey,
+  type CursorPart,
+  decodeCursor,
+  encodeCursor,
+  exactInstant,
+  type Page,
+  type PageRequest,
+  pageFrom,
+} from './pages.ts';
 
 export interface AuditEventView {
   id: string;
@@ -78,4 +88,60 @@ export async function listAuditEvents(
     details: row.details,
     createdAt: row.created_at.toISOString(),
   }));
+}
+
+const AUDIT_ORDER: readonly CursorPart[] = ['instant', 'uuid'];
+
+/**
+ * A practice's audit events, newest first, in pages: `cursor` is the previous page's `next`.
+ * `before` (an event id, the older way to page) is still read when no cursor is given.
+ */
+export async function auditEventsPage(
+  db: Db,
+  practiceId: string,
+  page: PageRequest & { before?: string },
+): Promise<Page<AuditEventView>> {
+  if (page.cursor === undefined) {
+    // The first page, or a page after an event id: read one more to know whether a next exists.
+    const events = await listAuditEvents(db, practiceId, {
+      limit: page.limit + 1,
+      ...(page.before !== undefined && { before: page.before }),
+    });
+    if (events.length <= page.limit) return { items: events, next: null };
+    events.length = page.limit;
+    const last = await db
+      .selectFrom('audit_events')
+      .select(exactInstant('created_at').as('at'))
+      .where('id', '=', events.at(-1)!.id)
+      .executeTakeFirstOrThrow();
+    return { items: events, next: encodeAuditCursor(last.at, events.at(-1)!.id) };
+  }
+  const after = decodeCursor('audit', page.cursor, AUDIT_ORDER);
+  const rows = await db
+    .selectFrom('audit_events as e')
+    .leftJoin('api_keys as k', 'k.id', 'e.api_key_id')
+    .select(['e.id', 'e.action', 'e.api_key_id', 'k.label', 'e.details', 'e.created_at'])
+    .select(exactInstant('e.created_at').as('cursor_at'))
+    .where('e.practice_id', '=', practiceId)
+    .where(afterKey(['e.created_at', 'e.id'], AUDIT_ORDER, after, 'desc'))
+    .orderBy('e.created_at', 'desc')
+    .orderBy('e.id', 'desc')
+    .limit(page.limit + 1)
+    .execute();
+  const { items, next } = pageFrom(rows, page.limit, 'audit', (r) => [r.cursor_at, r.id]);
+  return {
+    items: items.map((row) => ({
+      id: row.id,
+      action: row.action,
+      apiKeyId: row.api_key_id,
+      apiKeyLabel: row.label,
+      details: row.details,
+      createdAt: row.created_at.toISOString(),
+    })),
+    next,
+  };
+}
+
+function encodeAuditCursor(at: string, id: string): string {
+  return encodeCursor('audit', [at, id]);
 }

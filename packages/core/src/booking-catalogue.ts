@@ -14,6 +14,15 @@ import type { Db } from './db/database.ts';
 import type { Database, Practice } from './db/schema.ts';
 import { CoreErrorCode, NotFoundError } from './errors.ts';
 import { type OfferDeps, refreshOffers } from './offers/offers.ts';
+import {
+  afterKey,
+  type CursorPart,
+  decodeCursor,
+  exactInstant,
+  type Page,
+  type PageRequest,
+  pageFrom,
+} from './pages.ts';
 
 export type BookingEntityKind = 'practitioner' | 'location' | 'appointment_type';
 
@@ -125,6 +134,33 @@ export class BookingCatalogue {
       .orderBy('id')
       .execute();
     return rows.map((row) => view(row) as BookingEntityViewOf<K>);
+  }
+
+  /** The practice's entries of one kind, oldest first, in pages (keyset on created_at, id). */
+  async listPage<K extends BookingEntityKind>(
+    practice: Practice,
+    kind: K,
+    page: PageRequest,
+  ): Promise<Page<BookingEntityViewOf<K>>> {
+    const order: readonly CursorPart[] = ['instant', 'uuid'];
+    const list = ENTITIES[kind].table;
+    const after = page.cursor === undefined ? null : decodeCursor(list, page.cursor, order);
+    let query = this.db
+      .selectFrom(ENTITIES[kind].table)
+      .selectAll()
+      .select(exactInstant('created_at').as('cursor_created'))
+      .where('practice_id', '=', practice.id);
+    if (after) query = query.where(afterKey(['created_at', 'id'], order, after));
+    const rows = await query
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute();
+    const { items, next } = pageFrom(rows, page.limit, list, (r) => [r.cursor_created, r.id]);
+    return {
+      items: items.map(({ cursor_created: _, ...row }) => view(row as EntityRow) as BookingEntityViewOf<K>),
+      next,
+    };
   }
 
   /** One entry of the practice; an id of another practice is not found, like an unknown one. */

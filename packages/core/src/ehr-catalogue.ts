@@ -12,6 +12,7 @@ import type { Db } from './db/database.ts';
 import type { CatalogueKind, Database, Practice, SlotFeature } from './db/schema.ts';
 import type { EhrCatalogue } from './ehr-plugin.ts';
 import type { EhrRegistry } from './ehr-registry.ts';
+import { afterKey, type CursorPart, decodeCursor, type Page, type PageRequest, pageFrom } from './pages.ts';
 
 export interface EhrCatalogueEntryView {
   ehrId: string;
@@ -167,6 +168,43 @@ export class EhrCatalogueStore {
       lastSeenAt: row.last_seen_at.toISOString(),
       goneAt: row.gone_at?.toISOString() ?? null,
     }));
+  }
+
+  /** The stored catalogue of one kind, by name then EHR id, in pages; gone entities only when asked for. */
+  async listPage(
+    practice: Practice,
+    kind: CatalogueKind,
+    options: { includeGone?: boolean },
+    page: PageRequest,
+  ): Promise<Page<EhrCatalogueEntryView>> {
+    const order: readonly CursorPart[] = ['text', 'text'];
+    const list = `ehr-${kind}`;
+    const after = page.cursor === undefined ? null : decodeCursor(list, page.cursor, order);
+    let query = this.db
+      .selectFrom('ehr_catalogue')
+      .selectAll()
+      .where('practice_id', '=', practice.id)
+      .where('kind', '=', kind);
+    if (!options.includeGone) query = query.where('gone_at', 'is', null);
+    if (after) query = query.where(afterKey(['name', 'ehr_id'], order, after));
+    const rows = await query
+      .orderBy('name')
+      .orderBy('ehr_id')
+      .limit(page.limit + 1)
+      .execute();
+    const { items, next } = pageFrom(rows, page.limit, list, (r) => [r.name, r.ehr_id]);
+    return {
+      items: items.map((row) => ({
+        ehrId: row.ehr_id,
+        name: row.name,
+        attributes: row.attributes,
+        gone: row.gone_at !== null,
+        firstSeenAt: row.first_seen_at.toISOString(),
+        lastSeenAt: row.last_seen_at.toISOString(),
+        goneAt: row.gone_at?.toISOString() ?? null,
+      })),
+      next,
+    };
   }
 
   /** The mapping rows (all four tables and the active slot types) that point at gone entities. */

@@ -1,8 +1,9 @@
 // The public API of @slotbridge/core, for the server and embedders. EHR plugins import the
 // narrower @slotbridge/core/plugin (plugin.ts) instead.
 export * from './api-keys.ts';
-export { type AuditEventView, listAuditEvents } from './audit.ts';
+export { type AuditEventView, auditEventsPage, listAuditEvents } from './audit.ts';
 export * from './availability.ts';
+export * from './booking/booking-list.ts';
 export * from './booking/bookings.ts';
 export * from './booking/write-back.ts';
 export * from './booking-catalogue.ts';
@@ -23,6 +24,7 @@ export * from './fastify-plugin.ts';
 export * from './hooks.ts';
 export * from './http-client.ts';
 export * from './mappings.ts';
+export * from './pages.ts';
 export * from './practices.ts';
 export * from './publishing/index.ts';
 export * from './secret-box.ts';

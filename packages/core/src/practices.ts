@@ -10,6 +10,15 @@ import type { EhrCapabilities } from './ehr-plugin.ts';
 import type { EhrRegistry } from './ehr-registry.ts';
 import { CoreErrorCode, InputError, NotFoundError, UnprocessableError } from './errors.ts';
 import { type OfferDeps, refreshOffers } from './offers/offers.ts';
+import {
+  afterKey,
+  type CursorPart,
+  decodeCursor,
+  exactInstant,
+  type Page,
+  type PageRequest,
+  pageFrom,
+} from './pages.ts';
 import { assertTimeZone } from './time.ts';
 
 export interface PracticeView {
@@ -79,6 +88,25 @@ export class Practices {
     let query = this.db.selectFrom('practices').selectAll().orderBy('created_at').orderBy('id');
     if (caller.partnerId !== null) query = query.where('partner_id', '=', caller.partnerId);
     return query.execute();
+  }
+
+  /** The practices the caller reaches, oldest first, in pages (keyset on created_at, id). */
+  async listPage(caller: Caller, page: PageRequest): Promise<Page<Practice>> {
+    const order: readonly CursorPart[] = ['instant', 'uuid'];
+    const after = page.cursor === undefined ? null : decodeCursor('practices', page.cursor, order);
+    let query = this.db
+      .selectFrom('practices')
+      .selectAll()
+      .select(exactInstant('created_at').as('cursor_created'));
+    if (caller.partnerId !== null) query = query.where('partner_id', '=', caller.partnerId);
+    if (after) query = query.where(afterKey(['created_at', 'id'], order, after));
+    const rows = await query
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute();
+    const { items, next } = pageFrom(rows, page.limit, 'practices', (r) => [r.cursor_created, r.id]);
+    return { items: items.map(({ cursor_created: _, ...practice }) => practice), next };
   }
 
   async create(caller: Caller, input: CreatePracticeInput): Promise<Practice> {

@@ -20,6 +20,10 @@ export interface ApiKeysTable {
   created_at: CreatedAt;
   last_used_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
+  /** A rotated key works until then (its grace period), then stops; null: no end. */
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** The key rotation issued in its place. */
+  replaced_by: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PracticesTable {
