@@ -131,14 +131,19 @@ function finishDocument(document: OpenApiDocument): OpenApiDocument {
 /**
  * onRoute hook: the problems every route of its kind can answer, added to its OpenAPI responses
  * unless the route lists them itself — 400 (malformed HTTP; a field not valid), 500 and 503 (the
- * server shutting down, or an answer too slow) on every route; 413 and 415 on a route with a body;
+ * server shutting down, or an answer too slow) on every route; 413 and 415 on a route with a body,
+ * or whose method may carry one;
  * 414 on one with a path id.
  */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 export function documentCommonProblems(route: RouteOptions): void {
   const statuses = [400, 500, 503];
   const schema = route.schema as (Record<string, unknown> & { hide?: boolean }) | undefined;
   if (!schema || schema.hide) return;
-  if (schema.body) statuses.push(413, 415);
+  // Fastify reads the body of these methods even when the route takes none.
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  if (schema.body || methods.some((m) => BODY_METHODS.has(m))) statuses.push(413, 415);
   if (schema.params) statuses.push(414);
   addProblems(route, statuses);
 }
