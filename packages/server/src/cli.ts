@@ -145,6 +145,7 @@ async function main(command: Command): Promise<void> {
       log: log.child({ component: 'core' }),
       staleAfterSeconds: config.staleAfterSeconds,
       engine: config.engine,
+      webhooks: config.webhooks,
     });
     if (stopping) return;
     app = await buildApp({

@@ -3,7 +3,12 @@
  * before anything starts. docs/configuration.md lists every variable.
  */
 import path from 'node:path';
-import { DEFAULT_ENGINE, type EngineOptions, parseEncryptionKey } from '@slotbridge/core';
+import {
+  DEFAULT_ENGINE,
+  DEFAULT_WEBHOOK_DELIVERY,
+  type EngineOptions,
+  parseEncryptionKey,
+} from '@slotbridge/core';
 import type { LimitsOptions } from './limits.ts';
 import { type PluginList, readPluginList } from './plugins.ts';
 
@@ -22,6 +27,8 @@ export interface Config {
   staleAfterSeconds: number;
   /** Concurrency and read intervals of this process's workers. */
   engine: EngineOptions;
+  /** Webhook delivery per process (docs/webhooks.md); the retry schedule and disabling limit are fixed. */
+  webhooks: { concurrency: number; timeoutMs: number };
   /** Seed the demo practices and their in-process sandboxes. */
   demo: boolean;
   /** Rate limits: failed authentications per client address, bookings per API key. */
@@ -156,6 +163,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { demo: boolean; cw
     nearWindowHours: integer('SLOTBRIDGE_NEAR_WINDOW_HOURS', DEFAULT_ENGINE.nearWindowHours, 1, 24 * 14),
     writeLeaseSeconds: integer('SLOTBRIDGE_WRITE_LEASE_SECONDS', DEFAULT_ENGINE.writeLeaseSeconds, 4, 3600),
   };
+  const webhooks = {
+    concurrency: integer('SLOTBRIDGE_WEBHOOK_CONCURRENCY', DEFAULT_WEBHOOK_DELIVERY.concurrency, 1, 1024),
+    // Under the delivery's 60-second lease.
+    timeoutMs:
+      integer('SLOTBRIDGE_WEBHOOK_TIMEOUT_SECONDS', DEFAULT_WEBHOOK_DELIVERY.timeoutMs / 1000, 1, 50) * 1000,
+  };
   if (engine.farSyncSeconds >= staleAfterSeconds) {
     problems.push(
       `SLOTBRIDGE_FAR_SYNC_SECONDS (${engine.farSyncSeconds}) must be below SLOTBRIDGE_STALE_AFTER_SECONDS (${staleAfterSeconds}), or every practice would go stale between reads`,
@@ -184,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { demo: boolean; cw
     metricsToken,
     staleAfterSeconds,
     engine,
+    webhooks,
     demo,
     limits,
     heapGrowingPercent,

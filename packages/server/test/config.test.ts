@@ -31,6 +31,7 @@ t.test(
         nearWindowHours: 48,
         writeLeaseSeconds: 60,
       },
+      webhooks: { concurrency: 8, timeoutMs: 15_000 },
       demo: true,
       heapGrowingPercent: 50,
       limits: {
@@ -166,3 +167,20 @@ t.test('SLOTBRIDGE_WRITE_LEASE_SECONDS: how long a claimed write-back is leased'
   const error = t.throws(() => loadConfig({ SLOTBRIDGE_WRITE_LEASE_SECONDS: '1' }, defaults)) as ConfigError;
   t.same(error.problems, ['SLOTBRIDGE_WRITE_LEASE_SECONDS must be a whole number from 4 to 3600; got "1"']);
 });
+
+t.test(
+  'SLOTBRIDGE_WEBHOOK_CONCURRENCY and SLOTBRIDGE_WEBHOOK_TIMEOUT_SECONDS: webhook delivery',
+  async (t) => {
+    t.same(
+      loadConfig({ SLOTBRIDGE_WEBHOOK_CONCURRENCY: '2', SLOTBRIDGE_WEBHOOK_TIMEOUT_SECONDS: '5' }, defaults)
+        .webhooks,
+      { concurrency: 2, timeoutMs: 5000 },
+    );
+    const error = t.throws(() =>
+      loadConfig({ SLOTBRIDGE_WEBHOOK_TIMEOUT_SECONDS: '60' }, defaults),
+    ) as ConfigError;
+    t.same(error.problems, [
+      'SLOTBRIDGE_WEBHOOK_TIMEOUT_SECONDS must be a whole number from 1 to 50; got "60"',
+    ]);
+  },
+);
