@@ -89,7 +89,10 @@ t.test("a partner's key reaches its own practices only; another's answer 404", a
   });
 
   t.equal((await app.inject({ url: '/v1/practices', headers: bearer(a.key) })).json().data.length, 1);
-  t.same((await app.inject({ url: '/v1/practices', headers: bearer(b.key) })).json(), { data: [] });
+  t.same((await app.inject({ url: '/v1/practices', headers: bearer(b.key) })).json(), {
+    data: [],
+    next: null,
+  });
   for (const url of [
     `/v1/practices/${practice.id}`,
     `/v1/practices/${practice.id}/slots`,

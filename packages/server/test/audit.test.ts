@@ -149,9 +149,16 @@ t.test('the OpenAPI document has the route with a summary, a description and its
   const operation = openapi.paths['/v1/practices/{practiceId}/audit'].get;
   t.ok(operation.summary);
   t.ok(operation.description);
-  t.same(operation.responses['200'].content['application/json'].schema, {
+  t.match(operation.responses['200'].content['application/json'].schema, {
     type: 'object',
-    properties: { data: { type: 'array', items: { $ref: '#/components/schemas/AuditEvent' } } },
-    required: ['data'],
+    properties: {
+      data: { type: 'array', items: { $ref: '#/components/schemas/AuditEvent' } },
+      next: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+    },
+    required: ['data', 'next'],
   });
+  t.ok(
+    operation.parameters.some((p: { name: string; in: string }) => p.name === 'cursor' && p.in === 'query'),
+    'the cursor is documented',
+  );
 });

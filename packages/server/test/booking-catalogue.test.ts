@@ -46,7 +46,7 @@ t.test('create, list, get, change and delete each kind, with whole bodies', asyn
     t.same(entry, { id: entry.id, ...create, createdAt: entry.createdAt, updatedAt: entry.createdAt }, path);
     t.equal(created.headers.location, `/v1/practices/${practice.id}/${path}/${entry.id}`);
 
-    t.same((await call('GET', path)).json(), { data: [entry] });
+    t.same((await call('GET', path)).json(), { data: [entry], next: null });
     t.same((await call('GET', `${path}/${entry.id}`)).json(), entry);
 
     const changed = await call('PATCH', `${path}/${entry.id}`, change);
@@ -68,7 +68,7 @@ t.test('create, list, get, change and delete each kind, with whole bodies', asyn
       fix: `Check the id; GET /v1/practices/{practiceId}/${path} lists this practice's ${path.replace(/-/g, ' ')}.`,
       instance: `/v1/practices/${practice.id}/${path}/${entry.id}`,
     });
-    t.same((await call('GET', path)).json(), { data: [] });
+    t.same((await call('GET', path)).json(), { data: [], next: null });
   }
 });
 
@@ -120,7 +120,10 @@ t.test('bad bodies and ids are answered 400 problem+json naming the field', asyn
     t.equal(res.statusCode, 400, what);
     t.match(res.json(), { code: 'SB_ERR_VALIDATION', errors: [{ in: 'body', field }] }, what);
   }
-  t.same((await app.inject({ url: `${base}/locations`, headers: bearer(a.key) })).json(), { data: [] });
+  t.same((await app.inject({ url: `${base}/locations`, headers: bearer(a.key) })).json(), {
+    data: [],
+    next: null,
+  });
 
   const type = (await send('POST', '/appointment-types', { name: 'Routine', durationMinutes: 10 })).json();
   for (const [what, payload] of [
@@ -198,7 +201,11 @@ t.test("another practice's ids and another partner's key answer 404, and change 
     t.equal(res.statusCode, 404, `${method} ${path}`);
     t.equal(res.json().code, 'SB_ERR_PRACTICE_NOT_FOUND', `${method} ${path}`);
   }
-  t.same((await app.inject({ url, headers: bearer(a.key) })).json(), { data: [blake] }, 'unchanged');
+  t.same(
+    (await app.inject({ url, headers: bearer(a.key) })).json(),
+    { data: [blake], next: null },
+    'unchanged',
+  );
 });
 
 t.test('deleting a practitioner deletes its mapping row and the audit names it', async (t) => {

@@ -58,6 +58,7 @@ t.test('discover answers what it found; the lists show the catalogue by name', a
         goneAt: null,
       },
     ],
+    next: null,
   });
   t.same(
     (await call('GET', '/ehr/slot-types')).json().data.map((e: { ehrId: string }) => e.ehrId),

@@ -2,12 +2,18 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   addLocalDays,
   CoreErrorCode,
+  cursorError,
+  type DiaryEntry,
+  decodeCursor,
+  encodeCursor,
   InputError,
   localDateOf,
+  PAGE_DEFAULT,
   readTimeBound,
   startOfLocalDay,
 } from '@slotbridge/core';
 import { Type } from 'typebox';
+import { pageAnswer, pageOf, pageQuery } from '../pages.ts';
 import { PracticeParams, problemResponses } from '../schemas.ts';
 
 const Named = Type.Union([Type.Object({ id: Type.String(), name: Type.String() }), Type.Null()]);
@@ -33,6 +39,21 @@ const Entry = Type.Object({
 
 const MAX_DAYS = 93;
 
+/**
+ * The diary's order (start, EHR slot id, then booking id: unique, as an EHR slot holds at most one
+ * live booking of ours) as a key, and whether an entry comes after a cursor's key.
+ */
+const diaryKey = (e: DiaryEntry): [string, string, string] => [e.start, e.ehrSlotId, e.bookingId ?? ''];
+
+function comesAfter(e: DiaryEntry, key: string[]): boolean {
+  const [start, ehrSlotId, bookingId] = diaryKey(e);
+  const byStart = Date.parse(start) - Date.parse(key[0]!);
+  if (byStart !== 0) return byStart > 0;
+  const bySlot = ehrSlotId.localeCompare(key[1]!);
+  if (bySlot !== 0) return bySlot > 0;
+  return bookingId > key[2]!;
+}
+
 export const appointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { practices, diary, db } = app.slotbridge;
 
@@ -44,7 +65,7 @@ export const appointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listAppointments',
         summary: 'The diary: appointments booked through us and in the EHR',
         description:
-          'EHR bookings show as the appointment type their slot type is mapped to; those of a --DISABLED-- slot type are left out (their time stays unavailable). Patient details are never shown. Default window: today and the next 6 days; at most 93 days.',
+          'EHR bookings show as the appointment type their slot type is mapped to; those of a --DISABLED-- slot type are left out (their time stays unavailable). Patient details are never shown. Default window: today and the next 6 days; at most 93 days. By start, in pages (the window is read whole, then cut into pages).',
         params: PracticeParams,
         querystring: Type.Object(
           {
@@ -52,10 +73,11 @@ export const appointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
             to: Type.Optional(
               Type.String({ description: 'exclusive; YYYY-MM-DD or a date-time with offset' }),
             ),
+            ...pageQuery(),
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ data: Type.Array(Entry) }), ...problemResponses(400, 401, 404) },
+        response: { 200: pageOf(Entry), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => {
@@ -74,7 +96,15 @@ export const appointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
         );
       }
-      return { data: await diary.appointments(db, practice, from, to) };
+      const { limit = PAGE_DEFAULT, cursor } = request.query;
+      const after =
+        cursor === undefined ? null : decodeCursor('appointments', cursor, ['text', 'text', 'text']);
+      if (after && Number.isNaN(Date.parse(after[0]!))) throw cursorError(cursor!);
+      const entries = await diary.appointments(db, practice, from, to);
+      const rest = after ? entries.filter((e) => comesAfter(e, after)) : entries;
+      const items = rest.slice(0, limit);
+      const next = rest.length > limit ? encodeCursor('appointments', diaryKey(items.at(-1)!)) : null;
+      return pageAnswer(request, { items, next }, (entry) => entry);
     },
   );
 };

@@ -4,8 +4,10 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { BookingEntityChanges, BookingEntityInput, BookingEntityKind } from '@slotbridge/core';
+import { PAGE_DEFAULT } from '@slotbridge/core';
 import { type TObject, Type } from 'typebox';
-import { listOf, PracticeParams, problemResponses, ref } from '../schemas.ts';
+import { pageAnswer, pageOfRef, pageQuery } from '../pages.ts';
+import { PracticeParams, problemResponses, ref } from '../schemas.ts';
 
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 const DurationMinutes = Type.Integer({ minimum: 1, maximum: 600, description: 'Length of the appointment' });
@@ -127,14 +129,16 @@ export const bookingCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => 
           tags,
           operationId: `list${schemaPlural}`,
           summary: `List the practice's ${plural}`,
-          description: `Every ${noun} of the practice's booking-side catalogue, oldest first.`,
+          description: `Every ${noun} of the practice's booking-side catalogue, oldest first, in pages.`,
           params: PracticeParams,
-          response: { 200: listOf(schemaId), ...problemResponses(400, 401, 404) },
+          querystring: Type.Object(pageQuery(), { additionalProperties: false }),
+          response: { 200: pageOfRef(schemaId), ...problemResponses(400, 401, 404) },
         },
       },
       async (request) => {
         const practice = await practices.get(request.caller, request.params.practiceId);
-        return { data: await catalogue.list(practice, kind) };
+        const { limit = PAGE_DEFAULT, cursor } = request.query;
+        return pageAnswer(request, await catalogue.listPage(practice, kind, { limit, cursor }), (e) => e);
       },
     );
 

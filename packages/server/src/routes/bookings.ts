@@ -1,8 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type Booking, bookingETag, bookingView } from '@slotbridge/core';
+import {
+  BOOKING_STATES,
+  type Booking,
+  bookingETag,
+  bookingView,
+  listBookings,
+  PAGE_DEFAULT,
+  PAGE_MAX,
+  readTimeBound,
+} from '@slotbridge/core';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { examples } from '../openapi-examples.ts';
+import { pageAnswer, pageOfRef, pageQuery } from '../pages.ts';
 import { PracticeParams, problemResponses, ref } from '../schemas.ts';
 
 const BookingParams = Type.Object({
@@ -104,6 +114,60 @@ export const bookingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       );
       reply.header('location', `/v1/practices/${practice.id}/bookings/${booking.id}`);
       return sendBooking(reply, booking, practice.time_zone, created ? 201 : 200);
+    },
+  );
+
+  app.get(
+    '/v1/practices/:practiceId/bookings',
+    {
+      schema: {
+        tags: ['bookings'],
+        operationId: 'listBookings',
+        summary: "List the practice's bookings",
+        description: `Bookings made through this API, by their slot's start then id, in pages (default ${PAGE_DEFAULT}, at most ${PAGE_MAX}): next is the URL of the next page. Filters: state (repeat it for several: state=pending&state=confirmed), and from / to on the slot's start ([from, to); a date is the practice's local day, as for …/slots; past bookings included). Patient details are never answered, and no filter reads them. "to" not after "from" is 422 SB_ERR_WINDOW_REVERSED.`,
+        params: PracticeParams,
+        querystring: Type.Object(
+          {
+            state: Type.Optional(
+              Type.Array(Type.Union(BOOKING_STATES.map((state) => Type.Literal(state))), {
+                description: 'Only bookings in these states; repeat the field for several',
+                maxItems: BOOKING_STATES.length,
+              }),
+            ),
+            from: Type.Optional(
+              Type.String({
+                description:
+                  "Only bookings whose slot starts at or after it: a date (YYYY-MM-DD, the practice's local day) or a date-time with offset",
+                examples: ['2026-11-24', '2026-11-24T09:00:00Z'],
+              }),
+            ),
+            to: Type.Optional(
+              Type.String({
+                description:
+                  'Only bookings whose slot starts before it (exclusive): a date or a date-time with offset',
+                examples: ['2026-11-25'],
+              }),
+            ),
+            ...pageQuery(),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: pageOfRef('Booking'), ...problemResponses(400, 401, 404, 422) },
+      },
+    },
+    async (request) => {
+      const practice = await practices.get(request.caller, request.params.practiceId);
+      const zone = practice.time_zone;
+      const { state, limit = PAGE_DEFAULT, cursor } = request.query;
+      const from = readTimeBound('from', request.query.from, zone);
+      const to = readTimeBound('to', request.query.to, zone);
+      const page = await listBookings(
+        app.slotbridge.db,
+        practice,
+        { ...(state && { states: state }), ...(from && { from }), ...(to && { to }) },
+        { limit, cursor },
+      );
+      return pageAnswer(request, page, (view) => view);
     },
   );
 

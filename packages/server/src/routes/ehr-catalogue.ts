@@ -4,8 +4,10 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CatalogueKind } from '@slotbridge/core';
+import { PAGE_DEFAULT } from '@slotbridge/core';
 import { Type } from 'typebox';
-import { listOf, PracticeParams, problemResponses, ref } from '../schemas.ts';
+import { pageAnswer, pageOfRef, pageQuery } from '../pages.ts';
+import { PracticeParams, problemResponses, ref } from '../schemas.ts';
 
 const LISTS: { kind: CatalogueKind; path: string; plural: string; operationId: string }[] = [
   {
@@ -49,21 +51,27 @@ export const ehrCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => {
           operationId,
           summary: `The EHR's ${plural}, as last discovered`,
           description:
-            'Sorted by name. Only what the EHR lists now, unless includeGone=true: then the gone ones too, with gone: true and goneAt. Empty until POST …/discover has run.',
+            'Sorted by name, then EHR id, in pages. Only what the EHR lists now, unless includeGone=true: then the gone ones too, with gone: true and goneAt. Empty until POST …/discover has run.',
           params: PracticeParams,
           querystring: Type.Object({
             includeGone: Type.Optional(
               Type.Boolean({ default: false, description: 'Also list entities the EHR no longer lists' }),
             ),
+            ...pageQuery(),
           }),
-          response: { 200: listOf('EhrCatalogueEntry'), ...problemResponses(400, 401, 404) },
+          response: { 200: pageOfRef('EhrCatalogueEntry'), ...problemResponses(400, 401, 404) },
         },
       },
       async (request) => {
         const practice = await practices.get(request.caller, request.params.practiceId);
-        return {
-          data: await ehrCatalogue.list(practice, kind, { includeGone: request.query.includeGone === true }),
-        };
+        const { includeGone, limit = PAGE_DEFAULT, cursor } = request.query;
+        const page = await ehrCatalogue.listPage(
+          practice,
+          kind,
+          { includeGone: includeGone === true },
+          { limit, cursor },
+        );
+        return pageAnswer(request, page, (entry) => entry);
       },
     );
   }

@@ -1,6 +1,79 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  type ApiKeyView,
+  type Caller,
+  ConflictError,
+  CoreErrorCode,
+  NotFoundError,
+  PAGE_DEFAULT,
+  PAGE_MAX,
+  ROTATION_GRACE_DEFAULT_SECONDS,
+  ROTATION_GRACE_MAX_SECONDS,
+} from '@slotbridge/core';
 import { Type } from 'typebox';
-import { listOf, problemResponses, ref } from '../schemas.ts';
+import { pageAnswer, pageOf, pageOfRef, pageQuery } from '../pages.ts';
+import { problemResponses, ref } from '../schemas.ts';
+
+const PartnerParams = Type.Object({ partnerId: Type.String({ format: 'uuid' }) });
+const KeyParams = Type.Object({
+  partnerId: Type.String({ format: 'uuid' }),
+  keyId: Type.String({ format: 'uuid' }),
+});
+
+/** A key as listed: never the key itself, nor its hash. */
+const ApiKey = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    partnerId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+    label: Type.String(),
+    prefix: Type.String({ description: 'The first 10 characters of the key (sb_…), to recognise it' }),
+    status: Type.Union(
+      [Type.Literal('active'), Type.Literal('expiring'), Type.Literal('expired'), Type.Literal('revoked')],
+      {
+        description:
+          'active; expiring: rotated, still accepted until expiresAt; expired: rotated and its grace is over; revoked',
+      },
+    ),
+    createdAt: Type.String({ format: 'date-time' }),
+    lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description: 'Recorded at most once a minute per key; null: never used',
+    }),
+    revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description: 'A rotated key: when it stops being accepted; null: not rotated',
+    }),
+    replacedBy: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+      description: 'A rotated key: the id of the key issued in its place',
+    }),
+  },
+  { description: 'An API key of a partner. The key itself is shown only once, when issued.' },
+);
+
+const RotatedApiKey = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    key: Type.String({ description: 'The new key itself. Shown once: only its hash is kept.' }),
+    prefix: Type.String(),
+    label: Type.String({ description: "The old key's label" }),
+    partnerId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+    previous: ApiKey,
+  },
+  { description: 'The new key (shown once) and the old one, now expiring' },
+);
+
+/**
+ * The admin key manages any partner's keys; a partner key only its own partner's (another
+ * partner answers 404, as an unknown one).
+ */
+function assertReaches(caller: Caller, partnerId: string): void {
+  if (caller.partnerId !== null && caller.partnerId !== partnerId) {
+    throw new NotFoundError(CoreErrorCode.PARTNER_NOT_FOUND, `No partner ${partnerId} for this API key`, {
+      fix: "A partner key manages its own partner's keys only: use your partner id, or the admin key.",
+    });
+  }
+}
+
+const keyView = (k: ApiKeyView) => k;
 
 const partnerView = (p: { id: string; name: string; createdAt: Date }) => ({
   id: p.id,
@@ -40,10 +113,15 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listPartners',
         summary: 'List partners (admin key only)',
         description: 'Every partner, oldest first.',
-        response: { 200: listOf('Partner') },
+        querystring: Type.Object(pageQuery(), { additionalProperties: false }),
+        response: { 200: pageOfRef('Partner'), ...problemResponses(400, 401, 403) },
       },
     },
-    async () => ({ data: (await app.slotbridge.apiKeys.listPartners()).map(partnerView) }),
+    async (request) => {
+      const { limit = PAGE_DEFAULT, cursor } = request.query;
+      const page = await app.slotbridge.apiKeys.partnersPage({ limit, cursor });
+      return pageAnswer(request, page, partnerView);
+    },
   );
 
   app.post(
@@ -71,6 +149,126 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.body.label,
       );
       return reply.code(201).send(issued);
+    },
+  );
+  app.get(
+    '/v1/partners/:partnerId/api-keys',
+    {
+      schema: {
+        tags: ['partners'],
+        operationId: 'listApiKeys',
+        summary: "List a partner's API keys",
+        description: `Oldest first, in pages. Never the key itself: its prefix, label, status, when it was created, last used (recorded at most once a minute), revoked, or stops after a rotation. The admin key lists any partner's keys; a partner key its own partner's (another partner answers 404). Default page ${PAGE_DEFAULT}, at most ${PAGE_MAX}.`,
+        params: PartnerParams,
+        querystring: Type.Object(pageQuery(), { additionalProperties: false }),
+        response: { 200: pageOf(ApiKey), ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      assertReaches(request.caller, request.params.partnerId);
+      const { limit = PAGE_DEFAULT, cursor } = request.query;
+      const page = await app.slotbridge.apiKeys.listPartnerKeys(request.params.partnerId, { limit, cursor });
+      return pageAnswer(request, page, keyView);
+    },
+  );
+
+  app.get(
+    '/v1/partners/:partnerId/api-keys/:keyId',
+    {
+      schema: {
+        tags: ['partners'],
+        operationId: 'getApiKey',
+        summary: 'Get one API key of a partner',
+        description: 'As listed: never the key itself. A key of another partner answers 404.',
+        params: KeyParams,
+        response: { 200: ApiKey, ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      assertReaches(request.caller, request.params.partnerId);
+      return app.slotbridge.apiKeys.partnerKey(request.params.partnerId, request.params.keyId);
+    },
+  );
+
+  app.post(
+    '/v1/partners/:partnerId/api-keys/:keyId/revoke',
+    {
+      schema: {
+        tags: ['partners'],
+        operationId: 'revokeApiKey',
+        summary: 'Revoke an API key: it stops working at once',
+        description:
+          "The key is refused from the next request in this process, and within 30 seconds in the other API processes (keys are verified from memory). Revoking a revoked key answers it unchanged. The admin key revokes any partner's keys; a partner key its own partner's — but not the key making the request unless confirm=true (409 SB_ERR_API_KEY_IN_USE otherwise), so a client does not lock itself out by mistake.",
+        params: KeyParams,
+        querystring: Type.Object(
+          {
+            confirm: Type.Optional(
+              Type.Boolean({
+                default: false,
+                description: 'true: revoke even the key making this request',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: ApiKey, ...problemResponses(400, 401, 404, 409) },
+      },
+    },
+    async (request) => {
+      const { partnerId, keyId } = request.params;
+      assertReaches(request.caller, partnerId);
+      if (keyId === request.caller.apiKeyId && request.query.confirm !== true) {
+        await app.slotbridge.apiKeys.partnerKey(partnerId, keyId); // 404 first, for an unknown key
+        throw new ConflictError(
+          CoreErrorCode.API_KEY_IN_USE,
+          'This is the key making the request: revoking it locks this client out at once',
+          {
+            fix: 'Rotate it instead (POST …/rotate: the old key keeps working for a grace period), or repeat with ?confirm=true.',
+          },
+        );
+      }
+      return app.slotbridge.apiKeys.revokePartnerKey(request.caller, partnerId, keyId);
+    },
+  );
+
+  app.post(
+    '/v1/partners/:partnerId/api-keys/:keyId/rotate',
+    {
+      schema: {
+        tags: ['partners'],
+        operationId: 'rotateApiKey',
+        summary: 'Rotate an API key: a new key now, the old one stops after a grace period',
+        description: `Issues a new key with the old one's label (shown once, in this answer: only its hash is kept). The old key keeps working for graceSeconds (default ${ROTATION_GRACE_DEFAULT_SECONDS}, 24 hours; at most ${ROTATION_GRACE_MAX_SECONDS}, 7 days; 0: it stops now), then is refused; its status is expiring meanwhile, and replacedBy names the new key. Only an active key can be rotated: a revoked or already rotated one answers 409 SB_ERR_API_KEY_NOT_ROTATABLE (rotate its replacement). The admin key rotates any partner's keys; a partner key its own partner's, the key making the request included.`,
+        params: KeyParams,
+        querystring: Type.Object(
+          {
+            graceSeconds: Type.Optional(
+              Type.Integer({
+                minimum: 0,
+                maximum: ROTATION_GRACE_MAX_SECONDS,
+                default: ROTATION_GRACE_DEFAULT_SECONDS,
+                description: 'How long the old key keeps working, in seconds (0: it stops now)',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: RotatedApiKey, ...problemResponses(400, 401, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { partnerId, keyId } = request.params;
+      assertReaches(request.caller, partnerId);
+      const { issued, previous } = await app.slotbridge.apiKeys.rotatePartnerKey(
+        request.caller,
+        partnerId,
+        keyId,
+        request.query.graceSeconds ?? ROTATION_GRACE_DEFAULT_SECONDS,
+      );
+      return reply
+        .code(201)
+        .header('cache-control', 'no-store')
+        .send({ ...issued, previous });
     },
   );
 };

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { PAGE_DEFAULT } from '@slotbridge/core';
 import { Type } from 'typebox';
 import { examples } from '../openapi-examples.ts';
-import { listOf, PracticeParams, problemResponses, ref } from '../schemas.ts';
+import { pageAnswer, pageOfRef, pageQuery } from '../pages.ts';
+import { PracticeParams, problemResponses, ref } from '../schemas.ts';
 
 const OdsCode = Type.String({ pattern: '^[A-Za-z0-9]{3,10}$', description: 'NHS ODS code (UK practices)' });
 const HorizonDays = Type.Integer({
@@ -63,12 +65,16 @@ export const practiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listPractices',
         summary: 'List the practices this key can reach',
         description: "A partner key: its partner's practices; the admin key: every practice.",
-        response: { 200: listOf('Practice') },
+        querystring: Type.Object(pageQuery(), { additionalProperties: false }),
+        response: { 200: pageOfRef('Practice'), ...problemResponses(400, 401) },
       },
     },
-    async (request) => ({
-      data: await Promise.all((await practices.list(request.caller)).map((p) => practices.view(p))),
-    }),
+    async (request) => {
+      const { limit = PAGE_DEFAULT, cursor } = request.query;
+      const page = await practices.listPage(request.caller, { limit, cursor });
+      const views = await Promise.all(page.items.map((p) => practices.view(p)));
+      return pageAnswer(request, { items: views, next: page.next }, (view) => view);
+    },
   );
 
   app.get(

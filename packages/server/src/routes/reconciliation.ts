@@ -1,7 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { bookingETag, bookingView, instantToLocalIso } from '@slotbridge/core';
+import {
+  afterKey,
+  bookingETag,
+  bookingView,
+  type CursorPart,
+  decodeCursor,
+  exactInstant,
+  instantToLocalIso,
+  PAGE_DEFAULT,
+  pageFrom,
+} from '@slotbridge/core';
 import { Type } from 'typebox';
+import { pageAnswer, pageOf, pageQuery } from '../pages.ts';
 import { PracticeParams, problemResponses } from '../schemas.ts';
+
+const ORDER: readonly CursorPart[] = ['instant', 'uuid'];
 
 const Item = Type.Object({
   bookingId: Type.String({ format: 'uuid' }),
@@ -26,14 +39,17 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listReconciliations',
         summary: 'Bookings awaiting reconciliation in the EHR',
         description:
-          "Bookings whose patient the EHR could not match: the slot is held there with the unregistered-patient slot type and a note for reception. When the practice books the patient into that slot in the EHR, the next sync confirms the booking; if it releases the slot, the booking becomes cancelled_in_ehr. Patient details are in the EHR's slot note, never here.",
+          "Bookings whose patient the EHR could not match: the slot is held there with the unregistered-patient slot type and a note for reception. When the practice books the patient into that slot in the EHR, the next sync confirms the booking; if it releases the slot, the booking becomes cancelled_in_ehr. Patient details are in the EHR's slot note, never here. By the slot's start, in pages.",
         params: PracticeParams,
-        response: { 200: Type.Object({ data: Type.Array(Item) }), ...problemResponses(400, 401, 404) },
+        querystring: Type.Object(pageQuery(), { additionalProperties: false }),
+        response: { 200: pageOf(Item), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => {
       const practice = await practices.get(request.caller, request.params.practiceId);
-      const rows = await db
+      const { limit = PAGE_DEFAULT, cursor } = request.query;
+      const after = cursor === undefined ? null : decodeCursor('reconciliation', cursor, ORDER);
+      let query = db
         .selectFrom('bookings as b')
         .leftJoin('practitioner_mappings as pm', (j) =>
           j
@@ -58,24 +74,28 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'l.id as location_id',
           'l.name as location_name',
         ])
+        .select(exactInstant('b.start_at').as('cursor_start'))
         .where('b.practice_id', '=', practice.id)
-        .where('b.state', '=', 'needs_reconciliation')
+        .where('b.state', '=', 'needs_reconciliation');
+      if (after) query = query.where(afterKey(['b.start_at', 'b.id'], ORDER, after));
+      const rows = await query
         .orderBy('b.start_at')
+        .orderBy('b.id')
+        .limit(limit + 1)
         .execute();
       const zone = practice.time_zone;
-      return {
-        data: rows.map((r) => ({
-          bookingId: r.id,
-          since: r.updated_at.toISOString(),
-          slot: {
-            ehrSlotId: r.ehr_slot_id,
-            start: instantToLocalIso(r.start_at, zone),
-            end: instantToLocalIso(r.end_at, zone),
-          },
-          practitioner: r.practitioner_id ? { id: r.practitioner_id, name: r.practitioner_name! } : null,
-          location: r.location_id ? { id: r.location_id, name: r.location_name! } : null,
-        })),
-      };
+      const page = pageFrom(rows, limit, 'reconciliation', (r) => [r.cursor_start, r.id]);
+      return pageAnswer(request, page, (r) => ({
+        bookingId: r.id,
+        since: r.updated_at.toISOString(),
+        slot: {
+          ehrSlotId: r.ehr_slot_id,
+          start: instantToLocalIso(r.start_at, zone),
+          end: instantToLocalIso(r.end_at, zone),
+        },
+        practitioner: r.practitioner_id ? { id: r.practitioner_id, name: r.practitioner_name! } : null,
+        location: r.location_id ? { id: r.location_id, name: r.location_name! } : null,
+      }));
     },
   );
 

@@ -1,7 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { syncRunView } from '@slotbridge/core';
+import {
+  afterKey,
+  type CursorPart,
+  decodeCursor,
+  exactInstant,
+  pageFrom,
+  syncRunView,
+} from '@slotbridge/core';
 import { Type } from 'typebox';
-import { listOf, PracticeParams, problemResponses, ref } from '../schemas.ts';
+import { pageAnswer, pageOfRef, pageQuery } from '../pages.ts';
+import { PracticeParams, problemResponses, ref } from '../schemas.ts';
+
+const RUN_ORDER: readonly CursorPart[] = ['instant', 'uuid'];
 
 export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { practices, connections, sync, db } = app.slotbridge;
@@ -36,22 +46,27 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'At most `limit` runs (default 20), manual and background, each with its window, counts and error.',
         params: PracticeParams,
-        querystring: Type.Object({
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 20 })),
-        }),
-        response: { 200: listOf('SyncRun'), ...problemResponses(400, 401, 404) },
+        querystring: Type.Object(pageQuery({ default: 20, max: 200 }), { additionalProperties: false }),
+        response: { 200: pageOfRef('SyncRun'), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => {
       const practice = await practices.get(request.caller, request.params.practiceId);
-      const runs = await db
+      const { limit = 20, cursor } = request.query;
+      const after = cursor === undefined ? null : decodeCursor('sync-runs', cursor, RUN_ORDER);
+      let query = db
         .selectFrom('sync_runs')
         .selectAll()
-        .where('practice_id', '=', practice.id)
+        .select(exactInstant('started_at').as('cursor_started'))
+        .where('practice_id', '=', practice.id);
+      if (after) query = query.where(afterKey(['started_at', 'id'], RUN_ORDER, after, 'desc'));
+      const runs = await query
         .orderBy('started_at', 'desc')
-        .limit(request.query.limit ?? 20)
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
         .execute();
-      return { data: runs.map(syncRunView) };
+      const page = pageFrom(runs, limit, 'sync-runs', (r) => [r.cursor_started, r.id]);
+      return pageAnswer(request, page, ({ cursor_started: _, ...run }) => syncRunView(run));
     },
   );
 };
