@@ -2,7 +2,7 @@
 // `npm start`, `npm run serve|worker` and `npm test` from a fresh clone: check Node, install what
 // is missing (pnpm 10 through npx, since corepack may be unavailable), compile the packages to
 // dist/ when their sources changed since the last build, then run the compiled CLI (start, serve,
-// worker, api, migrate) or the TypeScript test runner (test).
+// worker, api, migrate, api-keys) or the TypeScript test runner (test).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -116,7 +116,7 @@ function buildIfChanged() {
 const [command, ...rest] = process.argv.slice(2);
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 if (stopSignal) process.exit(1);
-if (['start', 'serve', 'worker', 'api', 'migrate'].includes(command)) {
+if (['start', 'serve', 'worker', 'api', 'migrate', 'api-keys'].includes(command)) {
   buildIfChanged();
   if (stopSignal) process.exit(1);
   child = spawn(process.execPath, [compiledCli, command, ...rest], { cwd: root, stdio: 'inherit' });
@@ -128,7 +128,7 @@ if (['start', 'serve', 'worker', 'api', 'migrate'].includes(command)) {
     stdio: 'inherit',
   });
 } else {
-  console.error('usage: node scripts/run.mjs start|serve|worker|api|migrate|test [args]');
+  console.error('usage: node scripts/run.mjs start|serve|worker|api|migrate|api-keys|test [args]');
   process.exit(2);
 }
 // The entry point is a child that gets our signals (above), so stopping npm stops the server

@@ -8,6 +8,7 @@
  *   api      the API only, no workers: run `worker` processes beside it (reads then scale apart
  *            from diary reads and write-backs)
  *   migrate  bring the database schema up to date and exit
+ *   api-keys list|create|revoke|rotate --partner <id> …   a partner's API keys (cli-api-keys.ts)
  */
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,6 +22,7 @@ import {
 } from '@slotbridge/core';
 import pino from 'pino';
 import { buildApp } from './app.ts';
+import { API_KEYS_USAGE, runApiKeysCommand } from './cli-api-keys.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { type Demo, startDemo } from './demo.ts';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres.ts';
@@ -219,12 +221,51 @@ function printBanner(
   console.log(lines.join('\n'));
 }
 
-const command = (process.argv[2] ?? 'start') as Command;
-if (!COMMANDS.includes(command)) {
-  console.error(`usage: slotbridge <${COMMANDS.join('|')}>`);
-  process.exit(2);
+/**
+ * `api-keys …`: on the deployment's database (DATABASE_URL), or the embedded one, started for the
+ * command and stopped after it (refused while a slotbridge runs on it: stop that first, or use
+ * the API). Migrates first, as every command does.
+ */
+async function apiKeysMain(args: string[]): Promise<void> {
+  if (args.length === 0 || args.includes('--help') || args.includes('-h')) {
+    console.log(API_KEYS_USAGE);
+    process.exit(args.length === 0 ? 2 : 0);
+  }
+  // Only the database matters here (no plugins, no encryption key): read as loadConfig reads it.
+  const databaseUrl = process.env.DATABASE_URL || null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    console.error('DATABASE_URL must be a postgres:// or postgresql:// URL');
+    process.exit(1);
+  }
+  const dataDir = path.resolve(process.cwd(), process.env.SLOTBRIDGE_DATA_DIR || '.slotbridge');
+  const embedded = databaseUrl ? null : await startEmbeddedPostgres({ dataDir });
+  const db = openDatabase({ connectionString: databaseUrl ?? embedded!.connectionString, max: 2 });
+  let code = 1;
+  try {
+    await migrateToLatest(db);
+    code = await runApiKeysCommand(db, args, {
+      out: (line) => console.log(line),
+      err: (line) => console.error(line),
+    });
+  } finally {
+    await db.destroy();
+    await embedded?.stop();
+  }
+  process.exit(code);
 }
-main(command).catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+
+const command = (process.argv[2] ?? 'start') as Command | 'api-keys';
+if (command === 'api-keys') {
+  apiKeysMain(process.argv.slice(3)).catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else if (!COMMANDS.includes(command)) {
+  console.error(`usage: slotbridge <${COMMANDS.join('|')}|api-keys>`);
+  process.exit(2);
+} else {
+  main(command).catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
