@@ -8,9 +8,9 @@
 import type { Caller } from '@slotbridge/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { ServerError, ServerErrorCode } from './errors.ts';
 import { addTooManyRequests } from './limits.ts';
 import { addProblems } from './openapi.ts';
-import { sendProblem } from './problem.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -57,20 +57,15 @@ export const apiKeyAuth = fp(
       const caller = key ? await app.slotbridge.apiKeys.authenticate(key) : null;
       if (!caller) {
         if (await app.limits.failedAuthentication(request, reply)) return reply;
-        return sendProblem(reply.header('www-authenticate', 'Bearer'), {
-          status: 401,
-          code: 'SB_ERR_UNAUTHENTICATED',
-          detail: key ? 'This API key is not valid or was revoked' : 'An API key is required',
-          fix: 'Send the key as "Authorization: Bearer <key>". The admin key is printed at first start or set with SLOTBRIDGE_ADMIN_KEY.',
-        });
+        // Thrown, so the one error handler answers it (problem.ts), with `instance`.
+        reply.header('www-authenticate', 'Bearer');
+        throw new ServerError(
+          ServerErrorCode.UNAUTHENTICATED,
+          key ? 'This API key is not valid or was revoked' : 'An API key is required',
+        );
       }
       if (config?.admin && caller.partnerId !== null) {
-        return sendProblem(reply, {
-          status: 403,
-          code: 'SB_ERR_ADMIN_ONLY',
-          detail: 'Only the admin key may do this',
-          fix: 'Use the admin key (SLOTBRIDGE_ADMIN_KEY).',
-        });
+        throw new ServerError(ServerErrorCode.ADMIN_ONLY, 'Only the admin key may do this');
       }
       request.caller = caller;
     });

@@ -15,6 +15,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { loadLimits } from './config.ts';
+import { SERVER_ERRORS, ServerErrorCode } from './errors.ts';
 import { addProblems } from './openapi.ts';
 import { sendProblem } from './problem.ts';
 
@@ -31,9 +32,10 @@ export interface LimitsOptions {
   bookings: RateLimit | null;
 }
 
+/** The rate limits' codes (errors.ts is their table). */
 export const LimitCode = {
-  AUTH_RATE_LIMITED: 'SB_ERR_AUTH_RATE_LIMITED',
-  BOOKING_RATE_LIMITED: 'SB_ERR_BOOKING_RATE_LIMITED',
+  AUTH_RATE_LIMITED: ServerErrorCode.AUTH_RATE_LIMITED,
+  BOOKING_RATE_LIMITED: ServerErrorCode.BOOKING_RATE_LIMITED,
 } as const;
 
 declare module 'fastify' {
@@ -76,7 +78,7 @@ export const limits = fp<{ limits?: LimitsOptions }>(
           status: 429,
           code: LimitCode.AUTH_RATE_LIMITED,
           detail: `More than ${settings.failedAuth.max} requests with a missing, wrong or revoked API key came from this address in ${minutes(settings.failedAuth.windowMs)}`,
-          fix: 'Check the API key your client sends ("Authorization: Bearer <key>"), then retry after the number of seconds in Retry-After. Requests with a right key are not refused.',
+          fix: SERVER_ERRORS[LimitCode.AUTH_RATE_LIMITED].fix,
           instance: request.url.split('?')[0],
         });
         return true;
@@ -98,7 +100,7 @@ export const limits = fp<{ limits?: LimitsOptions }>(
         status: 429,
         code: LimitCode.BOOKING_RATE_LIMITED,
         detail: `More than ${settings.bookings.max} bookings in ${minutes(settings.bookings.windowMs)} from this API key`,
-        fix: 'Retry after the number of seconds in Retry-After (with the same Idempotency-Key, so nothing is booked twice). If your traffic really is this high, ask the operator to raise SLOTBRIDGE_BOOKINGS_PER_MINUTE.',
+        fix: SERVER_ERRORS[LimitCode.BOOKING_RATE_LIMITED].fix,
         instance: request.url.split('?')[0],
       });
     };

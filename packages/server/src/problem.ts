@@ -13,6 +13,7 @@ import type {
   FastifyRequest,
   FastifyServerOptions,
 } from 'fastify';
+import { SERVER_ERRORS, ServerErrorCode } from './errors.ts';
 
 const STATUS: Record<ErrorCategory, number> = {
   invalid_input: 400,
@@ -45,23 +46,8 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/** The codes of the HTTP layer itself (the core's are CoreErrorCode); docs/errors.md lists them. */
-export const HttpErrorCode = {
-  VALIDATION: 'SB_ERR_VALIDATION',
-  ROUTE_NOT_FOUND: 'SB_ERR_ROUTE_NOT_FOUND',
-  JSON_INVALID: 'SB_ERR_JSON_INVALID',
-  CONTENT_LENGTH_MISMATCH: 'SB_ERR_CONTENT_LENGTH_MISMATCH',
-  BODY_TOO_LARGE: 'SB_ERR_BODY_TOO_LARGE',
-  MEDIA_TYPE_UNSUPPORTED: 'SB_ERR_MEDIA_TYPE_UNSUPPORTED',
-  URL_INVALID: 'SB_ERR_URL_INVALID',
-  URL_TOO_LONG: 'SB_ERR_URL_TOO_LONG',
-  HEADERS_TOO_LARGE: 'SB_ERR_HEADERS_TOO_LARGE',
-  HTTP_MALFORMED: 'SB_ERR_HTTP_MALFORMED',
-  REQUEST_TIMEOUT: 'SB_ERR_REQUEST_TIMEOUT',
-  ANSWER_TIMEOUT: 'SB_ERR_ANSWER_TIMEOUT',
-  SHUTTING_DOWN: 'SB_ERR_SHUTTING_DOWN',
-  INTERNAL: 'SB_ERR_INTERNAL',
-} as const;
+/** The codes of the HTTP layer itself, by name (errors.ts is their table; the core's are CoreErrorCode). */
+export const HttpErrorCode = ServerErrorCode;
 
 export interface ProblemInput {
   status: number;
@@ -100,7 +86,7 @@ function frameworkProblem(error: FastifyError, request: FastifyRequest): Problem
         status: 400,
         code: HttpErrorCode.JSON_INVALID,
         detail: 'The body is not valid JSON',
-        fix: 'Send the body as JSON (the OpenAPI document at /openapi.json describes each one).',
+        fix: SERVER_ERRORS[HttpErrorCode.JSON_INVALID].fix,
       };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return {
@@ -114,35 +100,35 @@ function frameworkProblem(error: FastifyError, request: FastifyRequest): Problem
         status: 400,
         code: HttpErrorCode.CONTENT_LENGTH_MISMATCH,
         detail: 'The body is not as long as its Content-Length header says',
-        fix: "Send a Content-Length equal to the body's length in bytes (HTTP clients do this themselves).",
+        fix: SERVER_ERRORS[HttpErrorCode.CONTENT_LENGTH_MISMATCH].fix,
       };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return {
         status: 413,
         code: HttpErrorCode.BODY_TOO_LARGE,
         detail: `The body is larger than ${request.routeOptions.bodyLimit ?? 1_048_576} bytes`,
-        fix: 'Send a smaller body: no request of this API needs one this large.',
+        fix: SERVER_ERRORS[HttpErrorCode.BODY_TOO_LARGE].fix,
       };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return {
         status: 415,
         code: HttpErrorCode.MEDIA_TYPE_UNSUPPORTED,
         detail: `A body of type "${request.headers['content-type'] ?? ''}" is not accepted`,
-        fix: 'Send the body as JSON, with "Content-Type: application/json".',
+        fix: SERVER_ERRORS[HttpErrorCode.MEDIA_TYPE_UNSUPPORTED].fix,
       };
     case 'FST_ERR_BAD_URL':
       return {
         status: 400,
         code: HttpErrorCode.URL_INVALID,
         detail: 'The path is not a valid URL: a percent-encoded part does not decode',
-        fix: 'Percent-encode the path correctly (RFC 3986), e.g. with encodeURIComponent for each part.',
+        fix: SERVER_ERRORS[HttpErrorCode.URL_INVALID].fix,
       };
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return {
         status: 414,
         code: HttpErrorCode.URL_TOO_LONG,
         detail: 'A part of the path is longer than any id of this API (at most 100 characters)',
-        fix: 'Check the ids in the path: each is a UUID, e.g. 5b0c2a4e-…, as this API returned it.',
+        fix: SERVER_ERRORS[HttpErrorCode.URL_TOO_LONG].fix,
       };
     case 'FST_ERR_HANDLER_TIMEOUT':
       request.log.error({ err: error }, 'the answer took too long');
@@ -150,7 +136,7 @@ function frameworkProblem(error: FastifyError, request: FastifyRequest): Problem
         status: 503,
         code: HttpErrorCode.ANSWER_TIMEOUT,
         detail: 'The server took too long to answer; it is logged',
-        fix: 'Retry after the number of seconds in Retry-After; a change that was asked for may have been made (send the same Idempotency-Key to be safe).',
+        fix: SERVER_ERRORS[HttpErrorCode.ANSWER_TIMEOUT].fix,
       };
     case 'FST_ERR_NOT_FOUND':
       return notFound(request);
@@ -164,7 +150,7 @@ function notFound(request: FastifyRequest): ProblemInput {
     status: 404,
     code: HttpErrorCode.ROUTE_NOT_FOUND,
     detail: `No route ${request.method} ${pathOf(request)}`,
-    fix: 'See /docs for the routes of this API (a route that exists with another method answers this too).',
+    fix: SERVER_ERRORS[HttpErrorCode.ROUTE_NOT_FOUND].fix,
   };
 }
 
@@ -200,20 +186,20 @@ export const problemServerOptions: Pick<
             status: 408,
             code: HttpErrorCode.REQUEST_TIMEOUT,
             detail: 'The request was not received in time',
-            fix: 'Send the whole request at once; if a proxy sits in between, check that it forwards requests promptly.',
+            fix: SERVER_ERRORS[HttpErrorCode.REQUEST_TIMEOUT].fix,
           }
         : error.code === 'HPE_HEADER_OVERFLOW'
           ? {
               status: 431,
               code: HttpErrorCode.HEADERS_TOO_LARGE,
               detail: 'The request headers are too large',
-              fix: 'Send fewer or shorter headers (cookies are not needed by this API).',
+              fix: SERVER_ERRORS[HttpErrorCode.HEADERS_TOO_LARGE].fix,
             }
           : {
               status: 400,
               code: HttpErrorCode.HTTP_MALFORMED,
               detail: 'The request is not valid HTTP/1.1',
-              fix: 'Use an HTTP client library; check that no proxy alters the request.',
+              fix: SERVER_ERRORS[HttpErrorCode.HTTP_MALFORMED].fix,
             };
     if (socket.writable) {
       const body = JSON.stringify(problemBody(problem));
@@ -249,7 +235,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
         status: 400,
         code: HttpErrorCode.VALIDATION,
         detail: `The ${where} is not valid: ${fastifyError.message}`,
-        fix: 'Correct the fields listed in "errors"; the OpenAPI document at /openapi.json describes every field.',
+        fix: SERVER_ERRORS[HttpErrorCode.VALIDATION].fix,
         errors: fastifyError.validation.map((v) => ({
           in: where,
           field: v.instancePath || (v.params as { missingProperty?: string })?.missingProperty || '/',
@@ -290,7 +276,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       status: 503,
       code: HttpErrorCode.SHUTTING_DOWN,
       detail: 'This server is shutting down',
-      fix: 'Retry after the number of seconds in Retry-After: another server, or this one restarted, will answer.',
+      fix: SERVER_ERRORS[HttpErrorCode.SHUTTING_DOWN].fix,
       instance: pathOf(request),
     });
   });

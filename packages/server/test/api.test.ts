@@ -39,7 +39,9 @@ t.test('no key or a wrong key: 401 problem+json', async (t) => {
     code: 'SB_ERR_UNAUTHENTICATED',
     detail: 'An API key is required',
     fix: 'Send the key as "Authorization: Bearer <key>". The admin key is printed at first start or set with SLOTBRIDGE_ADMIN_KEY.',
+    instance: '/v1/practices',
   });
+  t.equal(missing.headers['www-authenticate'], 'Bearer', 'the challenge survives the thrown error');
   const wrong = await app.inject({ url: '/v1/practices', headers: bearer('sb_nope') });
   t.equal(wrong.json().detail, 'This API key is not valid or was revoked');
 });

@@ -89,6 +89,7 @@ t.test('with SLOTBRIDGE_METRICS_TOKEN set, GET /metrics needs that bearer token'
     code: 'SB_ERR_UNAUTHENTICATED',
     detail: 'A metrics token is required',
     fix: 'Send the value of SLOTBRIDGE_METRICS_TOKEN as "Authorization: Bearer <token>".',
+    instance: '/metrics',
   });
 
   const wrong = await app.inject({ url: '/metrics', headers: bearer('metrics-token-nope') });

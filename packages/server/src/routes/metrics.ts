@@ -9,7 +9,7 @@ import type { Slotbridge } from '@slotbridge/core';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { bearerToken } from '../auth.ts';
-import { sendProblem } from '../problem.ts';
+import { ServerError, ServerErrorCode } from '../errors.ts';
 
 export interface MetricsRoutesOptions {
   metrics: Slotbridge['metrics'];
@@ -40,12 +40,12 @@ export const metricsRoutes = fp<MetricsRoutesOptions>(
       if (wanted) {
         const presented = bearerToken(request.headers.authorization);
         if (!presented || !timingSafeEqual(digest(presented), wanted)) {
-          return sendProblem(reply.header('www-authenticate', 'Bearer'), {
-            status: 401,
-            code: 'SB_ERR_UNAUTHENTICATED',
-            detail: presented ? 'This metrics token is not valid' : 'A metrics token is required',
-            fix: 'Send the value of SLOTBRIDGE_METRICS_TOKEN as "Authorization: Bearer <token>".',
-          });
+          reply.header('www-authenticate', 'Bearer');
+          throw new ServerError(
+            ServerErrorCode.UNAUTHENTICATED,
+            presented ? 'This metrics token is not valid' : 'A metrics token is required',
+            { fix: 'Send the value of SLOTBRIDGE_METRICS_TOKEN as "Authorization: Bearer <token>".' },
+          );
         }
       }
       const text = await metrics.render();
