@@ -14,6 +14,9 @@ t.test('migrations build the whole schema on an empty database, then have nothin
     '0004-offers',
     '0005-connection-health',
     '0006-booking-version',
+    '0007-webhooks',
+    '0008-publishing',
+    '0009-lists-and-keys',
   ]);
   const tables = await sql<{ table_name: string }>`
     select table_name from information_schema.tables
@@ -35,14 +38,20 @@ t.test('migrations build the whole schema on an empty database, then have nothin
       'locations',
       'outbox_commands',
       'partners',
+      'practice_publishing',
       'practices',
       'practitioner_mappings',
       'practitioners',
+      'published_files',
       'settings',
       'slot_type_mappings',
       'slots',
       'sync_runs',
       'sync_workers',
+      'webhook_attempts',
+      'webhook_deliveries',
+      'webhook_endpoints',
+      'webhook_events',
     ],
   );
   const second = await migrateToLatest(database.db);
