@@ -55,6 +55,7 @@ export class Metrics {
   readonly #bookingWrites: Counter<'plugin' | 'kind' | 'outcome'>;
   readonly #acceptToConfirmed: Histogram<'plugin' | 'kind' | 'outcome'>;
   readonly #httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  readonly #webhookDeliveries: Counter<'outcome'>;
   #freshnessSource: () => number[] = () => [];
 
   constructor(db: Db, options: MetricsOptions = {}) {
@@ -91,6 +92,12 @@ export class Metrics {
       name: 'slotbridge_booking_writes_total',
       help: 'Write-back attempts of bookings and cancellations to the EHR, by plugin, kind and outcome.',
       labelNames: ['plugin', 'kind', 'outcome'],
+      registers,
+    });
+    this.#webhookDeliveries = new Counter({
+      name: 'slotbridge_webhook_deliveries_total',
+      help: 'Webhook delivery attempts, by outcome (delivered, retry, failed: given up).',
+      labelNames: ['outcome'],
       registers,
     });
     this.#acceptToConfirmed = new Histogram({
@@ -198,6 +205,22 @@ export class Metrics {
       },
     });
 
+    new Gauge({
+      name: 'slotbridge_webhook_pending',
+      help: 'Webhook deliveries waiting to be sent (new, or waiting for a retry), all endpoints.',
+      registers,
+      async collect() {
+        try {
+          const { rows } = await sql<{ n: number }>`
+            select count(*)::int as n from webhook_deliveries where state = 'pending'`.execute(db);
+          this.set(Number(rows[0]?.n ?? 0));
+        } catch (error) {
+          collectErrors.inc();
+          onCollectError(error);
+        }
+      },
+    });
+
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -225,6 +248,11 @@ export class Metrics {
     if (secondsSinceAccept !== null && (labels.outcome === 'confirmed' || labels.outcome === 'held')) {
       this.#acceptToConfirmed.observe(labels, secondsSinceAccept);
     }
+  }
+
+  /** One webhook delivery attempt finished. */
+  webhookDelivered(outcome: 'delivered' | 'retry' | 'failed'): void {
+    this.#webhookDeliveries.inc({ outcome });
   }
 
   /**

@@ -168,10 +168,13 @@ export class Slotbridge {
       this.engine.writeLeaseSeconds,
     );
     this.webhooks = new WebhookEndpoints(this.db, this.secrets);
-    this.webhookDelivery = new WebhookDeliveryWorker(this.db, this.secrets, options.log, {
-      ...DEFAULT_WEBHOOK_DELIVERY,
-      ...options.webhooks,
-    });
+    this.webhookDelivery = new WebhookDeliveryWorker(
+      this.db,
+      this.secrets,
+      options.log,
+      { ...DEFAULT_WEBHOOK_DELIVERY, ...options.webhooks },
+      (outcome) => this.metrics.webhookDelivered(outcome),
+    );
   }
 
   static async create(options: SlotbridgeOptions): Promise<Slotbridge> {

@@ -184,10 +184,10 @@ t.test('a failed database read leaves the scrape answering and is counted', asyn
   const metrics = new Metrics(broken.db, { defaultMetrics: false, onCollectError: (e) => errors.push(e) });
   await broken.drop();
   const text = await metrics.render();
-  t.equal(errors.length, 2, 'the bookings read and the outbox read');
+  t.equal(errors.length, 3, 'the bookings read, the outbox read and the webhook queue read');
   t.match(text, 'slotbridge_syncs_total');
   // The counter is rendered while the reads are under way: the next scrape shows them.
-  t.match(await metrics.render(), 'slotbridge_metrics_collect_errors_total 2');
+  t.match(await metrics.render(), 'slotbridge_metrics_collect_errors_total 3');
 });
 
 t.test(

@@ -197,6 +197,9 @@ t.test('bookings: told with the booking view, no patient data, in order per book
   for (const delivery of first) {
     t.equal(await slotbridge.webhookDelivery.execute(delivery), 'retry', 'nothing listens: retried later');
   }
+  const scraped = await slotbridge.metrics.registry.metrics();
+  t.match(scraped, /^slotbridge_webhook_deliveries_total\{outcome="retry"\} 2$/m, 'the attempts are counted');
+  t.match(scraped, /^slotbridge_webhook_pending 3$/m, 'and the deliveries waiting');
   await dueNow(setup);
   const again = await slotbridge.webhookDelivery.claim(10);
   t.notOk(

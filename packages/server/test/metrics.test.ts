@@ -37,6 +37,8 @@ t.test('GET /metrics answers Prometheus text over HTTP, with no API key', async 
     'slotbridge_bookings gauge',
     'slotbridge_outbox_pending gauge',
     'slotbridge_outbox_oldest_pending_age_seconds gauge',
+    'slotbridge_webhook_deliveries_total counter',
+    'slotbridge_webhook_pending gauge',
     'process_resident_memory_bytes gauge',
     'nodejs_eventloop_lag_seconds gauge',
   ]) {

@@ -93,6 +93,8 @@ export class WebhookDeliveryWorker {
     private readonly secrets: SecretBox,
     private readonly log: HookLogger,
     private readonly options: WebhookDeliveryOptions = DEFAULT_WEBHOOK_DELIVERY,
+    /** Told of each attempt's outcome (the metrics). */
+    private readonly observe?: (outcome: 'delivered' | 'retry' | 'failed') => void,
   ) {
     this.#db = withWebhooks(db);
   }
@@ -358,6 +360,7 @@ export class WebhookDeliveryWorker {
       }
       return state === 'failed' ? ('failed' as const) : ('retry' as const);
     });
+    if (outcome !== 'lost') this.observe?.(outcome);
     if (outcome !== 'delivered' && outcome !== 'lost') {
       this.log.info(
         {
