@@ -26,12 +26,13 @@ export interface Page<T> {
   next: string | null;
 }
 
-/** What one part of a key may be: an instant as `exactInstant` gives it, a UUID, or any text. */
-export type CursorPart = 'instant' | 'uuid' | 'text';
+/** What one part of a key may be: an instant as `exactInstant` gives it, a UUID, a bigint id, or any text. */
+export type CursorPart = 'instant' | 'uuid' | 'integer' | 'text';
 
 const PART: Record<CursorPart, RegExp> = {
   instant: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/,
   uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  integer: /^\d{1,18}$/,
   text: /^[\s\S]{0,1000}$/,
 };
 
@@ -86,7 +87,9 @@ export function afterKey(
       ? sql`${value}::timestamptz`
       : part === 'uuid'
         ? sql`${value}::uuid`
-        : sql`${value}::text`;
+        : part === 'integer'
+          ? sql`${value}::bigint`
+          : sql`${value}::text`;
   const left = sql.join(columns.map((c) => sql.ref(c)));
   const right = sql.join(parts.map((part, i) => cast(part, key[i]!)));
   return direction === 'asc' ? sql<boolean>`(${left}) > (${right})` : sql<boolean>`(${left}) < (${right})`;

@@ -231,6 +231,17 @@ t.test('every list answers { data, next } in keyset pages that add up to the who
   setup.memory.catalogue.slotTypes.push({ ehrId: 'st2', name: 'Urgent', attributes: { bookable: true } });
   await app.inject({ method: 'POST', url: `${p}/discover`, headers: bearer(a.key) });
   await setup.partner('A third partner');
+  const hooks: string[] = [];
+  for (const n of [1, 2]) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/webhook-endpoints',
+      headers: bearer(a.key),
+      payload: { url: `http://127.0.0.1:9/hook-${n}` },
+    });
+    t.equal(res.statusCode, 201, res.body);
+    hooks.push(res.json<{ id: string }>().id);
+  }
 
   const lists: [string, string][] = [
     ['/v1/partners', adminKey],
@@ -246,6 +257,8 @@ t.test('every list answers { data, next } in keyset pages that add up to the who
     [`${p}/bookings`, a.key],
     [`${p}/reconciliation`, a.key],
     [`${p}/appointments`, a.key],
+    ['/v1/webhook-endpoints', a.key],
+    [`/v1/webhook-endpoints/${hooks[0]}/deliveries`, a.key],
   ];
   // One more API key, so the key list has two.
   await setup.slotbridge.apiKeys.issuePartnerKey(a.ids.partnerId, 'second');
@@ -260,7 +273,7 @@ t.test('every list answers { data, next } in keyset pages that add up to the who
     t.same(paged.items, body.data, `${url}: pages of 1 add up to the whole list`);
     t.equal(paged.pages, Math.max(body.data.length, 1), `${url}: ${body.data.length} pages`);
     // None to reconcile in the fixture; the diary's paging has its own test.
-    if (!/\/(reconciliation|appointments)$/.test(url)) {
+    if (!/\/(reconciliation|appointments|deliveries)$/.test(url)) {
       t.ok(body.data.length >= 2, `${url}: the fixture lists at least two (${body.data.length})`);
     }
     const bad = await app.inject({ url: `${url}${sep}cursor=Zm9v`, headers: bearer(key) });

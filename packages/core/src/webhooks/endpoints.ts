@@ -10,6 +10,15 @@ import type { Caller } from '../caller.ts';
 import { Channel } from '../coordination.ts';
 import type { Db } from '../db/database.ts';
 import { CoreErrorCode, InputError, NotFoundError, UnprocessableError } from '../errors.ts';
+import {
+  afterKey,
+  type CursorPart,
+  decodeCursor,
+  exactInstant,
+  type Page,
+  type PageRequest,
+  pageFrom,
+} from '../pages.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { WebhookEventType } from './events.ts';
 import { type WebhookEndpoint, withWebhooks } from './tables.ts';
@@ -209,6 +218,30 @@ export class WebhookEndpoints {
     return (await query.execute()).map((row) => endpointView(row));
   }
 
+  /** The endpoints, oldest first, in keyset pages (GET /v1/webhook-endpoints). */
+  async listPage(
+    caller: Caller,
+    partnerId: string | undefined,
+    page: PageRequest,
+  ): Promise<Page<WebhookEndpointView>> {
+    const scope = this.scope(caller, partnerId);
+    const order: readonly CursorPart[] = ['instant', 'uuid'];
+    const after = page.cursor === undefined ? null : decodeCursor('webhook-endpoints', page.cursor, order);
+    let query = this.#db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .select(exactInstant('created_at').as('cursor_created'));
+    if (scope !== null) query = query.where('partner_id', '=', scope);
+    if (after) query = query.where(afterKey(['created_at', 'id'], order, after));
+    const rows = await query
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute();
+    const { items, next } = pageFrom(rows, page.limit, 'webhook-endpoints', (r) => [r.cursor_created, r.id]);
+    return { items: items.map(({ cursor_created: _, ...row }) => endpointView(row)), next };
+  }
+
   async get(caller: Caller, id: string, partnerId?: string): Promise<WebhookEndpointView> {
     return endpointView(await this.row(caller, id, partnerId));
   }
@@ -291,11 +324,24 @@ export class WebhookEndpoints {
     id: string,
     options: { limit: number; partnerId?: string },
   ): Promise<WebhookAttemptView[]> {
+    return (await this.attemptsPage(caller, id, options)).items;
+  }
+
+  /** The delivery log of an endpoint, newest first, in keyset pages (by the attempt's id). */
+  async attemptsPage(
+    caller: Caller,
+    id: string,
+    options: PageRequest & { partnerId?: string },
+  ): Promise<Page<WebhookAttemptView>> {
     const row = await this.row(caller, id, options.partnerId);
-    const rows = await this.#db
+    const order: readonly CursorPart[] = ['integer'];
+    const after =
+      options.cursor === undefined ? null : decodeCursor('webhook-deliveries', options.cursor, order);
+    let query = this.#db
       .selectFrom('webhook_attempts as a')
       .innerJoin('webhook_events as e', 'e.id', 'a.event_id')
       .select([
+        'a.id',
         'a.event_id',
         'e.type',
         'a.attempt',
@@ -304,19 +350,25 @@ export class WebhookEndpoints {
         'a.duration_ms',
         'a.created_at',
       ])
-      .where('a.endpoint_id', '=', row.id)
+      .where('a.endpoint_id', '=', row.id);
+    if (after) query = query.where(afterKey(['a.id'], order, after, 'desc'));
+    const rows = await query
       .orderBy('a.id', 'desc')
-      .limit(options.limit)
+      .limit(options.limit + 1)
       .execute();
-    return rows.map((r) => ({
-      eventId: r.event_id,
-      type: r.type,
-      attempt: r.attempt,
-      statusCode: r.status_code,
-      error: r.error,
-      durationMs: r.duration_ms,
-      at: r.created_at.toISOString(),
-    }));
+    const { items, next } = pageFrom(rows, options.limit, 'webhook-deliveries', (r) => [String(r.id)]);
+    return {
+      items: items.map((r) => ({
+        eventId: r.event_id,
+        type: r.type,
+        attempt: r.attempt,
+        statusCode: r.status_code,
+        error: r.error,
+        durationMs: r.duration_ms,
+        at: r.created_at.toISOString(),
+      })),
+      next,
+    };
   }
 
   /** Sends one event to the endpoint again (a new delivery with the same `webhook-id`). */

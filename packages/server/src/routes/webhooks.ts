@@ -4,8 +4,9 @@
  * acts for a partner with `?partnerId=` (required to create one).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '@slotbridge/core';
+import { PAGE_DEFAULT, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '@slotbridge/core';
 import { Type } from 'typebox';
+import { pageAnswer, pageOf, pageQuery } from '../pages.ts';
 import { problemResponses } from '../schemas.ts';
 
 const TAGS = ['Webhooks'];
@@ -136,12 +137,19 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: TAGS,
         summary: 'List webhook endpoints',
         description:
-          "The partner's endpoints, oldest first (the admin key: every partner's, or ?partnerId='s).",
-        querystring: PartnerQuery,
-        response: { 200: Type.Object({ data: Type.Array(Endpoint) }), ...problemResponses(404) },
+          "The partner's endpoints, oldest first, in pages (the admin key: every partner's, or ?partnerId='s).",
+        querystring: Type.Object(
+          { ...PartnerQuery.properties, ...pageQuery() },
+          { additionalProperties: false },
+        ),
+        response: { 200: pageOf(Endpoint), ...problemResponses(404) },
       },
     },
-    async (request) => ({ data: await webhooks.list(request.caller, request.query.partnerId) }),
+    async (request) => {
+      const { partnerId, limit = PAGE_DEFAULT, cursor } = request.query;
+      const page = await webhooks.listPage(request.caller, partnerId, { limit, cursor });
+      return pageAnswer(request, page, (endpoint) => endpoint);
+    },
   );
 
   app.get(
@@ -248,21 +256,24 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: TAGS,
         summary: "A webhook endpoint's delivery log",
         description:
-          'Each attempt, newest first: the event, its type, the attempt, the status code or the error, the time. Never a payload.',
+          'Each attempt, newest first, in pages (default 50, at most 200): the event, its type, the attempt, the status code or the error, the time. Never a payload.',
         params: EndpointParams,
         querystring: Type.Object({
           ...PartnerQuery.properties,
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+          ...pageQuery({ default: 50, max: 200 }),
         }),
-        response: { 200: Type.Object({ data: Type.Array(Attempt) }), ...problemResponses(404) },
+        response: { 200: pageOf(Attempt), ...problemResponses(404) },
       },
     },
-    async (request) => ({
-      data: await webhooks.attempts(request.caller, request.params.endpointId, {
-        limit: request.query.limit ?? 50,
-        ...(request.query.partnerId !== undefined && { partnerId: request.query.partnerId }),
-      }),
-    }),
+    async (request) => {
+      const { partnerId, limit = 50, cursor } = request.query;
+      const page = await webhooks.attemptsPage(request.caller, request.params.endpointId, {
+        limit,
+        cursor,
+        ...(partnerId !== undefined && { partnerId }),
+      });
+      return pageAnswer(request, page, (attempt) => attempt);
+    },
   );
 
   app.post(
