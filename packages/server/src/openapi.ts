@@ -84,13 +84,20 @@ interface Media {
 }
 interface Operation {
   requestBody?: { required?: boolean; content?: Record<string, Media> };
-  responses?: Record<string, { content?: Record<string, Media> }>;
+  responses?: Record<string, { description?: string; content?: Record<string, Media> }>;
   [key: string]: unknown;
 }
 interface OpenApiDocument {
   paths?: Record<string, Record<string, Operation>>;
   [key: string]: unknown;
 }
+
+const SUCCESS: Record<string, string> = {
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted: it is done in the background',
+  204: 'Done: no content',
+};
 
 /** Applies the route schemas' `x-` annotations of the conventions above, and removes them. */
 function finishDocument(document: OpenApiDocument): OpenApiDocument {
@@ -117,6 +124,11 @@ function finishDocument(document: OpenApiDocument): OpenApiDocument {
       for (const [status, named] of Object.entries(responseExamples ?? {})) {
         const media = operation.responses?.[status]?.content?.['application/json'];
         if (media) media.examples = named;
+      }
+      for (const [status, answer] of Object.entries(operation.responses ?? {})) {
+        // @fastify/swagger's placeholder for an answer whose schema has no description.
+        if (answer.description === 'Default Response' && SUCCESS[status])
+          answer.description = SUCCESS[status];
       }
       delete operation['x-request-examples'];
       delete operation['x-response-examples'];
