@@ -48,7 +48,7 @@ export const TAGS = [
   { name: 'diagnostics', description: 'Why a slot is, or is not, offered' },
   { name: 'audit', description: 'Who changed what at a practice' },
   { name: 'health', description: 'Liveness and readiness, without an API key' },
-  { name: 'Webhooks', description: 'Endpoints that are sent the events of a partner’s practices, signed' },
+  { name: 'webhooks', description: 'Endpoints that are sent the events of a partner’s practices, signed' },
   { name: 'publishing', description: 'SMART Scheduling Links: the slots published as FHIR bulk data' },
 ];
 

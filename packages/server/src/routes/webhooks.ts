@@ -9,7 +9,7 @@ import { Type } from 'typebox';
 import { pageAnswer, pageOf, pageQuery } from '../pages.ts';
 import { problemResponses } from '../schemas.ts';
 
-const TAGS = ['Webhooks'];
+const TAGS = ['webhooks'];
 
 const EventType = Type.Unsafe<WebhookEventType>(
   Type.String({
