@@ -7,7 +7,8 @@
  */
 import { PAGE_DEFAULT, PAGE_MAX } from '@slotbridge/core';
 import type { FastifyRequest } from 'fastify';
-import { type TSchema, Type } from 'typebox';
+import { type Static, type TSchema, type TUnsafe, Type } from 'typebox';
+import { ref } from './schemas.ts';
 
 /** `limit` and `cursor`, to spread into a route's querystring schema. */
 export function pageQuery(
@@ -34,7 +35,7 @@ export function pageQuery(
 }
 
 /** A page of `item`s, as every list answers. */
-export function pageOf(item: TSchema) {
+export function pageOf<T extends TSchema>(item: T) {
   return Type.Object({
     data: Type.Array(item),
     next: Type.Union([Type.String(), Type.Null()], {
@@ -43,8 +44,12 @@ export function pageOf(item: TSchema) {
   });
 }
 
-/** A page of a shared schema, by its `$id`. */
-export const pageOfRef = (id: string) => pageOf(Type.Ref(id));
+/** A page of a shared schema (core's view schemas), referenced by its `$id` and typed as it. */
+export function pageOfRef<T extends TSchema>(schema: T): ReturnType<typeof pageOf<TUnsafe<Static<T>>>>;
+export function pageOfRef(id: string): ReturnType<typeof pageOf<TUnsafe<unknown>>>;
+export function pageOfRef(schema: TSchema | string) {
+  return pageOf(typeof schema === 'string' ? ref(schema) : ref(schema));
+}
 
 /** The URL of the page after this one: the request's path and query with `cursor` replaced. */
 export function nextLink(request: FastifyRequest, cursor: string | null): string | null {

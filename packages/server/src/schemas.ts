@@ -2,8 +2,8 @@
  * Shared response schemas: one TypeBox source for validation, serialisation and the OpenAPI
  * components (each `$id` becomes a component of the same name).
  */
-import { BOOKING_STATES } from '@slotbridge/core';
-import { Type } from 'typebox';
+import { BookingViewSchema } from '@slotbridge/core';
+import { type Static, type TSchema, type TUnsafe, Type } from 'typebox';
 
 const DateTime = (description: string) => Type.String({ format: 'date-time', description });
 const NullableDateTime = (description: string) =>
@@ -202,44 +202,6 @@ export const SlotSchema = Type.Object(
   { $id: 'Slot' },
 );
 
-export const BookingSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    practiceId: Type.String({ format: 'uuid' }),
-    state: Type.Union(
-      BOOKING_STATES.map((state) => Type.Literal(state)),
-      {
-        description:
-          'pending: being written to the EHR; confirmed: in the EHR diary; needs_reconciliation: the EHR could not match the patient, so the slot is held with the unregistered-patient slot type until the practice books them in (GET …/reconciliation); failed: not booked (see failure); cancelling / cancelled; cancelled_in_ehr: the practice cancelled it in the EHR',
-      },
-    ),
-    slot: Type.Object({
-      id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
-        description: 'null once the slot left the diary',
-      }),
-      ehrSlotId: Type.String({
-        description: "The slot's id in the EHR, to find the appointment in the practice's diary",
-      }),
-      start: Type.String({ format: 'date-time' }),
-      end: Type.String({ format: 'date-time' }),
-    }),
-    appointmentTypeId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
-    failure: Type.Union([Type.Object({ code: Type.String(), reason: Type.String() }), Type.Null()]),
-    replacesBookingId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
-      description: 'Reschedule: the booking this one replaces; it is released once this one is confirmed',
-    }),
-    version: Type.Integer({
-      minimum: 1,
-      description: 'Goes up by one with every change of the booking; its ETag is W/"<version>"',
-    }),
-    createdAt: DateTime('When it was requested'),
-    updatedAt: DateTime('When it last changed'),
-    confirmedAt: NullableDateTime('When the EHR accepted it'),
-    cancelledAt: NullableDateTime('When it was cancelled'),
-  },
-  { $id: 'Booking', description: 'A booking. Patient details are never returned.' },
-);
-
 const bookingEntityFields = {
   id: Type.String({ format: 'uuid' }),
   name: Type.String(),
@@ -394,7 +356,7 @@ export const sharedSchemas = [
   ConnectionSchema,
   SyncRunSchema,
   SlotSchema,
-  BookingSchema,
+  BookingViewSchema,
   PractitionerSchema,
   LocationSchema,
   AppointmentTypeSchema,
@@ -404,7 +366,23 @@ export const sharedSchemas = [
   AuditEventSchema,
 ];
 
-export const ref = (id: string) => Type.Ref(id);
+/**
+ * A reference to a shared schema (`{ $ref: '<$id>' }`, so the document names it as a component),
+ * typed as the schema itself: the compiler checks what a route answers against it. Pass the
+ * schema object (core's view schemas); a string id is the untyped form, for schemas not moved yet.
+ */
+export function ref<T extends TSchema>(schema: T): TUnsafe<Static<T>>;
+export function ref(id: string): TUnsafe<unknown>;
+export function ref(schema: TSchema | string): TUnsafe<unknown> {
+  return Type.Unsafe<unknown>(Type.Ref(typeof schema === 'string' ? schema : schemaId(schema)));
+}
+
+/** The `$id` of a shared schema; one without is a mistake of ours. */
+export function schemaId(schema: TSchema): string {
+  const id = (schema as { $id?: unknown }).$id;
+  if (typeof id !== 'string') throw new Error('A shared schema has an $id');
+  return id;
+}
 export const listOf = (id: string) => Type.Object({ data: Type.Array(Type.Ref(id)) });
 
 /** What each error status means in this API: the description of its OpenAPI response. */

@@ -6,6 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Static, Type } from 'typebox';
 import { recordAudit } from '../audit.ts';
 import {
   type Availability,
@@ -31,6 +32,7 @@ import { LIVE_BOOKING_STATES, type OfferMoment } from '../offers/offer-rules.ts'
 import { aroundSlot } from '../offers/offers.ts';
 import type { SecretBox } from '../secret-box.ts';
 import { instantToLocalIso } from '../time.ts';
+import { DateTime, NullableDateTime } from '../view-schemas.ts';
 import { recordBookingEvent } from '../webhooks/events.ts';
 import { enqueueBookingWrite } from './outbox.ts';
 
@@ -62,23 +64,43 @@ export interface SealedBookingDetails {
   note: string | null;
 }
 
-export interface BookingView {
-  id: string;
-  practiceId: string;
-  state: Booking['state'];
-  /** ehrSlotId: the slot's id in the EHR, to find the appointment in the practice's diary. */
-  slot: { id: string | null; ehrSlotId: string; start: string; end: string };
-  appointmentTypeId: string | null;
-  failure: { code: string; reason: string } | null;
-  /** Reschedule: the booking this one replaces. */
-  replacesBookingId: string | null;
-  /** Goes up with every change; the `ETag` is `W/"<version>"` (bookingETag). */
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  confirmedAt: string | null;
-  cancelledAt: string | null;
-}
+/** A booking as the API answers it (component `Booking`). Patient details are never returned. */
+export const BookingViewSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    practiceId: Type.String({ format: 'uuid' }),
+    // An enum, not a union of literals mapped from the array: that union's static type is never.
+    state: Type.Enum(BOOKING_STATES, {
+      description:
+        'pending: being written to the EHR; confirmed: in the EHR diary; needs_reconciliation: the EHR could not match the patient, so the slot is held with the unregistered-patient slot type until the practice books them in (GET …/reconciliation); failed: not booked (see failure); cancelling / cancelled; cancelled_in_ehr: the practice cancelled it in the EHR',
+    }),
+    slot: Type.Object({
+      id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+        description: 'null once the slot left the diary',
+      }),
+      ehrSlotId: Type.String({
+        description: "The slot's id in the EHR, to find the appointment in the practice's diary",
+      }),
+      start: Type.String({ format: 'date-time' }),
+      end: Type.String({ format: 'date-time' }),
+    }),
+    appointmentTypeId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+    failure: Type.Union([Type.Object({ code: Type.String(), reason: Type.String() }), Type.Null()]),
+    replacesBookingId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+      description: 'Reschedule: the booking this one replaces; it is released once this one is confirmed',
+    }),
+    version: Type.Integer({
+      minimum: 1,
+      description: 'Goes up by one with every change of the booking; its ETag is W/"<version>"',
+    }),
+    createdAt: DateTime('When it was requested'),
+    updatedAt: DateTime('When it last changed'),
+    confirmedAt: NullableDateTime('When the EHR accepted it'),
+    cancelledAt: NullableDateTime('When it was cancelled'),
+  },
+  { $id: 'Booking', description: 'A booking. Patient details are never returned.' },
+);
+export type BookingView = Static<typeof BookingViewSchema>;
 
 /**
  * The booking's entity tag: its version, weak (`W/"3"`) as GP Connect writes it (docs/gp-connect.md,

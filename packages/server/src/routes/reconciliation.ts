@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   afterKey,
+  BookingViewSchema,
   bookingETag,
   bookingView,
   type CursorPart,
@@ -12,7 +13,7 @@ import {
 } from '@slotbridge/core';
 import { Type } from 'typebox';
 import { pageAnswer, pageOf, pageQuery } from '../pages.ts';
-import { PracticeParams, problemResponses } from '../schemas.ts';
+import { PracticeParams, problemResponses, ref } from '../schemas.ts';
 
 const ORDER: readonly CursorPart[] = ['instant', 'uuid'];
 
@@ -112,7 +113,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox = async (app) => {
           practiceId: Type.String({ format: 'uuid' }),
           bookingId: Type.String({ format: 'uuid' }),
         }),
-        response: { 200: Type.Ref('Booking'), ...problemResponses(400, 401, 404, 409) },
+        response: { 200: ref(BookingViewSchema), ...problemResponses(400, 401, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -122,7 +123,8 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         practice,
         request.params.bookingId,
       );
-      return reply.header('etag', bookingETag(booking)).send(bookingView(booking, practice.time_zone));
+      reply.header('etag', bookingETag(booking));
+      return bookingView(booking, practice.time_zone);
     },
   );
 };
