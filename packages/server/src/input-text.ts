@@ -47,10 +47,8 @@ export function registerInputChecks(app: FastifyInstance): void {
       const fault = findFault(value, '');
       if (!fault) continue;
       return sendProblem(reply, {
-        status: 400,
         code: HttpErrorCode.VALIDATION,
         detail: `The ${where} is not valid: ${where}${fault.field === '/' ? '' : fault.field} ${fault.message}`,
-        fix: 'Correct the fields listed in "errors"; the OpenAPI document at /openapi.json describes every field.',
         errors: [{ in: where, ...fault }],
         instance: request.url.split('?')[0],
       });

@@ -15,7 +15,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { loadLimits } from './config.ts';
-import { SERVER_ERRORS, ServerErrorCode } from './errors.ts';
+import { ServerErrorCode } from './errors.ts';
 import { addProblems } from './openapi.ts';
 import { sendProblem } from './problem.ts';
 
@@ -32,7 +32,7 @@ export interface LimitsOptions {
   bookings: RateLimit | null;
 }
 
-/** The rate limits' codes (errors.ts is their table). */
+/** The rate limits' codes (the core's ERRORS is their table: status, title, fix). */
 export const LimitCode = {
   AUTH_RATE_LIMITED: ServerErrorCode.AUTH_RATE_LIMITED,
   BOOKING_RATE_LIMITED: ServerErrorCode.BOOKING_RATE_LIMITED,
@@ -75,10 +75,8 @@ export const limits = fp<{ limits?: LimitsOptions }>(
         if (counted.isAllowed || !counted.isExceeded) return false;
         request.log.info({ address: counted.key }, 'failed authentications over the limit');
         await sendProblem(reply.header('retry-after', retryAfter(counted.ttlInSeconds)), {
-          status: 429,
           code: LimitCode.AUTH_RATE_LIMITED,
           detail: `More than ${settings.failedAuth.max} requests with a missing, wrong or revoked API key came from this address in ${minutes(settings.failedAuth.windowMs)}`,
-          fix: SERVER_ERRORS[LimitCode.AUTH_RATE_LIMITED].fix,
           instance: request.url.split('?')[0],
         });
         return true;
@@ -97,10 +95,8 @@ export const limits = fp<{ limits?: LimitsOptions }>(
       const counted = await bookings(request);
       if (counted.isAllowed || !counted.isExceeded) return;
       return sendProblem(reply.header('retry-after', retryAfter(counted.ttlInSeconds)), {
-        status: 429,
         code: LimitCode.BOOKING_RATE_LIMITED,
         detail: `More than ${settings.bookings.max} bookings in ${minutes(settings.bookings.windowMs)} from this API key`,
-        fix: SERVER_ERRORS[LimitCode.BOOKING_RATE_LIMITED].fix,
         instance: request.url.split('?')[0],
       });
     };

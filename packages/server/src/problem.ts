@@ -5,7 +5,13 @@
  * JSON, body too large, URL too long, timeouts, malformed HTTP, shutting down) too.
  */
 import type { Socket } from 'node:net';
-import { type ErrorCategory, SlotbridgeError } from '@slotbridge/core';
+import {
+  type ErrorCategory,
+  ErrorCode,
+  errorEntry,
+  otherHttpErrorCode,
+  SlotbridgeError,
+} from '@slotbridge/core';
 import type {
   FastifyError,
   FastifyInstance,
@@ -13,7 +19,6 @@ import type {
   FastifyRequest,
   FastifyServerOptions,
 } from 'fastify';
-import { SERVER_ERRORS, ServerErrorCode } from './errors.ts';
 
 const STATUS: Record<ErrorCategory, number> = {
   invalid_input: 400,
@@ -25,7 +30,18 @@ const STATUS: Record<ErrorCategory, number> = {
   precondition_failed: 412,
   internal: 500,
   unavailable: 503,
+  request_timeout: 408,
+  too_large: 413,
+  uri_too_long: 414,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  headers_too_large: 431,
 };
+
+/** The HTTP status the server answers for an error category. */
+export function statusOf(category: ErrorCategory): number {
+  return STATUS[category];
+}
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -46,11 +62,15 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/** The codes of the HTTP layer itself, by name (errors.ts is their table; the core's are CoreErrorCode). */
-export const HttpErrorCode = ServerErrorCode;
+/** The codes by name (the one table is the core's ERRORS, in packages/core/src/errors.ts). */
+export const HttpErrorCode = ErrorCode;
 
+/**
+ * A problem to answer. For a code of the table (ERRORS), `status`, `title` and `fix` default to
+ * its entry; a code outside it (a plugin's) needs its `status`.
+ */
 export interface ProblemInput {
-  status: number;
+  status?: number;
   code: string;
   detail: string;
   title?: string;
@@ -64,12 +84,27 @@ export function problemType(code: string): string {
   return `https://slotbridge.dev/errors#${code}`;
 }
 
-function problemBody(problem: ProblemInput) {
-  const { status, code, title } = problem;
-  return { type: problemType(code), ...problem, title: title ?? TITLES[status] ?? 'Error' };
+type Problem = ProblemInput & { status: number; title: string };
+
+/** The problem with the table's status, title and fix where it leaves them out. */
+function complete(problem: ProblemInput): Problem {
+  const entry = errorEntry(problem.code);
+  const status = problem.status ?? (entry ? STATUS[entry.category] : 500);
+  const fix = problem.fix ?? entry?.fix;
+  return {
+    ...problem,
+    status,
+    title: problem.title ?? entry?.title ?? TITLES[status] ?? 'Error',
+    ...(fix !== undefined && { fix }),
+  };
 }
 
-export function sendProblem(reply: FastifyReply, problem: ProblemInput) {
+function problemBody(problem: Problem) {
+  return { type: problemType(problem.code), ...problem };
+}
+
+export function sendProblem(reply: FastifyReply, input: ProblemInput) {
+  const problem = complete(input);
   return reply.code(problem.status).type('application/problem+json').send(problemBody(problem));
 }
 
@@ -83,60 +118,45 @@ function frameworkProblem(error: FastifyError, request: FastifyRequest): Problem
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return {
-        status: 400,
         code: HttpErrorCode.JSON_INVALID,
         detail: 'The body is not valid JSON',
-        fix: SERVER_ERRORS[HttpErrorCode.JSON_INVALID].fix,
       };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return {
-        status: 400,
         code: HttpErrorCode.JSON_INVALID,
         detail: 'The body is empty, but Content-Type says it is JSON',
         fix: 'Send a JSON body, or leave out the Content-Type header when there is no body.',
       };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return {
-        status: 400,
         code: HttpErrorCode.CONTENT_LENGTH_MISMATCH,
         detail: 'The body is not as long as its Content-Length header says',
-        fix: SERVER_ERRORS[HttpErrorCode.CONTENT_LENGTH_MISMATCH].fix,
       };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return {
-        status: 413,
         code: HttpErrorCode.BODY_TOO_LARGE,
         detail: `The body is larger than ${request.routeOptions.bodyLimit ?? 1_048_576} bytes`,
-        fix: SERVER_ERRORS[HttpErrorCode.BODY_TOO_LARGE].fix,
       };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return {
-        status: 415,
         code: HttpErrorCode.MEDIA_TYPE_UNSUPPORTED,
         detail: `A body of type "${request.headers['content-type'] ?? ''}" is not accepted`,
-        fix: SERVER_ERRORS[HttpErrorCode.MEDIA_TYPE_UNSUPPORTED].fix,
       };
     case 'FST_ERR_BAD_URL':
       return {
-        status: 400,
         code: HttpErrorCode.URL_INVALID,
         detail: 'The path is not a valid URL: a percent-encoded part does not decode',
-        fix: SERVER_ERRORS[HttpErrorCode.URL_INVALID].fix,
       };
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return {
-        status: 414,
         code: HttpErrorCode.URL_TOO_LONG,
         detail: 'A part of the path is longer than any id of this API (at most 100 characters)',
-        fix: SERVER_ERRORS[HttpErrorCode.URL_TOO_LONG].fix,
       };
     case 'FST_ERR_HANDLER_TIMEOUT':
       request.log.error({ err: error }, 'the answer took too long');
       return {
-        status: 503,
         code: HttpErrorCode.ANSWER_TIMEOUT,
         detail: 'The server took too long to answer; it is logged',
-        fix: SERVER_ERRORS[HttpErrorCode.ANSWER_TIMEOUT].fix,
       };
     case 'FST_ERR_NOT_FOUND':
       return notFound(request);
@@ -147,14 +167,12 @@ function frameworkProblem(error: FastifyError, request: FastifyRequest): Problem
 
 function notFound(request: FastifyRequest): ProblemInput {
   return {
-    status: 404,
     code: HttpErrorCode.ROUTE_NOT_FOUND,
     detail: `No route ${request.method} ${pathOf(request)}`,
-    fix: SERVER_ERRORS[HttpErrorCode.ROUTE_NOT_FOUND].fix,
   };
 }
 
-function retryAfterFor(reply: FastifyReply, problem: ProblemInput): FastifyReply {
+function retryAfterFor(reply: FastifyReply, problem: Problem): FastifyReply {
   return problem.status === 503 && !reply.hasHeader('retry-after') ? reply.header('retry-after', 1) : reply;
 }
 
@@ -169,38 +187,34 @@ export const problemServerOptions: Pick<
   'frameworkErrors' | 'clientErrorHandler' | 'return503OnClosing'
 > = {
   frameworkErrors: (error, request, reply) => {
-    const problem = frameworkProblem(error, request) ?? {
-      status: 500,
-      code: HttpErrorCode.INTERNAL,
-      detail: 'Something went wrong on our side; the error is logged.',
-    };
+    const problem = complete(
+      frameworkProblem(error, request) ?? {
+        code: HttpErrorCode.INTERNAL,
+        detail: 'Something went wrong on our side; the error is logged.',
+      },
+    );
     if (problem.status >= 500) request.log.error({ err: error }, 'framework error');
     void sendProblem(retryAfterFor(reply, problem), { ...problem, instance: pathOf(request) });
   },
   clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
     // A reset connection: nobody to answer.
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
-    const problem: ProblemInput =
+    const problem = complete(
       error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? {
-            status: 408,
             code: HttpErrorCode.REQUEST_TIMEOUT,
             detail: 'The request was not received in time',
-            fix: SERVER_ERRORS[HttpErrorCode.REQUEST_TIMEOUT].fix,
           }
         : error.code === 'HPE_HEADER_OVERFLOW'
           ? {
-              status: 431,
               code: HttpErrorCode.HEADERS_TOO_LARGE,
               detail: 'The request headers are too large',
-              fix: SERVER_ERRORS[HttpErrorCode.HEADERS_TOO_LARGE].fix,
             }
           : {
-              status: 400,
               code: HttpErrorCode.HTTP_MALFORMED,
               detail: 'The request is not valid HTTP/1.1',
-              fix: SERVER_ERRORS[HttpErrorCode.HTTP_MALFORMED].fix,
-            };
+            },
+    );
     if (socket.writable) {
       const body = JSON.stringify(problemBody(problem));
       socket.write(
@@ -217,7 +231,8 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | SlotbridgeError | Error, request, reply) => {
     const instance = pathOf(request);
     if (error instanceof SlotbridgeError) {
-      const status = STATUS[error.category];
+      // The table's category for a code of the table; a plugin's code, its error's.
+      const status = STATUS[(errorEntry(error.code) ?? error).category];
       if (status >= 500) request.log.error({ code: error.code, err: error.message }, 'request failed');
       return sendProblem(reply, {
         status,
@@ -232,10 +247,8 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     if (fastifyError.validation) {
       const where = fastifyError.validationContext ?? 'request';
       return sendProblem(reply, {
-        status: 400,
         code: HttpErrorCode.VALIDATION,
         detail: `The ${where} is not valid: ${fastifyError.message}`,
-        fix: SERVER_ERRORS[HttpErrorCode.VALIDATION].fix,
         errors: fastifyError.validation.map((v) => ({
           in: where,
           field: v.instancePath || (v.params as { missingProperty?: string })?.missingProperty || '/',
@@ -245,19 +258,21 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       });
     }
     const framework = frameworkProblem(fastifyError, request);
-    if (framework) return sendProblem(retryAfterFor(reply, framework), { ...framework, instance });
+    if (framework) {
+      const problem = complete(framework);
+      return sendProblem(retryAfterFor(reply, problem), { ...problem, instance });
+    }
     const status = fastifyError.statusCode && fastifyError.statusCode >= 400 ? fastifyError.statusCode : 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'unexpected error');
       return sendProblem(reply, {
-        status: 500,
         code: HttpErrorCode.INTERNAL,
         detail: 'Something went wrong on our side; the error is logged.',
         instance,
       });
     }
     // Any other 4xx (none known today): its status as the code, its message as the detail.
-    return sendProblem(reply, { status, code: `SB_ERR_HTTP_${status}`, detail: error.message, instance });
+    return sendProblem(reply, { status, code: otherHttpErrorCode(status), detail: error.message, instance });
   });
 
   app.setNotFoundHandler((request, reply) =>
@@ -273,10 +288,8 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   app.addHook('onRequest', async (request, reply) => {
     if (!closing) return;
     return sendProblem(reply.header('retry-after', 1), {
-      status: 503,
       code: HttpErrorCode.SHUTTING_DOWN,
       detail: 'This server is shutting down',
-      fix: SERVER_ERRORS[HttpErrorCode.SHUTTING_DOWN].fix,
       instance: pathOf(request),
     });
   });

@@ -34,7 +34,7 @@ t.test('no key or a wrong key: 401 problem+json', async (t) => {
   t.match(missing.headers['content-type'], /^application\/problem\+json/);
   t.same(missing.json(), {
     type: 'https://slotbridge.dev/errors#SB_ERR_UNAUTHENTICATED',
-    title: 'Unauthorized',
+    title: 'Unauthenticated',
     status: 401,
     code: 'SB_ERR_UNAUTHENTICATED',
     detail: 'An API key is required',
@@ -319,7 +319,7 @@ t.test('slots, a booking, its state, and a second booking of the slot refused wi
   t.match(second.headers['content-type'], /^application\/problem\+json/);
   t.same(second.json(), {
     type: 'https://slotbridge.dev/errors#SB_ERR_SLOT_TAKEN',
-    title: 'Conflict',
+    title: 'Slot taken',
     status: 409,
     code: 'SB_ERR_SLOT_TAKEN',
     detail: `Slot ${slots[0].id} is already booked`,

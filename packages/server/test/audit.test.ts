@@ -125,7 +125,7 @@ t.test('pages follow "before", an event id; limits and unknown ids are checked',
   });
   t.same(unknown.json(), {
     type: 'https://slotbridge.dev/errors#SB_ERR_AUDIT_EVENT_NOT_FOUND',
-    title: 'Not Found',
+    title: 'Audit event not found',
     status: 404,
     code: 'SB_ERR_AUDIT_EVENT_NOT_FOUND',
     detail: `No audit event ${foreignEvent.id} at this practice`,

@@ -9,18 +9,21 @@ const resources = [
   {
     path: 'practitioners',
     code: 'SB_ERR_PRACTITIONER_NOT_FOUND',
+    title: 'Practitioner not found',
     create: { name: 'Ms Test Blake' },
     change: { name: 'Ms T Blake' },
   },
   {
     path: 'locations',
     code: 'SB_ERR_LOCATION_NOT_FOUND',
+    title: 'Location not found',
     create: { name: 'Riverside' },
     change: { name: 'Riverside Surgery' },
   },
   {
     path: 'appointment-types',
     code: 'SB_ERR_APPOINTMENT_TYPE_NOT_FOUND',
+    title: 'Appointment type not found',
     create: { name: 'Routine', durationMinutes: 10 },
     change: { durationMinutes: 15 },
   },
@@ -39,7 +42,7 @@ t.test('create, list, get, change and delete each kind, with whole bodies', asyn
       ...(payload && { payload }),
     });
 
-  for (const { path, code, create, change } of resources) {
+  for (const { path, code, title, create, change } of resources) {
     const created = await call('POST', path, create);
     t.equal(created.statusCode, 201, path);
     const entry = created.json();
@@ -61,7 +64,7 @@ t.test('create, list, get, change and delete each kind, with whole bodies', asyn
     t.match(gone.headers['content-type'], /^application\/problem\+json/);
     t.same(gone.json(), {
       type: `https://slotbridge.dev/errors#${code}`,
-      title: 'Not Found',
+      title,
       status: 404,
       code,
       detail: `No ${path.replace(/-/g, ' ').replace(/s$/, '')} ${entry.id} at this practice`,
@@ -86,7 +89,7 @@ t.test('bad bodies and ids are answered 400 problem+json naming the field', asyn
   t.match(unknownField.headers['content-type'], /^application\/problem\+json/);
   t.same(unknownField.json(), {
     type: 'https://slotbridge.dev/errors#SB_ERR_VALIDATION',
-    title: 'Bad Request',
+    title: 'Invalid request',
     status: 400,
     code: 'SB_ERR_VALIDATION',
     detail: 'The body is not valid: body must NOT have additional properties',
@@ -173,7 +176,7 @@ t.test("another practice's ids and another partner's key answer 404, and change 
       res.json(),
       {
         type: 'https://slotbridge.dev/errors#SB_ERR_PRACTITIONER_NOT_FOUND',
-        title: 'Not Found',
+        title: 'Practitioner not found',
         status: 404,
         code: 'SB_ERR_PRACTITIONER_NOT_FOUND',
         detail: `No practitioner ${blake.id} at this practice`,

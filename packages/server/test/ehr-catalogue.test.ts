@@ -158,7 +158,7 @@ t.test('no connection: 404 with the fix; another partner: 404', async (t) => {
   });
   t.same(res.json(), {
     type: 'https://slotbridge.dev/errors#SB_ERR_CONNECTION_MISSING',
-    title: 'Not Found',
+    title: 'No EHR connection',
     status: 404,
     code: 'SB_ERR_CONNECTION_MISSING',
     detail: 'This practice has no EHR connection yet',

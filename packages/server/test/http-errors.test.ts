@@ -117,7 +117,7 @@ t.test('routing and body parsing: 404, 400, 413, 414, 415 as problem+json', asyn
   );
   const long = `/v1/practices/${'a'.repeat(101)}`;
   isProblem(t, await app.inject({ url: long, headers: bearer(a.key) }), 414, 'SB_ERR_URL_TOO_LONG', {
-    title: 'URI Too Long',
+    title: 'URL too long',
     instance: long,
   });
   isProblem(
@@ -141,10 +141,11 @@ t.test(
     t.match(response.headers['content-type'], /^application\/problem\+json/);
     t.same(response.json(), {
       type: 'https://slotbridge.dev/errors#SB_ERR_INTERNAL',
-      title: 'Internal Server Error',
+      title: 'Internal error',
       status: 500,
       code: 'SB_ERR_INTERNAL',
       detail: 'Something went wrong on our side; the error is logged.',
+      fix: 'Retry later; if it keeps happening, tell the operator (the error is logged).',
       instance: '/v1/practices',
     });
     t.match(logs.join(''), /secret-detail/, 'the cause is logged');
@@ -169,7 +170,7 @@ t.test("Node's HTTP parser: malformed HTTP 400, headers too large 431, a slow re
   t.match(huge.body, {
     status: 431,
     code: 'SB_ERR_HEADERS_TOO_LARGE',
-    title: 'Request Header Fields Too Large',
+    title: 'Headers too large',
   });
 
   // Node's request timeout is checked every 30 s: raise the error it raises on a real socket.
@@ -191,7 +192,7 @@ t.test("Node's HTTP parser: malformed HTTP 400, headers too large 431, a slow re
   await closed;
   const timeout = parseRaw(text);
   t.equal(timeout.status, 408);
-  t.match(timeout.body, { status: 408, code: 'SB_ERR_REQUEST_TIMEOUT', title: 'Request Timeout' });
+  t.match(timeout.body, { status: 408, code: 'SB_ERR_REQUEST_TIMEOUT', title: 'Request timeout' });
 });
 
 t.test('a handler that takes longer than its handlerTimeout: 503 problem with Retry-After', async (t) => {

@@ -34,7 +34,7 @@ t.test('failed authentication: past the limit an address gets 429 with Retry-Aft
   t.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
   t.match(refused.json(), {
     type: 'https://slotbridge.dev/errors#SB_ERR_AUTH_RATE_LIMITED',
-    title: 'Too Many Requests',
+    title: 'Too many failed authentications',
     status: 429,
     code: 'SB_ERR_AUTH_RATE_LIMITED',
     detail:

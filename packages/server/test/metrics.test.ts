@@ -86,7 +86,7 @@ t.test('with SLOTBRIDGE_METRICS_TOKEN set, GET /metrics needs that bearer token'
   t.match(missing.headers['content-type'], /^application\/problem\+json/);
   t.same(missing.json(), {
     type: 'https://slotbridge.dev/errors#SB_ERR_UNAUTHENTICATED',
-    title: 'Unauthorized',
+    title: 'Unauthenticated',
     status: 401,
     code: 'SB_ERR_UNAUTHENTICATED',
     detail: 'A metrics token is required',

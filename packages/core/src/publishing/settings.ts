@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import { recordAudit } from '../audit.ts';
 import type { Caller } from '../caller.ts';
 import type { Database, Practice } from '../db/schema.ts';
-import { UnprocessableError } from '../errors.ts';
+import { ErrorCode, UnprocessableError } from '../errors.ts';
 import { offersChanged } from '../offers/answer-cache.ts';
 import {
   type PublishedAddress,
@@ -17,15 +17,15 @@ import {
 
 export const PublishingErrorCode = {
   /** A setting breaks a rule (the booking link template, a URL). */
-  INVALID: 'SB_ERR_PUBLISHING_INVALID',
+  INVALID: ErrorCode.PUBLISHING_INVALID,
   /** Publishing asked for with neither a booking link template nor a booking phone. */
-  NO_BOOKING_ROUTE: 'SB_ERR_PUBLISHING_NO_BOOKING_ROUTE',
+  NO_BOOKING_ROUTE: ErrorCode.PUBLISHING_NO_BOOKING_ROUTE,
   /** Publishing asked for with no contact point for the Location (phone, booking phone or website). */
-  NO_CONTACT: 'SB_ERR_PUBLISHING_NO_CONTACT',
+  NO_CONTACT: ErrorCode.PUBLISHING_NO_CONTACT,
   /** No published practice here: unknown, or not opted in. */
-  NOT_PUBLISHED: 'SB_ERR_NOT_PUBLISHED',
+  NOT_PUBLISHED: ErrorCode.NOT_PUBLISHED,
   /** `_since` is not a timestamp with an offset. */
-  SINCE_INVALID: 'SB_ERR_SINCE_INVALID',
+  SINCE_INVALID: ErrorCode.SINCE_INVALID,
 } as const;
 
 /** The placeholders a booking link template may use, each replaced by the slot's value, percent-encoded. */

@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import type { Caller } from '../caller.ts';
 import { Channel } from '../coordination.ts';
 import type { Db } from '../db/database.ts';
-import { CoreErrorCode, InputError, NotFoundError, UnprocessableError } from '../errors.ts';
+import { CoreErrorCode, ErrorCode, InputError, NotFoundError, UnprocessableError } from '../errors.ts';
 import {
   afterKey,
   type CursorPart,
@@ -24,9 +24,9 @@ import type { WebhookEventType } from './events.ts';
 import { type WebhookEndpoint, withWebhooks } from './tables.ts';
 
 export const WebhookErrorCode = {
-  ENDPOINT_NOT_FOUND: 'SB_ERR_WEBHOOK_ENDPOINT_NOT_FOUND',
-  EVENT_NOT_FOUND: 'SB_ERR_WEBHOOK_EVENT_NOT_FOUND',
-  URL_INVALID: 'SB_ERR_WEBHOOK_URL_INVALID',
+  ENDPOINT_NOT_FOUND: ErrorCode.WEBHOOK_ENDPOINT_NOT_FOUND,
+  EVENT_NOT_FOUND: ErrorCode.WEBHOOK_EVENT_NOT_FOUND,
+  URL_INVALID: ErrorCode.WEBHOOK_URL_INVALID,
 } as const;
 
 /** The old secret keeps signing alongside the new one this long after a rotation. */

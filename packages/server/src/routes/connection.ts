@@ -44,7 +44,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getConnection',
         summary: "The practice's EHR connection: settings without secrets, set-up checks and sync health",
         description:
-          '404 SB_ERR_CONNECTION_NOT_FOUND until PUT …/connection has saved one. Settings are answered without their secrets (which are only said to be set or missing).',
+          '404 SB_ERR_CONNECTION_MISSING until PUT …/connection has saved one. Settings are answered without their secrets (which are only said to be set or missing).',
         params: PracticeParams,
         response: { 200: ref('Connection'), ...problemResponses(400, 401, 404) },
         'x-documented-responses': { 200: documentedConnectionAnswer(plugins) },
