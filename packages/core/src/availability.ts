@@ -34,7 +34,7 @@ import type { SyncState } from './sync/sync-state.ts';
 import { instantToLocalIso, readTimeBound } from './time.ts';
 
 export { LIVE_BOOKING_STATES } from './offers/offer-rules.ts';
-export { type OfferedSlot, type SlotView, slotView } from './offers/offers.ts';
+export { type OfferedSlot, type SlotView, SlotViewSchema, slotView } from './offers/offers.ts';
 
 export interface AvailabilityQuery {
   from?: Date;

@@ -1,6 +1,7 @@
 /** Practices: one tenant each, with one EHR plugin, a time zone and a publishing horizon. */
 
 import { sql } from 'kysely';
+import { type Static, Type } from 'typebox';
 import { recordAudit } from './audit.ts';
 import type { Caller } from './caller.ts';
 import { Channel } from './coordination.ts';
@@ -20,20 +21,30 @@ import {
   pageFrom,
 } from './pages.ts';
 import { assertTimeZone } from './time.ts';
+import { DateTime } from './view-schemas.ts';
 
-export interface PracticeView {
-  id: string;
-  partnerId: string;
-  name: string;
-  odsCode: string | null;
-  ehr: string;
-  timeZone: string;
-  publishingHorizonDays: number;
-  /** The EHR calls a minute this practice's connection may make: its own budget or the plugin's. */
-  ehrCallsPerMinute: number;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A practice as the API answers it (component `Practice`). */
+export const PracticeViewSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    partnerId: Type.String({ format: 'uuid' }),
+    name: Type.String(),
+    odsCode: Type.Union([Type.String(), Type.Null()]),
+    ehr: Type.String({ description: 'The EHR plugin id' }),
+    timeZone: Type.String({ description: 'IANA time zone of the diary' }),
+    publishingHorizonDays: Type.Integer({
+      description: "How far ahead slots are offered: the practice's setting or the plugin's default",
+    }),
+    ehrCallsPerMinute: Type.Integer({
+      description:
+        "The most EHR calls a minute this practice's connection may make: its own budget (PATCH, at most the plugin's callsPerMinute) or the plugin's",
+    }),
+    createdAt: DateTime('When it was created'),
+    updatedAt: DateTime('When it last changed'),
+  },
+  { $id: 'Practice' },
+);
+export type PracticeView = Static<typeof PracticeViewSchema>;
 
 export interface CreatePracticeInput {
   name: string;

@@ -5,6 +5,7 @@
  * never join the mapping tables. An unchanged refresh writes nothing.
  */
 import { type Expression, type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import { type Static, Type } from 'typebox';
 import type { Connections } from '../connections.ts';
 import type { Database, Practice, Slot, SlotOfferFeature } from '../db/schema.ts';
 import type { EhrContext, EhrSlotRef, SlotTypeMapping } from '../ehr-plugin.ts';
@@ -35,15 +36,22 @@ export interface OfferedSlot extends EhrSlotRef {
   location: { id: string; name: string };
 }
 
-export interface SlotView {
-  id: string;
-  start: string;
-  end: string;
-  durationMinutes: number;
-  appointmentType: { id: string; name: string };
-  practitioner: { id: string; name: string };
-  location: { id: string; name: string };
-}
+const Named = Type.Object({ id: Type.String({ format: 'uuid' }), name: Type.String() });
+
+/** A slot as the API offers it (component `Slot`). */
+export const SlotViewSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid', description: 'Book with this id' }),
+    start: Type.String({ format: 'date-time', description: 'Local time of the practice, with its offset' }),
+    end: Type.String({ format: 'date-time' }),
+    durationMinutes: Type.Integer(),
+    appointmentType: Named,
+    practitioner: Named,
+    location: Named,
+  },
+  { $id: 'Slot' },
+);
+export type SlotView = Static<typeof SlotViewSchema>;
 
 /** A slot as GET …/slots answers it, in the practice's time zone. */
 export function slotView(

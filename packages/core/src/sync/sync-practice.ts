@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
+import { type Static, Type } from 'typebox';
 import { enqueueBookingWrite } from '../booking/outbox.ts';
 import type { Connections } from '../connections.ts';
 import type { Db } from '../db/database.ts';
@@ -23,29 +24,49 @@ import { offersChanged } from '../offers/answer-cache.ts';
 import { refreshOffers } from '../offers/offers.ts';
 import type { Practices } from '../practices.ts';
 import { addDays, addLocalDays } from '../time.ts';
+import { DateTime } from '../view-schemas.ts';
 import { recordAvailabilityChanged, recordBookingEvent } from '../webhooks/events.ts';
 import { diffSlots, STORED_SLOT_COLUMNS, type StoredSlot } from './diff-slots.ts';
 import { SessionMemo } from './session-memo.ts';
 
-export interface SyncRunView {
-  id: string;
-  practiceId: string;
-  trigger: SyncTrigger;
-  status: 'succeeded' | 'failed';
-  window: { from: string; to: string };
-  counts: {
-    fetched: number;
-    inserted: number;
-    updated: number;
-    deleted: number;
-    unchanged: number;
-    /** Our bookings found cancelled or reconciled in the EHR. */
-    bookingsChanged: number;
-  };
-  error: { code: string; message: string } | null;
-  startedAt: string;
-  finishedAt: string;
-}
+/** A sync run as the API answers it (component `SyncRun`). */
+export const SyncRunViewSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    practiceId: Type.String({ format: 'uuid' }),
+    trigger: Type.Union(
+      [
+        Type.Literal('manual'),
+        Type.Literal('startup'),
+        Type.Literal('near'),
+        Type.Literal('far'),
+        Type.Literal('refresh'),
+      ],
+      {
+        description:
+          "manual and startup read the whole horizon; the scheduler reads the near window (today + 48 h), the far rest of the horizon, or refreshes a practitioner's day after a booking",
+      },
+    ),
+    status: Type.Union([Type.Literal('succeeded'), Type.Literal('failed')]),
+    window: Type.Object({
+      from: Type.String({ format: 'date-time' }),
+      to: Type.String({ format: 'date-time' }),
+    }),
+    counts: Type.Object({
+      fetched: Type.Integer(),
+      inserted: Type.Integer(),
+      updated: Type.Integer(),
+      deleted: Type.Integer(),
+      unchanged: Type.Integer(),
+      bookingsChanged: Type.Integer({ description: 'Our bookings found cancelled or reconciled in the EHR' }),
+    }),
+    error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+    startedAt: DateTime('Start'),
+    finishedAt: DateTime('End'),
+  },
+  { $id: 'SyncRun' },
+);
+export type SyncRunView = Static<typeof SyncRunViewSchema>;
 
 export function syncRunView(run: SyncRun): SyncRunView {
   return {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { PAGE_DEFAULT } from '@slotbridge/core';
+import { PAGE_DEFAULT, PracticeViewSchema } from '@slotbridge/core';
 import { Type } from 'typebox';
 import { examples } from '../openapi-examples.ts';
 import { pageAnswer, pageOfRef, pageQuery } from '../pages.ts';
@@ -45,15 +45,13 @@ export const practiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 201: ref('Practice'), ...problemResponses(400, 401, 404, 422) },
+        response: { 201: ref(PracticeViewSchema), ...problemResponses(400, 401, 404, 422) },
       },
     },
     async (request, reply) => {
       const practice = await practices.create(request.caller, request.body);
-      return reply
-        .code(201)
-        .header('location', `/v1/practices/${practice.id}`)
-        .send(await practices.view(practice));
+      reply.code(201).header('location', `/v1/practices/${practice.id}`);
+      return practices.view(practice);
     },
   );
 
@@ -66,7 +64,7 @@ export const practiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'List the practices this key can reach',
         description: "A partner key: its partner's practices; the admin key: every practice.",
         querystring: Type.Object(pageQuery(), { additionalProperties: false }),
-        response: { 200: pageOfRef('Practice'), ...problemResponses(400, 401) },
+        response: { 200: pageOfRef(PracticeViewSchema), ...problemResponses(400, 401) },
       },
     },
     async (request) => {
@@ -86,7 +84,7 @@ export const practiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Get a practice',
         description: 'A practice of another partner answers 404, like an unknown one.',
         params: PracticeParams,
-        response: { 200: ref('Practice'), ...problemResponses(400, 401, 404) },
+        response: { 200: ref(PracticeViewSchema), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => practices.view(await practices.get(request.caller, request.params.practiceId)),
@@ -120,7 +118,7 @@ export const practiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false, minProperties: 1 },
         ),
-        response: { 200: ref('Practice'), ...problemResponses(400, 401, 404, 422) },
+        response: { 200: ref(PracticeViewSchema), ...problemResponses(400, 401, 404, 422) },
       },
     },
     async (request) =>

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { SLOTS_PAGE_DEFAULT, SLOTS_PAGE_MAX } from '@slotbridge/core';
+import { SLOTS_PAGE_DEFAULT, SLOTS_PAGE_MAX, SlotViewSchema } from '@slotbridge/core';
 import { Type } from 'typebox';
 import { examples } from '../openapi-examples.ts';
-import { PracticeParams, problemResponses } from '../schemas.ts';
+import { PracticeParams, problemResponses, ref } from '../schemas.ts';
 
 const Bound = (what: string) =>
   Type.Optional(
@@ -53,7 +53,7 @@ export const slotRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ),
         response: {
           200: Type.Object({
-            data: Type.Array(Type.Ref('Slot')),
+            data: Type.Array(ref(SlotViewSchema)),
             next: Type.Union([Type.String(), Type.Null()], {
               description: 'The URL of the next page (this query with `cursor`); null on the last page',
             }),

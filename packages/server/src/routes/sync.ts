@@ -5,6 +5,7 @@ import {
   decodeCursor,
   exactInstant,
   pageFrom,
+  SyncRunViewSchema,
   syncRunView,
 } from '@slotbridge/core';
 import { Type } from 'typebox';
@@ -26,7 +27,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Reads the active slot types over the publishing horizon from the EHR, and writes only what changed. A failed run is answered 200 with status "failed" and the error: the run itself is recorded. In the background the near window (today + 48 h) is read every SLOTBRIDGE_NEAR_SYNC_SECONDS and the rest of the horizon every SLOTBRIDGE_FAR_SYNC_SECONDS anyway.',
         params: PracticeParams,
-        response: { 200: ref('SyncRun'), ...problemResponses(400, 401, 404) },
+        response: { 200: ref(SyncRunViewSchema), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => {
@@ -47,7 +48,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'At most `limit` runs (default 20), manual and background, each with its window, counts and error.',
         params: PracticeParams,
         querystring: Type.Object(pageQuery({ default: 20, max: 200 }), { additionalProperties: false }),
-        response: { 200: pageOfRef('SyncRun'), ...problemResponses(400, 401, 404) },
+        response: { 200: pageOfRef(SyncRunViewSchema), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => {
