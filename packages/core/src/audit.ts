@@ -1,5 +1,6 @@
 /** The audit log: who changed what, when. Details never hold secrets or patient data. */
 import { sql } from 'kysely';
+import { type Static, Type } from 'typebox';
 import type { Caller } from './caller.ts';
 import type { Db } from './db/database.ts';
 import { CoreErrorCode, NotFoundError } from './errors.ts';
@@ -13,17 +14,23 @@ import {
   type PageRequest,
   pageFrom,
 } from './pages.ts';
+import { DateTime, FreeObject } from './view-schemas.ts';
 
-export interface AuditEventView {
-  id: string;
-  /** e.g. `practitioner.created`, `connection.saved`, `catalogue.discovered`. */
-  action: string;
-  /** The key that made the change; null for the system (start-up, demo set-up) or a deleted key. */
-  apiKeyId: string | null;
-  apiKeyLabel: string | null;
-  details: Record<string, unknown>;
-  createdAt: string;
-}
+/** One change to a practice as the API answers it (component `AuditEvent`). */
+export const AuditEventViewSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid', description: 'Pass as "before" to read the next (older) page' }),
+    action: Type.String({ examples: ['practitioner.created'] }),
+    apiKeyId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+      description: 'The key that made the change; null for the system or a deleted key',
+    }),
+    apiKeyLabel: Type.Union([Type.String(), Type.Null()]),
+    details: FreeObject('What changed. Never secrets or patient data.'),
+    createdAt: DateTime('When it happened'),
+  },
+  { $id: 'AuditEvent', description: 'One change to a practice: who made it, what changed' },
+);
+export type AuditEventView = Static<typeof AuditEventViewSchema>;
 
 export async function recordAudit(
   db: Db,

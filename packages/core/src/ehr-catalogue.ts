@@ -5,6 +5,7 @@
  * practice decides what to map instead.
  */
 import type { Transaction } from 'kysely';
+import { type Static, Type } from 'typebox';
 import { recordAudit } from './audit.ts';
 import type { Caller } from './caller.ts';
 import type { Connections } from './connections.ts';
@@ -13,20 +14,22 @@ import type { CatalogueKind, Database, Practice, SlotFeature } from './db/schema
 import type { EhrCatalogue } from './ehr-plugin.ts';
 import type { EhrRegistry } from './ehr-registry.ts';
 import { afterKey, type CursorPart, decodeCursor, type Page, type PageRequest, pageFrom } from './pages.ts';
+import { DateTime, FreeObject, NullableDateTime } from './view-schemas.ts';
 
-export interface EhrCatalogueEntryView {
-  ehrId: string;
-  name: string;
-  /** Plugin-specific facts (e.g. EMIS `bookable`). */
-  attributes: Record<string, unknown>;
-  /** The EHR no longer lists it. */
-  gone: boolean;
-  firstSeenAt: string;
-  /** The last discovery that listed it. */
-  lastSeenAt: string;
-  /** The first discovery that missed it; null while it is listed. */
-  goneAt: string | null;
-}
+/** A practitioner, site or slot type as the EHR lists it (component `EhrCatalogueEntry`). */
+export const EhrCatalogueEntryViewSchema = Type.Object(
+  {
+    ehrId: Type.String({ description: "The EHR's id: the value the mapping tables take" }),
+    name: Type.String(),
+    attributes: FreeObject('Plugin-specific facts, e.g. EMIS "bookable"'),
+    gone: Type.Boolean({ description: 'The EHR no longer lists it' }),
+    firstSeenAt: DateTime('The first discovery that listed it'),
+    lastSeenAt: DateTime('The last discovery that listed it'),
+    goneAt: NullableDateTime('The first discovery that missed it; null while listed'),
+  },
+  { $id: 'EhrCatalogueEntry', description: 'A practitioner, site or slot type as the EHR lists it' },
+);
+export type EhrCatalogueEntryView = Static<typeof EhrCatalogueEntryViewSchema>;
 
 export interface GoneEhrEntity {
   kind: CatalogueKind;

@@ -1,7 +1,7 @@
 // The public API of @slotbridge/core, for the server and embedders. EHR plugins import the
 // narrower @slotbridge/core/plugin (plugin.ts) instead.
 export * from './api-keys.ts';
-export { type AuditEventView, auditEventsPage, listAuditEvents } from './audit.ts';
+export { type AuditEventView, AuditEventViewSchema, auditEventsPage, listAuditEvents } from './audit.ts';
 export * from './availability.ts';
 export * from './booking/booking-list.ts';
 export * from './booking/bookings.ts';

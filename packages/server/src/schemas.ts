@@ -1,11 +1,18 @@
 /**
  * Shared schemas: one TypeBox source for validation, serialisation and the OpenAPI components
  * (each `$id` becomes a component of the same name). The views the API answers (Booking, Slot,
- * Practice, SyncRun) are declared in core beside the function that builds them, their type derived
+ * Practice, SyncRun, AuditEvent, EhrCatalogueEntry) are declared in core beside the function that builds them, their type derived
  * from the schema; routes name them with `ref(schema)` / `pageOfRef(schema)`, typed as the schema,
  * so the compiler checks each answer. The rest here are to move the same way.
  */
-import { BookingViewSchema, PracticeViewSchema, SlotViewSchema, SyncRunViewSchema } from '@slotbridge/core';
+import {
+  AuditEventViewSchema,
+  BookingViewSchema,
+  EhrCatalogueEntryViewSchema,
+  PracticeViewSchema,
+  SlotViewSchema,
+  SyncRunViewSchema,
+} from '@slotbridge/core';
 import { type Static, type TSchema, type TUnsafe, Type } from 'typebox';
 
 const DateTime = (description: string) => Type.String({ format: 'date-time', description });
@@ -171,22 +178,6 @@ const CatalogueKindSchema = Type.Union([
   Type.Literal('slot_type'),
 ]);
 
-export const EhrCatalogueEntrySchema = Type.Object(
-  {
-    ehrId: Type.String({ description: "The EHR's id: the value the mapping tables take" }),
-    name: Type.String(),
-    attributes: Type.Object(
-      {},
-      { additionalProperties: true, description: 'Plugin-specific facts, e.g. EMIS "bookable"' },
-    ),
-    gone: Type.Boolean({ description: 'The EHR no longer lists it' }),
-    firstSeenAt: DateTime('The first discovery that listed it'),
-    lastSeenAt: DateTime('The last discovery that listed it'),
-    goneAt: NullableDateTime('The first discovery that missed it; null while listed'),
-  },
-  { $id: 'EhrCatalogueEntry', description: 'A practitioner, site or slot type as the EHR lists it' },
-);
-
 export const MappingPointingAtGoneSchema = Type.Union(
   [
     Type.Object({
@@ -258,23 +249,6 @@ export const DiscoverySchema = Type.Object(
   { $id: 'Discovery', description: 'What a discovery of the EHR catalogue found' },
 );
 
-export const AuditEventSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid', description: 'Pass as "before" to read the next (older) page' }),
-    action: Type.String({ examples: ['practitioner.created'] }),
-    apiKeyId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
-      description: 'The key that made the change; null for the system or a deleted key',
-    }),
-    apiKeyLabel: Type.Union([Type.String(), Type.Null()]),
-    details: Type.Object(
-      {},
-      { additionalProperties: true, description: 'What changed. Never secrets or patient data.' },
-    ),
-    createdAt: DateTime('When it happened'),
-  },
-  { $id: 'AuditEvent', description: 'One change to a practice: who made it, what changed' },
-);
-
 export const sharedSchemas = [
   ProblemSchema,
   CapabilitiesSchema,
@@ -290,10 +264,10 @@ export const sharedSchemas = [
   PractitionerSchema,
   LocationSchema,
   AppointmentTypeSchema,
-  EhrCatalogueEntrySchema,
+  EhrCatalogueEntryViewSchema,
   MappingPointingAtGoneSchema,
   DiscoverySchema,
-  AuditEventSchema,
+  AuditEventViewSchema,
 ];
 
 /**

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { auditEventsPage } from '@slotbridge/core';
+import { AuditEventViewSchema, auditEventsPage } from '@slotbridge/core';
 import { Type } from 'typebox';
 import { pageAnswer, pageOfRef, pageQuery } from '../pages.ts';
 import { PracticeParams, problemResponses } from '../schemas.ts';
@@ -26,7 +26,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
             }),
           ),
         }),
-        response: { 200: pageOfRef('AuditEvent'), ...problemResponses(400, 401, 404) },
+        response: { 200: pageOfRef(AuditEventViewSchema), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => {

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CatalogueKind } from '@slotbridge/core';
-import { PAGE_DEFAULT } from '@slotbridge/core';
+import { EhrCatalogueEntryViewSchema, PAGE_DEFAULT } from '@slotbridge/core';
 import { Type } from 'typebox';
 import { pageAnswer, pageOfRef, pageQuery } from '../pages.ts';
 import { PracticeParams, problemResponses, ref } from '../schemas.ts';
@@ -59,7 +59,7 @@ export const ehrCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => {
             ),
             ...pageQuery(),
           }),
-          response: { 200: pageOfRef('EhrCatalogueEntry'), ...problemResponses(400, 401, 404) },
+          response: { 200: pageOfRef(EhrCatalogueEntryViewSchema), ...problemResponses(400, 401, 404) },
         },
       },
       async (request) => {
