@@ -14,6 +14,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
+import { type Static, Type } from 'typebox';
 import { recordAudit } from './audit.ts';
 import type { Caller } from './caller.ts';
 import type { Db } from './db/database.ts';
@@ -70,14 +71,18 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-export interface IssuedKey {
-  id: string;
-  /** Shown once; only its hash is kept. */
-  key: string;
-  prefix: string;
-  label: string;
-  partnerId: string | null;
-}
+/** A key as issued, the one time the key itself is answered (component `IssuedApiKey`). */
+export const IssuedKeySchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    key: Type.String({ description: 'The key itself. Shown once: only its hash is kept.' }),
+    prefix: Type.String({ description: 'The first characters, to recognise the key later' }),
+    label: Type.String(),
+    partnerId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+  },
+  { $id: 'IssuedApiKey' },
+);
+export type IssuedKey = Static<typeof IssuedKeySchema>;
 
 export interface AdminKeyOutcome {
   /** The plaintext key when it was generated now (print it once); null otherwise. */

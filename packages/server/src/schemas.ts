@@ -1,7 +1,7 @@
 /**
  * Shared schemas: one TypeBox source for validation, serialisation and the OpenAPI components
  * (each `$id` becomes a component of the same name). The views the API answers (Booking, Slot,
- * Practice, SyncRun, AuditEvent, EhrCatalogueEntry) are declared in core beside the function that builds them, their type derived
+ * Practice, SyncRun, AuditEvent, EhrCatalogueEntry, IssuedApiKey) are declared in core beside the function that builds them, their type derived
  * from the schema; routes name them with `ref(schema)` / `pageOfRef(schema)`, typed as the schema,
  * so the compiler checks each answer. The rest here are to move the same way.
  */
@@ -9,6 +9,7 @@ import {
   AuditEventViewSchema,
   BookingViewSchema,
   EhrCatalogueEntryViewSchema,
+  IssuedKeySchema,
   PracticeViewSchema,
   SlotViewSchema,
   SyncRunViewSchema,
@@ -72,17 +73,6 @@ export const PluginSchema = Type.Object(
 export const PartnerSchema = Type.Object(
   { id: Type.String({ format: 'uuid' }), name: Type.String(), createdAt: DateTime('When it was created') },
   { $id: 'Partner' },
-);
-
-export const IssuedApiKeySchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    key: Type.String({ description: 'The key itself. Shown once: only its hash is kept.' }),
-    prefix: Type.String({ description: 'The first characters, to recognise the key later' }),
-    label: Type.String(),
-    partnerId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
-  },
-  { $id: 'IssuedApiKey' },
 );
 
 export const SetupCheckSchema = Type.Object(
@@ -254,7 +244,7 @@ export const sharedSchemas = [
   CapabilitiesSchema,
   PluginSchema,
   PartnerSchema,
-  IssuedApiKeySchema,
+  IssuedKeySchema,
   PracticeViewSchema,
   SetupCheckSchema,
   ConnectionSchema,

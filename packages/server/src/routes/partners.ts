@@ -4,6 +4,7 @@ import {
   type Caller,
   ConflictError,
   CoreErrorCode,
+  IssuedKeySchema,
   NotFoundError,
   PAGE_DEFAULT,
   PAGE_MAX,
@@ -140,7 +141,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
           { label: Type.String({ minLength: 1, maxLength: 200 }) },
           { additionalProperties: false },
         ),
-        response: { 201: ref('IssuedApiKey'), ...problemResponses(400, 401, 403, 404) },
+        response: { 201: ref(IssuedKeySchema), ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
@@ -148,7 +149,8 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.params.partnerId,
         request.body.label,
       );
-      return reply.code(201).send(issued);
+      reply.code(201);
+      return issued;
     },
   );
   app.get(
