@@ -3,7 +3,7 @@
  * checks run before anything is saved, everything encrypted at rest, secrets never returned.
  */
 import { type Kysely, sql } from 'kysely';
-import type { TObject } from 'typebox';
+import { type Static, type TObject, Type } from 'typebox';
 import { Value } from 'typebox/value';
 import { recordAudit } from './audit.ts';
 import type { Caller } from './caller.ts';
@@ -15,35 +15,65 @@ import type { EhrRegistry } from './ehr-registry.ts';
 import { CoreErrorCode, InputError, NotFoundError, UnprocessableError } from './errors.ts';
 import type { SecretBox } from './secret-box.ts';
 import type { SyncState } from './sync/sync-state.ts';
+import { FreeObject, NullableDateTime, RefTo } from './view-schemas.ts';
 import { recordHealthChanged } from './webhooks/events.ts';
 
-export interface ConnectionView {
-  ehr: string;
-  /** The settings without secrets. */
-  settings: Record<string, unknown>;
-  /** Which secret fields are set; their values are never returned. */
-  secrets: Record<string, 'set' | 'missing'>;
-  /**
-   * `healthy`, `degraded` (the last reads failed, fewer than FAILING_AFTER in a row), `failing`
-   * (FAILING_AFTER in a row, or the EHR refused the credentials or access, or saved with failing
-   * set-up checks); back to `healthy` on the first good read.
-   */
-  status: ConnectionStatus;
-  /** Failed reads in a row since the last good one. */
-  syncFailures: number;
-  setupChecks: SetupCheck[];
-  checkedAt: string | null;
-  lastSyncAt: string | null;
-  /** The older of the last good reads of the near window and of the rest of the horizon. */
-  lastGoodSyncAt: string | null;
-  lastSyncError: string | null;
-  /** What the practice should do about the last failed read, in its words (null once a read succeeds). */
-  lastSyncFix: string | null;
-  /** When the next background read of the near window is due (null: no worker owns it yet). */
-  nextSyncDueBy: string | null;
-  /** EHR calls of the last minute and the budget they spend, as the worker reading it counts. */
-  ehrCalls: { lastMinute: number; budgetPerMinute: number } | null;
-}
+/** One set-up check as the API answers it (component `SetupCheck`): the plugin's SetupCheck, as stored. */
+export const SetupCheckSchema = Type.Object(
+  {
+    id: Type.String(),
+    ok: Type.Boolean(),
+    severity: Type.Union([Type.Literal('error'), Type.Literal('warning')]),
+    message: Type.String(),
+    fix: Type.Optional(Type.String()),
+  },
+  { $id: 'SetupCheck' },
+);
+
+/** A practice's connection as the API answers it (component `Connection`), never its secrets. */
+export const ConnectionViewSchema = Type.Object(
+  {
+    ehr: Type.String(),
+    settings: FreeObject('The settings, without secrets'),
+    secrets: Type.Record(Type.String(), Type.Union([Type.Literal('set'), Type.Literal('missing')]), {
+      description: 'Which secret fields are set. Their values are never returned.',
+    }),
+    status: Type.Union(
+      [Type.Literal('unchecked'), Type.Literal('healthy'), Type.Literal('degraded'), Type.Literal('failing')],
+      {
+        description:
+          'healthy; degraded: the last reads failed, fewer than 3 in a row; failing: 3 or more in a row, or the EHR refused the credentials or access (the set-up checks then run again and show which step to redo), or saved with failing set-up checks. Back to healthy on the first good read.',
+      },
+    ),
+    syncFailures: Type.Integer({ description: 'Failed reads in a row since the last good one' }),
+    setupChecks: Type.Array(RefTo(SetupCheckSchema)),
+    checkedAt: NullableDateTime('When the set-up checks last ran'),
+    lastSyncAt: NullableDateTime('When the last sync finished, well or not'),
+    lastGoodSyncAt: NullableDateTime(
+      'The older of the last good reads of the near window (today + 48 h) and of the rest of the horizon: every stored slot is at least this fresh',
+    ),
+    lastSyncError: Type.Union([Type.String(), Type.Null()]),
+    lastSyncFix: Type.Union([Type.String(), Type.Null()], {
+      description:
+        "What the practice should do about the last failed read, in its words (from the plugin's error table or its failing set-up check); null once a read succeeds",
+    }),
+    nextSyncDueBy: NullableDateTime(
+      'When the next background read of the near window is due (null: no worker has picked the practice up yet)',
+    ),
+    ehrCalls: Type.Union([
+      Type.Object(
+        {
+          lastMinute: Type.Integer({ description: 'EHR calls made for this practice in the last minute' }),
+          budgetPerMinute: Type.Integer({ description: "The practice's EHR call budget a minute" }),
+        },
+        { description: 'As counted by the worker process that reads this practice' },
+      ),
+      Type.Null(),
+    ]),
+  },
+  { $id: 'Connection' },
+);
+export type ConnectionView = Static<typeof ConnectionViewSchema>;
 
 /** The names of the fields a connection schema marks `writeOnly: true`. */
 export function secretFields(schema: TObject): string[] {

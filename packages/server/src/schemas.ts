@@ -1,24 +1,24 @@
 /**
  * Shared schemas: one TypeBox source for validation, serialisation and the OpenAPI components
  * (each `$id` becomes a component of the same name). The views the API answers (Booking, Slot,
- * Practice, SyncRun, AuditEvent, EhrCatalogueEntry, IssuedApiKey) are declared in core beside the function that builds them, their type derived
+ * Practice, SyncRun, AuditEvent, EhrCatalogueEntry, IssuedApiKey, SetupCheck, Connection) are declared in core beside the function that builds them, their type derived
  * from the schema; routes name them with `ref(schema)` / `pageOfRef(schema)`, typed as the schema,
  * so the compiler checks each answer. The rest here are to move the same way.
  */
 import {
   AuditEventViewSchema,
   BookingViewSchema,
+  ConnectionViewSchema,
   EhrCatalogueEntryViewSchema,
   IssuedKeySchema,
   PracticeViewSchema,
+  SetupCheckSchema,
   SlotViewSchema,
   SyncRunViewSchema,
 } from '@slotbridge/core';
 import { type Static, type TSchema, type TUnsafe, Type } from 'typebox';
 
 const DateTime = (description: string) => Type.String({ format: 'date-time', description });
-const NullableDateTime = (description: string) =>
-  Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description });
 
 export const ProblemSchema = Type.Object(
   {
@@ -33,100 +33,9 @@ export const ProblemSchema = Type.Object(
   { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details' },
 );
 
-export const CapabilitiesSchema = Type.Object(
-  {
-    cancel: Type.Boolean(),
-    reschedule: Type.Boolean({
-      description:
-        'A booking can be moved (POST …/bookings/{id}/reschedule): the core books the new slot, then cancels the old once the new is written, so it is available wherever cancel is',
-    }),
-    publishingHorizonDays: Type.Object({ default: Type.Integer(), max: Type.Integer() }),
-    callsPerMinute: Type.Integer({
-      description: 'The most EHR calls a minute one connection may make (a practice may set a lower budget)',
-    }),
-    maxFetchWindowDays: Type.Integer(),
-    listsBookedSlots: Type.Optional(
-      Type.Boolean({
-        description: 'The EHR lists booked slots too, so a vanished booking means it was cancelled there',
-      }),
-    ),
-  },
-  { $id: 'Capabilities' },
-);
-
-export const PluginSchema = Type.Object(
-  {
-    id: Type.String({ examples: ['emis'] }),
-    name: Type.String({ examples: ['EMIS Web'] }),
-    capabilities: Type.Ref('Capabilities'),
-    connectionSchema: Type.Object(
-      {},
-      {
-        additionalProperties: true,
-        description: 'JSON Schema of the connection settings; writeOnly fields are secrets',
-      },
-    ),
-  },
-  { $id: 'Plugin' },
-);
-
 export const PartnerSchema = Type.Object(
   { id: Type.String({ format: 'uuid' }), name: Type.String(), createdAt: DateTime('When it was created') },
   { $id: 'Partner' },
-);
-
-export const SetupCheckSchema = Type.Object(
-  {
-    id: Type.String(),
-    ok: Type.Boolean(),
-    severity: Type.Union([Type.Literal('error'), Type.Literal('warning')]),
-    message: Type.String(),
-    fix: Type.Optional(Type.String()),
-  },
-  { $id: 'SetupCheck' },
-);
-
-export const ConnectionSchema = Type.Object(
-  {
-    ehr: Type.String(),
-    settings: Type.Object({}, { additionalProperties: true, description: 'The settings, without secrets' }),
-    secrets: Type.Record(Type.String(), Type.Union([Type.Literal('set'), Type.Literal('missing')]), {
-      description: 'Which secret fields are set. Their values are never returned.',
-    }),
-    status: Type.Union(
-      [Type.Literal('unchecked'), Type.Literal('healthy'), Type.Literal('degraded'), Type.Literal('failing')],
-      {
-        description:
-          'healthy; degraded: the last reads failed, fewer than 3 in a row; failing: 3 or more in a row, or the EHR refused the credentials or access (the set-up checks then run again and show which step to redo), or saved with failing set-up checks. Back to healthy on the first good read.',
-      },
-    ),
-    syncFailures: Type.Integer({ description: 'Failed reads in a row since the last good one' }),
-    setupChecks: Type.Array(Type.Ref('SetupCheck')),
-    checkedAt: NullableDateTime('When the set-up checks last ran'),
-    lastSyncAt: NullableDateTime('When the last sync finished, well or not'),
-    lastGoodSyncAt: NullableDateTime(
-      'The older of the last good reads of the near window (today + 48 h) and of the rest of the horizon: every stored slot is at least this fresh',
-    ),
-    lastSyncError: Type.Union([Type.String(), Type.Null()]),
-    lastSyncFix: Type.Union([Type.String(), Type.Null()], {
-      description:
-        "What the practice should do about the last failed read, in its words (from the plugin's error table or its failing set-up check); null once a read succeeds",
-    }),
-    nextSyncDueBy: NullableDateTime(
-      'When the next background read of the near window is due (null: no worker has picked the practice up yet)',
-    ),
-    ehrCalls: Type.Union([
-      Type.Object(
-        {
-          lastMinute: Type.Integer({ description: 'EHR calls made for this practice in the last minute' }),
-          budgetPerMinute: Type.Integer({ description: "The practice's EHR call budget a minute" }),
-        },
-        { description: 'As counted by the worker process that reads this practice' },
-      ),
-      Type.Null(),
-    ]),
-  },
-  { $id: 'Connection' },
 );
 
 const bookingEntityFields = {
@@ -241,13 +150,11 @@ export const DiscoverySchema = Type.Object(
 
 export const sharedSchemas = [
   ProblemSchema,
-  CapabilitiesSchema,
-  PluginSchema,
   PartnerSchema,
   IssuedKeySchema,
   PracticeViewSchema,
   SetupCheckSchema,
-  ConnectionSchema,
+  ConnectionViewSchema,
   SyncRunViewSchema,
   SlotViewSchema,
   BookingViewSchema,

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ConnectionViewSchema } from '@slotbridge/core';
 import { Type } from 'typebox';
 import { connectionExamples, documentedConnectionAnswer, documentedConnectionBody } from '../openapi.ts';
 import { PracticeParams, problemResponses, ref } from '../schemas.ts';
@@ -25,7 +26,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: Type.Object({}, { additionalProperties: true }),
         'x-documented-body': documentedConnectionBody(plugins),
         'x-request-examples': connectionExamples(plugins),
-        response: { 200: ref('Connection'), ...problemResponses(400, 401, 404, 422) },
+        response: { 200: ref(ConnectionViewSchema), ...problemResponses(400, 401, 404, 422) },
         'x-documented-responses': { 200: documentedConnectionAnswer(plugins) },
       },
     },
@@ -46,7 +47,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           '404 SB_ERR_CONNECTION_MISSING until PUT …/connection has saved one. Settings are answered without their secrets (which are only said to be set or missing).',
         params: PracticeParams,
-        response: { 200: ref('Connection'), ...problemResponses(400, 401, 404) },
+        response: { 200: ref(ConnectionViewSchema), ...problemResponses(400, 401, 404) },
         'x-documented-responses': { 200: documentedConnectionAnswer(plugins) },
       },
     },
