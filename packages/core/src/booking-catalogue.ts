@@ -8,6 +8,7 @@
  * bookings of a deleted appointment type keep everything but their appointmentTypeId (set null).
  */
 import type { Transaction } from 'kysely';
+import { type Static, Type } from 'typebox';
 import { recordAudit } from './audit.ts';
 import type { Caller } from './caller.ts';
 import type { Db } from './db/database.ts';
@@ -23,19 +24,44 @@ import {
   type PageRequest,
   pageFrom,
 } from './pages.ts';
+import { DateTime } from './view-schemas.ts';
 
 export type BookingEntityKind = 'practitioner' | 'location' | 'appointment_type';
 
-export interface BookingEntityView {
-  id: string;
-  name: string;
-  createdAt: string;
-  updatedAt: string;
-}
+const bookingEntityFields = {
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+};
+const changedAt = {
+  createdAt: DateTime('When it was created'),
+  updatedAt: DateTime('When it last changed'),
+};
 
-export interface AppointmentTypeView extends BookingEntityView {
-  durationMinutes: number;
-}
+/** A practitioner as the API answers it (component `Practitioner`). */
+export const PractitionerViewSchema = Type.Object(
+  { ...bookingEntityFields, ...changedAt },
+  { $id: 'Practitioner', description: 'A practitioner of the booking side (stage 1 maps it to an EHR one)' },
+);
+
+/** A location as the API answers it (component `Location`). */
+export const LocationViewSchema = Type.Object(
+  { ...bookingEntityFields, ...changedAt },
+  { $id: 'Location', description: 'A location of the booking side (stage 2 maps it to an EHR site)' },
+);
+
+/** An appointment type as the API answers it (component `AppointmentType`). */
+export const AppointmentTypeViewSchema = Type.Object(
+  {
+    ...bookingEntityFields,
+    durationMinutes: Type.Integer({ minimum: 1, maximum: 600 }),
+    ...changedAt,
+  },
+  { $id: 'AppointmentType', description: 'An appointment type of the booking side (stages 3 and 4 map it)' },
+);
+
+/** A practitioner or a location: the two views are the same shape. */
+export type BookingEntityView = Static<typeof PractitionerViewSchema>;
+export type AppointmentTypeView = Static<typeof AppointmentTypeViewSchema>;
 
 interface BookingEntityInputs {
   practitioner: { name: string };

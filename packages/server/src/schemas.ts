@@ -1,17 +1,20 @@
 /**
  * Shared schemas: one TypeBox source for validation, serialisation and the OpenAPI components
  * (each `$id` becomes a component of the same name). The views the API answers (Booking, Slot,
- * Practice, SyncRun, AuditEvent, EhrCatalogueEntry, IssuedApiKey, SetupCheck, Connection) are declared in core beside the function that builds them, their type derived
+ * Practice, SyncRun, AuditEvent, EhrCatalogueEntry, IssuedApiKey, SetupCheck, Connection, Practitioner, Location, AppointmentType) are declared in core beside the function that builds them, their type derived
  * from the schema; routes name them with `ref(schema)` / `pageOfRef(schema)`, typed as the schema,
  * so the compiler checks each answer. The rest here are to move the same way.
  */
 import {
+  AppointmentTypeViewSchema,
   AuditEventViewSchema,
   BookingViewSchema,
   ConnectionViewSchema,
   EhrCatalogueEntryViewSchema,
   IssuedKeySchema,
+  LocationViewSchema,
   PracticeViewSchema,
+  PractitionerViewSchema,
   SetupCheckSchema,
   SlotViewSchema,
   SyncRunViewSchema,
@@ -36,39 +39,6 @@ export const ProblemSchema = Type.Object(
 export const PartnerSchema = Type.Object(
   { id: Type.String({ format: 'uuid' }), name: Type.String(), createdAt: DateTime('When it was created') },
   { $id: 'Partner' },
-);
-
-const bookingEntityFields = {
-  id: Type.String({ format: 'uuid' }),
-  name: Type.String(),
-};
-
-export const PractitionerSchema = Type.Object(
-  {
-    ...bookingEntityFields,
-    createdAt: DateTime('When it was created'),
-    updatedAt: DateTime('When it last changed'),
-  },
-  { $id: 'Practitioner', description: 'A practitioner of the booking side (stage 1 maps it to an EHR one)' },
-);
-
-export const LocationSchema = Type.Object(
-  {
-    ...bookingEntityFields,
-    createdAt: DateTime('When it was created'),
-    updatedAt: DateTime('When it last changed'),
-  },
-  { $id: 'Location', description: 'A location of the booking side (stage 2 maps it to an EHR site)' },
-);
-
-export const AppointmentTypeSchema = Type.Object(
-  {
-    ...bookingEntityFields,
-    durationMinutes: Type.Integer({ minimum: 1, maximum: 600 }),
-    createdAt: DateTime('When it was created'),
-    updatedAt: DateTime('When it last changed'),
-  },
-  { $id: 'AppointmentType', description: 'An appointment type of the booking side (stages 3 and 4 map it)' },
 );
 
 const CatalogueKindSchema = Type.Union([
@@ -158,9 +128,9 @@ export const sharedSchemas = [
   SyncRunViewSchema,
   SlotViewSchema,
   BookingViewSchema,
-  PractitionerSchema,
-  LocationSchema,
-  AppointmentTypeSchema,
+  PractitionerViewSchema,
+  LocationViewSchema,
+  AppointmentTypeViewSchema,
   EhrCatalogueEntryViewSchema,
   MappingPointingAtGoneSchema,
   DiscoverySchema,

@@ -4,7 +4,12 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { BookingEntityChanges, BookingEntityInput, BookingEntityKind } from '@slotbridge/core';
-import { PAGE_DEFAULT } from '@slotbridge/core';
+import {
+  AppointmentTypeViewSchema,
+  LocationViewSchema,
+  PAGE_DEFAULT,
+  PractitionerViewSchema,
+} from '@slotbridge/core';
 import { type TObject, Type } from 'typebox';
 import { pageAnswer, pageOfRef, pageQuery } from '../pages.ts';
 import { PracticeParams, problemResponses, ref } from '../schemas.ts';
@@ -18,7 +23,11 @@ interface CatalogueResource {
   path: string;
   plural: string;
   noun: string;
+  /** The noun with its article ("an appointment type"), for the summaries. */
+  aNoun: string;
   idParam: string;
+  /** Its view's schema (core), answered by every route but delete. */
+  schema: typeof PractitionerViewSchema | typeof LocationViewSchema | typeof AppointmentTypeViewSchema;
   /** Its component name, also the resource of its operationIds (createPractitioner, listPractitioners…). */
   schemaId: string;
   /** The plural of schemaId, for listX. */
@@ -37,7 +46,9 @@ const RESOURCES: CatalogueResource[] = [
     path: 'practitioners',
     plural: 'practitioners',
     noun: 'practitioner',
+    aNoun: 'a practitioner',
     idParam: 'practitionerId',
+    schema: PractitionerViewSchema,
     schemaId: 'Practitioner',
     schemaPlural: 'Practitioners',
     createBody: Type.Object({ name: Name }, { additionalProperties: false }),
@@ -49,7 +60,9 @@ const RESOURCES: CatalogueResource[] = [
     path: 'locations',
     plural: 'locations',
     noun: 'location',
+    aNoun: 'a location',
     idParam: 'locationId',
+    schema: LocationViewSchema,
     schemaId: 'Location',
     schemaPlural: 'Locations',
     createBody: Type.Object({ name: Name }, { additionalProperties: false }),
@@ -61,7 +74,9 @@ const RESOURCES: CatalogueResource[] = [
     path: 'appointment-types',
     plural: 'appointment types',
     noun: 'appointment type',
+    aNoun: 'an appointment type',
     idParam: 'appointmentTypeId',
+    schema: AppointmentTypeViewSchema,
     schemaId: 'AppointmentType',
     schemaPlural: 'AppointmentTypes',
     createBody: Type.Object(
@@ -80,7 +95,7 @@ export const bookingCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => 
   const { practices, catalogue } = app.slotbridge;
 
   for (const resource of RESOURCES) {
-    const { kind, path, plural, noun, idParam, schemaId, schemaPlural } = resource;
+    const { kind, path, plural, noun, aNoun, idParam, schema, schemaId, schemaPlural } = resource;
     const collection = `/v1/practices/:practiceId/${path}`;
     const item = `${collection}/:${idParam}`;
     const ItemParams = Type.Object({
@@ -100,11 +115,11 @@ export const bookingCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => 
         schema: {
           tags,
           operationId: `create${schemaId}`,
-          summary: `Create a ${noun}`,
-          description: `Adds a ${noun} to the practice's booking-side catalogue. Map it to the EHR with the mapping tables. Audited as ${kind}.created.`,
+          summary: `Create ${aNoun}`,
+          description: `Adds ${aNoun} to the practice's booking-side catalogue. Map it to the EHR with the mapping tables. Audited as ${kind}.created.`,
           params: PracticeParams,
           body: resource.createBody,
-          response: { 201: ref(schemaId), ...problemResponses(400, 401, 404) },
+          response: { 201: ref(schema), ...problemResponses(400, 401, 404) },
         },
       },
       async (request, reply) => {
@@ -115,10 +130,8 @@ export const bookingCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => 
           kind,
           request.body as BookingEntityInput<typeof kind>,
         );
-        return reply
-          .code(201)
-          .header('location', `/v1/practices/${practice.id}/${path}/${created.id}`)
-          .send(created);
+        reply.code(201).header('location', `/v1/practices/${practice.id}/${path}/${created.id}`);
+        return created;
       },
     );
 
@@ -132,7 +145,7 @@ export const bookingCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => 
           description: `Every ${noun} of the practice's booking-side catalogue, oldest first, in pages.`,
           params: PracticeParams,
           querystring: Type.Object(pageQuery(), { additionalProperties: false }),
-          response: { 200: pageOfRef(schemaId), ...problemResponses(400, 401, 404) },
+          response: { 200: pageOfRef(schema), ...problemResponses(400, 401, 404) },
         },
       },
       async (request) => {
@@ -148,10 +161,10 @@ export const bookingCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => 
         schema: {
           tags,
           operationId: `get${schemaId}`,
-          summary: `Get a ${noun}`,
+          summary: `Get ${aNoun}`,
           description: `An id of another practice answers 404, like an unknown one.`,
           params: ItemParams,
-          response: { 200: ref(schemaId), ...problemResponses(400, 401, 404) },
+          response: { 200: ref(schema), ...problemResponses(400, 401, 404) },
         },
       },
       async (request) => {
@@ -167,11 +180,11 @@ export const bookingCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => 
         schema: {
           tags,
           operationId: `update${schemaId}`,
-          summary: `Change a ${noun}`,
+          summary: `Change ${aNoun}`,
           description: `Changes the fields sent; the others stay. Audited as ${kind}.updated with each change as { from, to }.`,
           params: ItemParams,
           body: resource.changeBody,
-          response: { 200: ref(schemaId), ...problemResponses(400, 401, 404) },
+          response: { 200: ref(schema), ...problemResponses(400, 401, 404) },
         },
       },
       async (request) => {
@@ -193,7 +206,7 @@ export const bookingCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => 
         schema: {
           tags,
           operationId: `delete${schemaId}`,
-          summary: `Delete a ${noun}`,
+          summary: `Delete ${aNoun}`,
           description: `${resource.onDelete} Audited as ${kind}.deleted, naming the mapping rows that went with it.`,
           params: ItemParams,
           response: { 204: Type.Null({ description: 'Deleted' }), ...problemResponses(400, 401, 404) },
