@@ -51,6 +51,19 @@ export interface EhrCapabilities {
   listsBookedSlots?: boolean;
 }
 
+/**
+ * One step of what a practice manager does in the EHR before filling the connection form, in
+ * their words (`EhrPluginDefinition.setupSteps`). Plain text only: no HTML, no markdown.
+ */
+export interface SetupStep {
+  /** A short imperative heading, e.g. "Create a dedicated EMIS user". Unique within the plugin. */
+  title: string;
+  /** What to do, in plain text; it may hold line breaks (`\n`), each shown as a new line. */
+  text: string;
+  /** Optional: a caution shown highlighted beside the step, e.g. which password goes in the form. */
+  warning?: string;
+}
+
 export interface SetupCheck {
   /** Stable id, e.g. `credentials.spaces`. */
   id: string;
@@ -243,6 +256,13 @@ export interface EhrPluginDefinition<C extends Record<string, unknown> = Record<
    */
   connectionSchema: TObject;
   capabilities: EhrCapabilities;
+  /**
+   * Optional: the steps a practice manager follows in the EHR before filling the connection
+   * form, in order and in their words (where each setting is, what to tick, which value goes in
+   * which field). Served by GET /v1/plugins for the console's set-up guide; none declared is an
+   * empty list there. Each step has a non-empty title and text, and titles are unique.
+   */
+  setupSteps?: readonly SetupStep[];
   checkSetup(ctx: EhrContext<C>): Promise<SetupCheck[]>;
   discover(ctx: EhrContext<C>): Promise<EhrCatalogue>;
   onSlotFetch(ctx: EhrContext<C>, window: SlotWindow): Promise<SlotFetchResult>;

@@ -49,6 +49,7 @@ function validateDefinition(def: EhrPluginDefinition): void {
       throw invalid(`EHR plugin ${def.id}: ${optional} must be a function when given`);
     }
   }
+  validateSetupSteps(def);
   const caps = def.capabilities;
   const horizon = caps?.publishingHorizonDays;
   if (
@@ -63,6 +64,27 @@ function validateDefinition(def: EhrPluginDefinition): void {
   ) {
     throw invalid(`EHR plugin ${def.id}: capabilities are incomplete or inconsistent`);
   }
+}
+
+/** `setupSteps`, when given: a list of steps, each a non-empty title and text, titles unique. */
+function validateSetupSteps(def: EhrPluginDefinition): void {
+  const steps: unknown = def.setupSteps;
+  if (steps === undefined) return;
+  if (!Array.isArray(steps))
+    throw invalid(`EHR plugin ${def.id}: setupSteps must be a list of steps when given`);
+  const titles = new Set<string>();
+  steps.forEach((step: unknown, i) => {
+    const at = `EHR plugin ${def.id}: setupSteps[${i}]`;
+    if (typeof step !== 'object' || step === null) throw invalid(`${at} must be { title, text, warning? }`);
+    const { title, text, warning } = step as Record<string, unknown>;
+    if (typeof title !== 'string' || title.trim() === '') throw invalid(`${at} needs a title`);
+    if (typeof text !== 'string' || text.trim() === '') throw invalid(`${at} ("${title}") needs a text`);
+    if (warning !== undefined && (typeof warning !== 'string' || warning.trim() === '')) {
+      throw invalid(`${at} ("${title}"): warning must be a non-empty text when given`);
+    }
+    if (titles.has(title.trim())) throw invalid(`${at}: the title "${title}" is used by an earlier step`);
+    titles.add(title.trim());
+  });
 }
 
 /** The core's own mapSlotType: read the slot type features table (seed 000, stage 3). */

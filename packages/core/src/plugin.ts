@@ -32,6 +32,7 @@ export {
   type PatientDetails,
   type PracticeInfo,
   type SetupCheck,
+  type SetupStep,
   type SlotFetchResult,
   type SlotTypeMapping,
   type SlotTypeMappingRow,

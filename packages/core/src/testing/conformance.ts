@@ -4,6 +4,8 @@
  * fails it with a message naming what went wrong. A plugin passes when:
  *
  * - the core accepts its definition, and its error table lists codes each with a kind and a fix;
+ * - its set-up steps (`setupSteps`), when declared, each have a non-empty title and text, and no
+ *   two share a title;
  * - its connection schema refuses bad input; checkSetup runs checks of its own, passes on a good
  *   sandbox and names the fix for each broken set-up flag, and for a stray space in a typed field;
  * - discover returns the catalogue; onSlotFetch returns exactly the sandbox's slots of a window;
@@ -304,6 +306,30 @@ export function ehrConformanceSuite<C extends Record<string, unknown>>(
         );
     }
   });
+
+  t.test(
+    `${plugin.id}: the set-up steps, when declared, each have a title and a text; titles unique`,
+    async (tt) => {
+      const steps = plugin.setupSteps;
+      if (steps === undefined) {
+        await tt.test('setupSteps', { skip: `${plugin.id} declares no setupSteps` }, async () => {});
+        return;
+      }
+      tt.ok(Array.isArray(steps), 'setupSteps is a list');
+      const seen = new Set<string>();
+      (Array.isArray(steps) ? steps : []).forEach((step, i) => {
+        const title = typeof step?.title === 'string' ? step.title.trim() : '';
+        const text = typeof step?.text === 'string' ? step.text.trim() : '';
+        if (title === '') tt.fail(`setupSteps[${i}] has a non-empty title`);
+        if (text === '') tt.fail(`setupSteps[${i}] ("${title}") has a non-empty text`);
+        if (step?.warning !== undefined && (typeof step.warning !== 'string' || step.warning.trim() === ''))
+          tt.fail(`setupSteps[${i}] ("${title}"): a warning, when given, is a non-empty text`);
+        if (title !== '' && seen.has(title)) tt.fail(`setupSteps[${i}]: the title "${title}" is used twice`);
+        seen.add(title);
+      });
+      tt.pass(`${steps.length} set-up step(s) checked`);
+    },
+  );
 
   t.test(`${plugin.id}: the connection schema accepts good settings and refuses bad ones`, async (tt) => {
     const { sandbox } = await withSandbox(tt);
