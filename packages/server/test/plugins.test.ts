@@ -8,13 +8,15 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestSlotbridge } from '@slotbridge/core/testing';
+import { EhrRegistry } from '@slotbridge/core';
+import { createMemoryEhr, createTestSlotbridge } from '@slotbridge/core/testing';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { startDemo } from '../src/demo.ts';
 import { CONFIG_FILE, loadPlugins, PluginLoadError, readPluginList } from '../src/plugins.ts';
 import { repositoryPluginList, repositoryRoot } from './helpers/plugin-list.ts';
+import { bearer, testApp } from './helpers/test-app.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const serverDir = path.resolve(here, '..');
@@ -234,4 +236,81 @@ t.test('the CLI exits 1 with the message before it starts anything', async (t) =
     t.match(run.stderr, message, plugins);
     t.notMatch(run.stdout, /listening/, `${plugins}: never listened`);
   }
+});
+
+t.test(
+  "GET /v1/plugins answers each loaded plugin's set-up steps, in order; none declared is []",
+  async (t) => {
+    const plugins = await loadPlugins(repositoryPluginList(), { demo: false });
+    const { app, adminKey, close } = await testApp({ ehrPlugins: plugins.map((p) => p.plugin) });
+    t.teardown(close);
+    const answer = await app.inject({ url: '/v1/plugins', headers: bearer(adminKey) });
+    t.equal(answer.statusCode, 200);
+    const served = new Map<string, { setupSteps: { title: string; text: string; warning?: string }[] }>(
+      answer.json().data.map((p: { id: string }) => [p.id, p]),
+    );
+    for (const plugin of app.slotbridge.ehr.list()) {
+      t.same(
+        served.get(plugin.id)?.setupSteps,
+        plugin.setupSteps ?? [],
+        `${plugin.id}: its declared steps, in order`,
+      );
+    }
+    t.same(served.get('memory')?.setupSteps, [], 'a plugin that declares none: an empty list');
+    const emis = served.get('emis')!.setupSteps;
+    t.ok(emis.length >= 4 && emis.length <= 8, 'EMIS: 4 to 8 steps');
+    const emisText = emis.map((s) => `${s.title}\n${s.text}\n${s.warning ?? ''}`).join('\n');
+    t.match(emisText, /API password/);
+    t.match(emisText, /Login Access/);
+    t.match(emisText, /Auto Login/);
+    t.match(emisText, /CDB number/);
+    t.ok(
+      emis.some((s) => /not the EMIS user password/.test(s.warning ?? '')),
+      'a warning says which password goes in the form',
+    );
+    for (const id of ['systmone', 'hs1-exact', 'gpconnect']) {
+      t.ok((served.get(id)?.setupSteps.length ?? 0) >= 4, `${id} declares its steps`);
+    }
+    t.match(
+      served
+        .get('hs1-exact')!
+        .setupSteps.map((s) => s.text)
+        .join('\n'),
+      /slug/,
+    );
+    for (const [id, plugin] of served) {
+      for (const step of plugin.setupSteps) {
+        t.notMatch(
+          `${step.title}${step.text}${step.warning ?? ''}`,
+          /<[a-z/]|\*\*|TODO/i,
+          `${id}: plain text`,
+        );
+      }
+    }
+
+    const openapi = (await app.inject('/openapi.json')).json();
+    t.ok(openapi.components.schemas.SetupStep, 'component SetupStep');
+    t.same(openapi.components.schemas.Plugin.properties.setupSteps.items, {
+      $ref: '#/components/schemas/SetupStep',
+    });
+    t.same(openapi.components.schemas.Plugin.properties.capabilities, {
+      $ref: '#/components/schemas/Capabilities',
+    });
+  },
+);
+
+t.test('the registry refuses set-up steps without a title or text, or with a title twice', async (t) => {
+  const { definition } = createMemoryEhr();
+  const step = { title: 'Ask for the API key', text: 'Ask the EHR for the API key.' };
+  const cases: [string, unknown, RegExp][] = [
+    ['not a list', 'step one', /setupSteps must be a list of steps/],
+    ['no title', [{ ...step, title: ' ' }], /setupSteps\[0\] needs a title/],
+    ['no text', [step, { title: 'Second', text: '' }], /setupSteps\[1\] \("Second"\) needs a text/],
+    ['a title twice', [step, { ...step }], /the title "Ask for the API key" is used by an earlier step/],
+    ['an empty warning', [{ ...step, warning: '' }], /warning must be a non-empty text/],
+  ];
+  for (const [name, setupSteps, message] of cases) {
+    t.throws(() => new EhrRegistry().register({ ...definition, setupSteps } as never), { message }, name);
+  }
+  t.doesNotThrow(() => new EhrRegistry().register({ ...definition, setupSteps: [step] }), 'a good list');
 });
