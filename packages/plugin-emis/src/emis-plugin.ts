@@ -8,6 +8,7 @@ import { checkEmisSetup } from './check-setup.ts';
 import { clientFor } from './client-pool.ts';
 import { connectionSchema, type EmisConnection } from './connection.ts';
 import { discoverCatalogue } from './discover.ts';
+import { emisSetupSteps } from './setup-steps.ts';
 import { fetchSlots, MAX_SESSIONS_WINDOW_DAYS } from './slot-fetch.ts';
 
 export const emisCapabilities: EhrCapabilities = {
@@ -29,6 +30,7 @@ export const emisPlugin = defineEhrPlugin<EmisConnection>({
   name: 'EMIS Web',
   connectionSchema,
   capabilities: emisCapabilities,
+  setupSteps: emisSetupSteps,
   checkSetup: (ctx) => checkEmisSetup(ctx),
   discover: (ctx) => discoverCatalogue(clientFor(ctx.connection), ctx),
   onSlotFetch: (ctx, window) => fetchSlots(clientFor(ctx.connection), ctx, window),
