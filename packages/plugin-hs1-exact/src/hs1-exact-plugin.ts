@@ -11,6 +11,7 @@ import { connectionSchema, type Hs1ExactConnection } from './connection.ts';
 import { diagnoseAvailability } from './diagnose.ts';
 import { discoverCatalogue } from './discover.ts';
 import { MAX_SCHEDULE_DAYS } from './exact-api.ts';
+import { hs1ExactSetupSteps } from './setup-steps.ts';
 import { fetchSlots } from './slot-fetch.ts';
 
 export const hs1ExactCapabilities: EhrCapabilities = {
@@ -33,6 +34,7 @@ export const hs1ExactPlugin = defineEhrPlugin<Hs1ExactConnection>({
   name: 'HS1 Exact',
   connectionSchema,
   capabilities: hs1ExactCapabilities,
+  setupSteps: hs1ExactSetupSteps,
   checkSetup: (ctx) => checkHs1ExactSetup(ctx),
   discover: (ctx) => discoverCatalogue(new Hs1ExactClient(ctx.connection), ctx),
   onSlotFetch: (ctx, window) => fetchSlots(new Hs1ExactClient(ctx.connection), ctx, window),
