@@ -9,6 +9,7 @@ import { checkSystmOneSetup } from './check-setup.ts';
 import { SystmOneClient } from './client.ts';
 import { connectionSchema, type SystmOneConnection } from './connection.ts';
 import { discoverCatalogue } from './discover.ts';
+import { systmoneSetupSteps } from './setup-steps.ts';
 import { fetchSlots } from './slot-fetch.ts';
 
 export const systmoneCapabilities: EhrCapabilities = {
@@ -32,6 +33,7 @@ export const systmonePlugin = defineEhrPlugin<SystmOneConnection>({
   name: 'TPP SystmOne',
   connectionSchema,
   capabilities: systmoneCapabilities,
+  setupSteps: systmoneSetupSteps,
   checkSetup: (ctx) => checkSystmOneSetup(ctx),
   discover: (ctx) => discoverCatalogue(new SystmOneClient(ctx.connection), ctx),
   onSlotFetch: (ctx, window) => fetchSlots(new SystmOneClient(ctx.connection), ctx, window),
