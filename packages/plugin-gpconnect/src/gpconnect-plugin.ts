@@ -8,6 +8,7 @@ import { checkGpConnectSetup } from './check-setup.ts';
 import { GpConnectClient } from './client.ts';
 import { connectionSchema, type GpConnectConnection } from './connection.ts';
 import { discoverCatalogue } from './discover.ts';
+import { gpconnectSetupSteps } from './setup-steps.ts';
 import { fetchSlots } from './slot-fetch.ts';
 
 export const gpconnectCapabilities: EhrCapabilities = {
@@ -30,6 +31,7 @@ export const gpconnectPlugin = defineEhrPlugin<GpConnectConnection>({
   name: 'NHS GP Connect',
   connectionSchema,
   capabilities: gpconnectCapabilities,
+  setupSteps: gpconnectSetupSteps,
   checkSetup: (ctx) => checkGpConnectSetup(ctx),
   discover: (ctx) => discoverCatalogue(new GpConnectClient(ctx.connection), ctx),
   onSlotFetch: (ctx, window) => fetchSlots(new GpConnectClient(ctx.connection), ctx, window),
