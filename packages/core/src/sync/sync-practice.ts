@@ -119,6 +119,11 @@ export interface SyncReadOptions {
 
 export interface SyncReadOutcome {
   status: 'succeeded' | 'failed';
+  /**
+   * The EHR was asked (the practice has active slot types). A read of nothing proves nothing
+   * about the connection, so only an asked read makes it healthy again.
+   */
+  askedEhr: boolean;
   /** Slots or bookings were written. */
   changed: boolean;
   /** Of what the EHR answered; null when the read failed. */
@@ -227,7 +232,9 @@ export class SlotSync {
     options: SyncReadOptions,
   ): Promise<SyncReadOutcome> {
     const outcome = await this.readOnce(practice, trigger, window, options);
-    if (outcome.status === 'succeeded') await this.connections.readSucceeded(practice, outcome.finishedAt);
+    if (outcome.status === 'succeeded' && outcome.askedEhr) {
+      await this.connections.readSucceeded(practice, outcome.finishedAt);
+    }
     return outcome;
   }
 
@@ -252,6 +259,7 @@ export class SlotSync {
         const aborted = { code: CoreErrorCode.SYNC_FAILED, message, kind: null };
         return {
           status: 'failed',
+          askedEhr: false,
           changed: false,
           fingerprint: null,
           error: aborted,
@@ -268,6 +276,7 @@ export class SlotSync {
       this.rememberSessions(practice, window, read, startedAt);
       return {
         status: 'succeeded',
+        askedEhr: read.slotTypeIds.length > 0,
         changed: false,
         fingerprint,
         error: null,
@@ -366,6 +375,7 @@ export class SlotSync {
         if (!changed && options.record === 'when-changed') {
           return {
             status: 'succeeded' as const,
+            askedEhr: read.slotTypeIds.length > 0,
             changed,
             fingerprint,
             error: null,
@@ -401,6 +411,7 @@ export class SlotSync {
         this.log.info({ practiceId: practice.id, trigger, ...counts, bookingsChanged }, 'sync succeeded');
         return {
           status: 'succeeded' as const,
+          askedEhr: read.slotTypeIds.length > 0,
           changed,
           fingerprint,
           error: null,
@@ -671,6 +682,7 @@ export class SlotSync {
     });
     return {
       status: 'failed',
+      askedEhr: false,
       changed: false,
       fingerprint: null,
       error: { code, message, kind },
