@@ -10,11 +10,11 @@ import { recordAudit } from './audit.ts';
 import type { Caller } from './caller.ts';
 import type { Connections } from './connections.ts';
 import type { Db } from './db/database.ts';
-import type { CatalogueKind, Database, Practice, SlotFeature } from './db/schema.ts';
+import type { CatalogueKind, Database, Practice } from './db/schema.ts';
 import type { EhrCatalogue } from './ehr-plugin.ts';
 import type { EhrRegistry } from './ehr-registry.ts';
 import { afterKey, type CursorPart, decodeCursor, type Page, type PageRequest, pageFrom } from './pages.ts';
-import { DateTime, FreeObject, NullableDateTime } from './view-schemas.ts';
+import { DateTime, FreeObject, NullableDateTime, RefTo } from './view-schemas.ts';
 
 /** A practitioner, site or slot type as the EHR lists it (component `EhrCatalogueEntry`). */
 export const EhrCatalogueEntryViewSchema = Type.Object(
@@ -31,47 +31,88 @@ export const EhrCatalogueEntryViewSchema = Type.Object(
 );
 export type EhrCatalogueEntryView = Static<typeof EhrCatalogueEntryViewSchema>;
 
-export interface GoneEhrEntity {
-  kind: CatalogueKind;
-  ehrId: string;
-  name: string;
-  goneAt: string;
-}
+const CatalogueKindSchema = Type.Union([
+  Type.Literal('practitioner'),
+  Type.Literal('location'),
+  Type.Literal('slot_type'),
+]);
 
-/** A mapping row whose EHR id is an entity the EHR no longer lists. */
-export type MappingPointingAtGone =
-  | {
-      table: 'practitioner_mappings';
-      row: { practitionerId: string; practitionerName: string; ehrPractitionerId: string };
-    }
-  | {
-      table: 'location_mappings';
-      row: { locationId: string; locationName: string; ehrLocationId: string };
-    }
-  | {
-      table: 'slot_type_mappings';
-      row: {
-        ehrSlotTypeId: string;
-        feature: SlotFeature;
-        appointmentTypeId: string | null;
-        disabled: boolean;
-      };
-    }
-  | {
-      table: 'appointment_type_mappings';
-      row: { appointmentTypeId: string; appointmentTypeName: string; ehrSlotTypeId: string };
-    }
-  | { table: 'active_slot_types'; row: { ehrSlotTypeId: string } };
+const GoneEhrEntitySchema = Type.Object({
+  kind: CatalogueKindSchema,
+  ehrId: Type.String(),
+  name: Type.String(),
+  goneAt: DateTime('The first discovery that missed it'),
+});
+export type GoneEhrEntity = Static<typeof GoneEhrEntitySchema>;
 
-export interface DiscoverySummary {
-  /** How many of each the EHR lists now. */
-  practitioners: number;
-  locations: number;
-  slotTypes: number;
-  /** Every entity marked gone: missed by this discovery or an earlier one, and not back since. */
-  gone: GoneEhrEntity[];
-  mappingsPointingAtGone: MappingPointingAtGone[];
-}
+/** A mapping row whose EHR id is an entity the EHR no longer lists (component `MappingPointingAtGone`). */
+export const MappingPointingAtGoneSchema = Type.Union(
+  [
+    Type.Object({
+      table: Type.Literal('practitioner_mappings'),
+      row: Type.Object({
+        practitionerId: Type.String({ format: 'uuid' }),
+        practitionerName: Type.String(),
+        ehrPractitionerId: Type.String(),
+      }),
+    }),
+    Type.Object({
+      table: Type.Literal('location_mappings'),
+      row: Type.Object({
+        locationId: Type.String({ format: 'uuid' }),
+        locationName: Type.String(),
+        ehrLocationId: Type.String(),
+      }),
+    }),
+    Type.Object({
+      table: Type.Literal('slot_type_mappings'),
+      row: Type.Object({
+        ehrSlotTypeId: Type.String(),
+        feature: Type.Union([
+          Type.Literal('bookable'),
+          Type.Literal('not_bookable'),
+          Type.Literal('unregistered_patient'),
+        ]),
+        appointmentTypeId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+        disabled: Type.Boolean(),
+      }),
+    }),
+    Type.Object({
+      table: Type.Literal('appointment_type_mappings'),
+      row: Type.Object({
+        appointmentTypeId: Type.String({ format: 'uuid' }),
+        appointmentTypeName: Type.String(),
+        ehrSlotTypeId: Type.String(),
+      }),
+    }),
+    Type.Object({
+      table: Type.Literal('active_slot_types'),
+      row: Type.Object({ ehrSlotTypeId: Type.String() }),
+    }),
+  ],
+  {
+    $id: 'MappingPointingAtGone',
+    description: 'A mapping row whose EHR id is an entity the EHR no longer lists; it is kept until changed',
+  },
+);
+export type MappingPointingAtGone = Static<typeof MappingPointingAtGoneSchema>;
+
+/** What a discovery found, as the API answers it (component `Discovery`). */
+export const DiscoverySchema = Type.Object(
+  {
+    practitioners: Type.Integer({ description: 'How many practitioners the EHR lists now' }),
+    locations: Type.Integer({ description: 'How many sites the EHR lists now' }),
+    slotTypes: Type.Integer({ description: 'How many slot types the EHR lists now' }),
+    gone: Type.Array(GoneEhrEntitySchema, {
+      description: 'Every entity the EHR no longer lists (missed now or earlier, and not back since)',
+    }),
+    mappingsPointingAtGone: Type.Array(RefTo(MappingPointingAtGoneSchema), {
+      description: 'Mapping rows to change: they point at gone entities',
+    }),
+  },
+  { $id: 'Discovery', description: 'What a discovery of the EHR catalogue found' },
+);
+export type DiscoverySummary = Static<typeof DiscoverySchema>;
 
 type Executor = Db | Transaction<Database>;
 

@@ -1,7 +1,7 @@
 /**
  * Shared schemas: one TypeBox source for validation, serialisation and the OpenAPI components
  * (each `$id` becomes a component of the same name). The views the API answers (Booking, Slot,
- * Practice, SyncRun, AuditEvent, EhrCatalogueEntry, IssuedApiKey, SetupCheck, Connection, Practitioner, Location, AppointmentType) are declared in core beside the function that builds them, their type derived
+ * Practice, SyncRun, AuditEvent, EhrCatalogueEntry, IssuedApiKey, SetupCheck, Connection, Practitioner, Location, AppointmentType, MappingPointingAtGone, Discovery) are declared in core beside the function that builds them, their type derived
  * from the schema; routes name them with `ref(schema)` / `pageOfRef(schema)`, typed as the schema,
  * so the compiler checks each answer. The rest here are to move the same way.
  */
@@ -10,9 +10,11 @@ import {
   AuditEventViewSchema,
   BookingViewSchema,
   ConnectionViewSchema,
+  DiscoverySchema,
   EhrCatalogueEntryViewSchema,
   IssuedKeySchema,
   LocationViewSchema,
+  MappingPointingAtGoneSchema,
   PracticeViewSchema,
   PractitionerViewSchema,
   SetupCheckSchema,
@@ -39,83 +41,6 @@ export const ProblemSchema = Type.Object(
 export const PartnerSchema = Type.Object(
   { id: Type.String({ format: 'uuid' }), name: Type.String(), createdAt: DateTime('When it was created') },
   { $id: 'Partner' },
-);
-
-const CatalogueKindSchema = Type.Union([
-  Type.Literal('practitioner'),
-  Type.Literal('location'),
-  Type.Literal('slot_type'),
-]);
-
-export const MappingPointingAtGoneSchema = Type.Union(
-  [
-    Type.Object({
-      table: Type.Literal('practitioner_mappings'),
-      row: Type.Object({
-        practitionerId: Type.String({ format: 'uuid' }),
-        practitionerName: Type.String(),
-        ehrPractitionerId: Type.String(),
-      }),
-    }),
-    Type.Object({
-      table: Type.Literal('location_mappings'),
-      row: Type.Object({
-        locationId: Type.String({ format: 'uuid' }),
-        locationName: Type.String(),
-        ehrLocationId: Type.String(),
-      }),
-    }),
-    Type.Object({
-      table: Type.Literal('slot_type_mappings'),
-      row: Type.Object({
-        ehrSlotTypeId: Type.String(),
-        feature: Type.Union([
-          Type.Literal('bookable'),
-          Type.Literal('not_bookable'),
-          Type.Literal('unregistered_patient'),
-        ]),
-        appointmentTypeId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
-        disabled: Type.Boolean(),
-      }),
-    }),
-    Type.Object({
-      table: Type.Literal('appointment_type_mappings'),
-      row: Type.Object({
-        appointmentTypeId: Type.String({ format: 'uuid' }),
-        appointmentTypeName: Type.String(),
-        ehrSlotTypeId: Type.String(),
-      }),
-    }),
-    Type.Object({
-      table: Type.Literal('active_slot_types'),
-      row: Type.Object({ ehrSlotTypeId: Type.String() }),
-    }),
-  ],
-  {
-    $id: 'MappingPointingAtGone',
-    description: 'A mapping row whose EHR id is an entity the EHR no longer lists; it is kept until changed',
-  },
-);
-
-export const DiscoverySchema = Type.Object(
-  {
-    practitioners: Type.Integer({ description: 'How many practitioners the EHR lists now' }),
-    locations: Type.Integer({ description: 'How many sites the EHR lists now' }),
-    slotTypes: Type.Integer({ description: 'How many slot types the EHR lists now' }),
-    gone: Type.Array(
-      Type.Object({
-        kind: CatalogueKindSchema,
-        ehrId: Type.String(),
-        name: Type.String(),
-        goneAt: DateTime('The first discovery that missed it'),
-      }),
-      { description: 'Every entity the EHR no longer lists (missed now or earlier, and not back since)' },
-    ),
-    mappingsPointingAtGone: Type.Array(Type.Ref('MappingPointingAtGone'), {
-      description: 'Mapping rows to change: they point at gone entities',
-    }),
-  },
-  { $id: 'Discovery', description: 'What a discovery of the EHR catalogue found' },
 );
 
 export const sharedSchemas = [

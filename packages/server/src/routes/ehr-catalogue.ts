@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CatalogueKind } from '@slotbridge/core';
-import { EhrCatalogueEntryViewSchema, PAGE_DEFAULT } from '@slotbridge/core';
+import { DiscoverySchema, EhrCatalogueEntryViewSchema, PAGE_DEFAULT } from '@slotbridge/core';
 import { Type } from 'typebox';
 import { pageAnswer, pageOfRef, pageQuery } from '../pages.ts';
 import { PracticeParams, problemResponses, ref } from '../schemas.ts';
@@ -33,7 +33,7 @@ export const ehrCatalogueRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           "Runs the plugin's discover hook and stores what the EHR lists. Entities the EHR no longer lists are marked gone, not deleted; the mapping rows still pointing at them are listed in mappingsPointingAtGone and kept until the practice changes them. When the EHR fails, nothing changes and the answer is the plugin's error: 503 when it is unreachable or refuses the credentials (retry later, or fix the connection), with the plugin's own code and fix.",
         params: PracticeParams,
-        response: { 200: ref('Discovery'), ...problemResponses(400, 401, 404, 409, 422, 503) },
+        response: { 200: ref(DiscoverySchema), ...problemResponses(400, 401, 404, 409, 422, 503) },
       },
     },
     async (request) => {
