@@ -35,23 +35,34 @@ export const ROTATION_GRACE_DEFAULT_SECONDS = 86_400;
 export const ROTATION_GRACE_MAX_SECONDS = 7 * 86_400;
 
 /** A key as listed: never the key itself, nor its hash. */
-export interface ApiKeyView {
-  id: string;
-  partnerId: string | null;
-  label: string;
-  /** The key's first characters (sb_ and 7 more), to recognise it. */
-  prefix: string;
-  /** active; expiring: rotated, works until expiresAt; expired: its grace ended; revoked. */
-  status: 'active' | 'expiring' | 'expired' | 'revoked';
-  createdAt: string;
-  /** Recorded at most once a minute per key; null: never used. */
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  /** When a rotated key stops working; null: not rotated. */
-  expiresAt: string | null;
-  /** The key its rotation issued in its place. */
-  replacedBy: string | null;
-}
+export const ApiKeyViewSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    partnerId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+    label: Type.String(),
+    prefix: Type.String({ description: 'The first 10 characters of the key (sb_…), to recognise it' }),
+    status: Type.Union(
+      [Type.Literal('active'), Type.Literal('expiring'), Type.Literal('expired'), Type.Literal('revoked')],
+      {
+        description:
+          'active; expiring: rotated, still accepted until expiresAt; expired: rotated and its grace is over; revoked',
+      },
+    ),
+    createdAt: Type.String({ format: 'date-time' }),
+    lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description: 'Recorded at most once a minute per key; null: never used',
+    }),
+    revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description: 'A rotated key: when it stops being accepted; null: not rotated',
+    }),
+    replacedBy: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+      description: 'A rotated key: the id of the key issued in its place',
+    }),
+  },
+  { description: 'An API key of a partner. The key itself is shown only once, when issued.' },
+);
+export type ApiKeyView = Static<typeof ApiKeyViewSchema>;
 
 export interface RotatedKey {
   /** The new key, shown once. */

@@ -23,8 +23,6 @@ import {
 } from '@slotbridge/core';
 import { type Static, type TSchema, type TUnsafe, Type } from 'typebox';
 
-const DateTime = (description: string) => Type.String({ format: 'date-time', description });
-
 export const ProblemSchema = Type.Object(
   {
     type: Type.String({ description: 'A URI naming the error code' }),
@@ -38,14 +36,8 @@ export const ProblemSchema = Type.Object(
   { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details' },
 );
 
-export const PartnerSchema = Type.Object(
-  { id: Type.String({ format: 'uuid' }), name: Type.String(), createdAt: DateTime('When it was created') },
-  { $id: 'Partner' },
-);
-
 export const sharedSchemas = [
   ProblemSchema,
-  PartnerSchema,
   IssuedKeySchema,
   PracticeViewSchema,
   SetupCheckSchema,

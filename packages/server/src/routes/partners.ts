@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  type ApiKeyView,
+  ApiKeyViewSchema,
   type Caller,
   ConflictError,
   CoreErrorCode,
@@ -11,7 +11,7 @@ import {
   ROTATION_GRACE_DEFAULT_SECONDS,
   ROTATION_GRACE_MAX_SECONDS,
 } from '@slotbridge/core';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { pageAnswer, pageOf, pageOfRef, pageQuery } from '../pages.ts';
 import { problemResponses, ref } from '../schemas.ts';
 
@@ -21,43 +21,26 @@ const KeyParams = Type.Object({
   keyId: Type.String({ format: 'uuid' }),
 });
 
-/** A key as listed: never the key itself, nor its hash. */
-const ApiKey = Type.Object(
+/** A partner as the API answers it (component `Partner`); only these routes build it. */
+export const PartnerSchema = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
-    partnerId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
-    label: Type.String(),
-    prefix: Type.String({ description: 'The first 10 characters of the key (sb_…), to recognise it' }),
-    status: Type.Union(
-      [Type.Literal('active'), Type.Literal('expiring'), Type.Literal('expired'), Type.Literal('revoked')],
-      {
-        description:
-          'active; expiring: rotated, still accepted until expiresAt; expired: rotated and its grace is over; revoked',
-      },
-    ),
-    createdAt: Type.String({ format: 'date-time' }),
-    lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
-      description: 'Recorded at most once a minute per key; null: never used',
-    }),
-    revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-    expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
-      description: 'A rotated key: when it stops being accepted; null: not rotated',
-    }),
-    replacedBy: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
-      description: 'A rotated key: the id of the key issued in its place',
-    }),
+    name: Type.String(),
+    createdAt: Type.String({ format: 'date-time', description: 'When it was created' }),
   },
-  { description: 'An API key of a partner. The key itself is shown only once, when issued.' },
+  { $id: 'Partner' },
 );
+type PartnerView = Static<typeof PartnerSchema>;
 
-const RotatedApiKey = Type.Object(
+/** A rotation's answer, built here: the new key (core's IssuedApiKey) and the old one as listed. */
+const RotatedApiKeySchema = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
     key: Type.String({ description: 'The new key itself. Shown once: only its hash is kept.' }),
     prefix: Type.String(),
     label: Type.String({ description: "The old key's label" }),
     partnerId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
-    previous: ApiKey,
+    previous: ApiKeyViewSchema,
   },
   { description: 'The new key (shown once) and the old one, now expiring' },
 );
@@ -74,15 +57,14 @@ function assertReaches(caller: Caller, partnerId: string): void {
   }
 }
 
-const keyView = (k: ApiKeyView) => k;
-
-const partnerView = (p: { id: string; name: string; createdAt: Date }) => ({
+const partnerView = (p: { id: string; name: string; createdAt: Date }): PartnerView => ({
   id: p.id,
   name: p.name,
   createdAt: p.createdAt.toISOString(),
 });
 
 export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addSchema(PartnerSchema);
   app.post(
     '/v1/partners',
     {
@@ -96,12 +78,13 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
           { name: Type.String({ minLength: 1, maxLength: 200 }) },
           { additionalProperties: false },
         ),
-        response: { 201: ref('Partner'), ...problemResponses(400, 401, 403) },
+        response: { 201: ref(PartnerSchema), ...problemResponses(400, 401, 403) },
       },
     },
     async (request, reply) => {
       const partner = await app.slotbridge.apiKeys.createPartner(request.body.name);
-      return reply.code(201).send(partnerView(partner));
+      reply.code(201);
+      return partnerView(partner);
     },
   );
 
@@ -115,7 +98,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'List partners (admin key only)',
         description: 'Every partner, oldest first.',
         querystring: Type.Object(pageQuery(), { additionalProperties: false }),
-        response: { 200: pageOfRef('Partner'), ...problemResponses(400, 401, 403) },
+        response: { 200: pageOfRef(PartnerSchema), ...problemResponses(400, 401, 403) },
       },
     },
     async (request) => {
@@ -163,14 +146,14 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: `Oldest first, in pages. Never the key itself: its prefix, label, status, when it was created, last used (recorded at most once a minute), revoked, or stops after a rotation. The admin key lists any partner's keys; a partner key its own partner's (another partner answers 404). Default page ${PAGE_DEFAULT}, at most ${PAGE_MAX}.`,
         params: PartnerParams,
         querystring: Type.Object(pageQuery(), { additionalProperties: false }),
-        response: { 200: pageOf(ApiKey), ...problemResponses(400, 401, 404) },
+        response: { 200: pageOf(ApiKeyViewSchema), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => {
       assertReaches(request.caller, request.params.partnerId);
       const { limit = PAGE_DEFAULT, cursor } = request.query;
       const page = await app.slotbridge.apiKeys.listPartnerKeys(request.params.partnerId, { limit, cursor });
-      return pageAnswer(request, page, keyView);
+      return pageAnswer(request, page, (key) => key);
     },
   );
 
@@ -183,7 +166,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Get one API key of a partner',
         description: 'As listed: never the key itself. A key of another partner answers 404.',
         params: KeyParams,
-        response: { 200: ApiKey, ...problemResponses(400, 401, 404) },
+        response: { 200: ApiKeyViewSchema, ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => {
@@ -213,7 +196,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 200: ApiKey, ...problemResponses(400, 401, 404, 409) },
+        response: { 200: ApiKeyViewSchema, ...problemResponses(400, 401, 404, 409) },
       },
     },
     async (request) => {
@@ -255,7 +238,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 201: RotatedApiKey, ...problemResponses(400, 401, 404, 409) },
+        response: { 201: RotatedApiKeySchema, ...problemResponses(400, 401, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -267,10 +250,8 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         keyId,
         request.query.graceSeconds ?? ROTATION_GRACE_DEFAULT_SECONDS,
       );
-      return reply
-        .code(201)
-        .header('cache-control', 'no-store')
-        .send({ ...issued, previous });
+      reply.code(201).header('cache-control', 'no-store');
+      return { ...issued, previous };
     },
   );
 };
