@@ -6,6 +6,7 @@
  * A saved change refreshes the practice's stored offers in the same transaction (offers.ts).
  */
 import type { Kysely } from 'kysely';
+import { type Static, Type } from 'typebox';
 import { recordAudit } from './audit.ts';
 import type { Caller } from './caller.ts';
 import type { Db } from './db/database.ts';
@@ -44,42 +45,69 @@ export interface BookingFeatureRow {
   ehrSlotTypeId: string | null;
 }
 
+const Uuid = Type.String({ format: 'uuid' });
+/** A slot type's feature (stage 3), as the mapping table reads and writes it. */
+export const SlotFeatureSchema = Type.Union([
+  Type.Literal('bookable'),
+  Type.Literal('not_bookable'),
+  Type.Literal('unregistered_patient'),
+]);
+
 /** An EHR entity as a mapping table shows it beside the row. */
-export interface EhrEntityRef {
-  ehrId: string;
-  name: string;
-  gone: boolean;
-}
+const EhrEntityRefSchema = Type.Object({
+  ehrId: Type.String(),
+  name: Type.String(),
+  gone: Type.Boolean({ description: 'No longer in the EHR' }),
+});
+export type EhrEntityRef = Static<typeof EhrEntityRefSchema>;
+const EhrRef = Type.Union([EhrEntityRefSchema, Type.Null()]);
 
-export interface PractitionerMappingView {
-  practitionerId: string;
-  practitionerName: string;
-  ehrPractitionerId: string | null;
-  ehrPractitioner: EhrEntityRef | null;
-}
+/** A row of the practitioner mapping (stage 1) as the API answers it. */
+export const PractitionerMappingViewSchema = Type.Object({
+  practitionerId: Uuid,
+  practitionerName: Type.String(),
+  ehrPractitionerId: Type.Union([Type.String(), Type.Null()]),
+  ehrPractitioner: EhrRef,
+});
+export type PractitionerMappingView = Static<typeof PractitionerMappingViewSchema>;
 
-export interface LocationMappingView {
-  locationId: string;
-  locationName: string;
-  ehrLocationId: string | null;
-  ehrLocation: EhrEntityRef | null;
-}
+/** A row of the location mapping (stage 2) as the API answers it. */
+export const LocationMappingViewSchema = Type.Object({
+  locationId: Uuid,
+  locationName: Type.String(),
+  ehrLocationId: Type.Union([Type.String(), Type.Null()]),
+  ehrLocation: EhrRef,
+});
+export type LocationMappingView = Static<typeof LocationMappingViewSchema>;
 
-export interface SlotTypeFeatureView extends SlotTypeFeatureRow {
-  ehrSlotType: EhrEntityRef;
-  /** false: never set; shown as not bookable. */
-  configured: boolean;
-}
+/**
+ * A row of the slot type features (stage 3) as the API answers it. appointmentTypeId: an
+ * appointment type id, null (none chosen) or 'disabled'.
+ */
+export const SlotTypeFeatureViewSchema = Type.Object({
+  ehrSlotTypeId: Type.String(),
+  feature: SlotFeatureSchema,
+  appointmentTypeId: Type.Union([Type.String(), Type.Null()]),
+  ehrSlotType: EhrRef,
+  configured: Type.Boolean({ description: 'false: never set, so not bookable' }),
+});
+export type SlotTypeFeatureView = Static<typeof SlotTypeFeatureViewSchema>;
 
-export interface BookingFeatureView extends BookingFeatureRow {
-  appointmentTypeName: string;
-  ehrSlotType: EhrEntityRef | null;
-}
+/** A row of the booking features (stage 4) as the API answers it. */
+export const BookingFeatureViewSchema = Type.Object({
+  appointmentTypeId: Uuid,
+  appointmentTypeName: Type.String(),
+  ehrSlotTypeId: Type.Union([Type.String(), Type.Null()]),
+  ehrSlotType: EhrRef,
+});
+export type BookingFeatureView = Static<typeof BookingFeatureViewSchema>;
 
-export interface ActiveSlotTypesView {
-  ehrSlotTypeIds: string[];
-  slotTypes: EhrEntityRef[];
-}
+/** The active slot types (seed 001) as the API answers them. */
+export const ActiveSlotTypesViewSchema = Type.Object({
+  ehrSlotTypeIds: Type.Array(Type.String()),
+  slotTypes: Type.Array(EhrRef),
+});
+export type ActiveSlotTypesView = Static<typeof ActiveSlotTypesViewSchema>;
 
 type Executor = Kysely<Database>;
 

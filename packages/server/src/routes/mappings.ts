@@ -4,28 +4,23 @@
  * nothing is saved.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  ActiveSlotTypesViewSchema,
+  BookingFeatureViewSchema,
+  LocationMappingViewSchema,
+  PractitionerMappingViewSchema,
+  SlotFeatureSchema,
+  SlotTypeFeatureViewSchema,
+} from '@slotbridge/core';
 import { Type } from 'typebox';
 import { PracticeParams, problemResponses } from '../schemas.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
 const EhrId = Type.String({ minLength: 1, maxLength: 200 });
-const EhrRef = Type.Union([
-  Type.Object({
-    ehrId: Type.String(),
-    name: Type.String(),
-    gone: Type.Boolean({ description: 'No longer in the EHR' }),
-  }),
-  Type.Null(),
-]);
 const AppointmentTypeChoice = Type.Union([Uuid, Type.Null(), Type.Literal('disabled')], {
   description:
     'An appointment type id; null: none; "disabled": --DISABLED-- (hidden from our diary, the time stays unavailable)',
 });
-const Feature = Type.Union([
-  Type.Literal('bookable'),
-  Type.Literal('not_bookable'),
-  Type.Literal('unregistered_patient'),
-]);
 const table = <T extends ReturnType<typeof Type.Object>>(row: T) => Type.Object({ rows: Type.Array(row) });
 const put = <T extends ReturnType<typeof Type.Object>>(row: T) =>
   Type.Object({ rows: Type.Array(row, { maxItems: 2000 }) }, { additionalProperties: false });
@@ -38,12 +33,6 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { practitionerId: Uuid, ehrPractitionerId: Type.Union([EhrId, Type.Null()]) },
     { additionalProperties: false },
   );
-  const PractitionerView = Type.Object({
-    practitionerId: Uuid,
-    practitionerName: Type.String(),
-    ehrPractitionerId: Type.Union([Type.String(), Type.Null()]),
-    ehrPractitioner: EhrRef,
-  });
   app.get(
     `${base}/practitioners`,
     {
@@ -54,7 +43,7 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Every practitioner of the booking catalogue, with the EHR practitioner it is mapped to (null: not mapped) and whether the EHR still lists it.',
         params: PracticeParams,
-        response: { 200: table(PractitionerView), ...problemResponses(400, 401, 404) },
+        response: { 200: table(PractitionerMappingViewSchema), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => ({
@@ -72,7 +61,7 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Strictly 1:1: one EHR practitioner chosen for two of ours answers 422 naming every conflicting row, and nothing is saved. null: booking-side only, not synced. Practitioners left out of the table are unmapped.',
         params: PracticeParams,
         body: put(PractitionerRow),
-        response: { 200: table(PractitionerView), ...problemResponses(400, 401, 404, 422) },
+        response: { 200: table(PractitionerMappingViewSchema), ...problemResponses(400, 401, 404, 422) },
       },
     },
     async (request) => ({
@@ -88,12 +77,6 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { locationId: Uuid, ehrLocationId: Type.Union([EhrId, Type.Null()]) },
     { additionalProperties: false },
   );
-  const LocationView = Type.Object({
-    locationId: Uuid,
-    locationName: Type.String(),
-    ehrLocationId: Type.Union([Type.String(), Type.Null()]),
-    ehrLocation: EhrRef,
-  });
   app.get(
     `${base}/locations`,
     {
@@ -104,7 +87,7 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Every location of the booking catalogue, with the EHR site it is mapped to (null: not mapped) and whether the EHR still lists it.',
         params: PracticeParams,
-        response: { 200: table(LocationView), ...problemResponses(400, 401, 404) },
+        response: { 200: table(LocationMappingViewSchema), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => ({
@@ -121,7 +104,7 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: 'Same rules as the practitioner mapping: 1:1, null for booking-side only.',
         params: PracticeParams,
         body: put(LocationRow),
-        response: { 200: table(LocationView), ...problemResponses(400, 401, 404, 422) },
+        response: { 200: table(LocationMappingViewSchema), ...problemResponses(400, 401, 404, 422) },
       },
     },
     async (request) => ({
@@ -134,16 +117,9 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   const SlotTypeRow = Type.Object(
-    { ehrSlotTypeId: EhrId, feature: Feature, appointmentTypeId: AppointmentTypeChoice },
+    { ehrSlotTypeId: EhrId, feature: SlotFeatureSchema, appointmentTypeId: AppointmentTypeChoice },
     { additionalProperties: false },
   );
-  const SlotTypeView = Type.Object({
-    ehrSlotTypeId: Type.String(),
-    feature: Feature,
-    appointmentTypeId: Type.Union([Type.String(), Type.Null()]),
-    ehrSlotType: EhrRef,
-    configured: Type.Boolean({ description: 'false: never set, so not bookable' }),
-  });
   app.get(
     `${base}/slot-types`,
     {
@@ -154,7 +130,7 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Every slot type the EHR lists or a row names, with its feature and appointment type; configured: false for one never set (not bookable).',
         params: PracticeParams,
-        response: { 200: table(SlotTypeView), ...problemResponses(400, 401, 404) },
+        response: { 200: table(SlotTypeFeatureViewSchema), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => ({
@@ -172,7 +148,7 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'bookable: patients may book it, as the appointment type chosen; not_bookable: booked only in the EHR; unregistered_patient: at most one slot type, used for nothing else (no appointment type, no booking feature), which holds the time of a patient the EHR cannot match.',
         params: PracticeParams,
         body: put(SlotTypeRow),
-        response: { 200: table(SlotTypeView), ...problemResponses(400, 401, 404, 422) },
+        response: { 200: table(SlotTypeFeatureViewSchema), ...problemResponses(400, 401, 404, 422) },
       },
     },
     async (request) => ({
@@ -188,12 +164,6 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { appointmentTypeId: Uuid, ehrSlotTypeId: Type.Union([EhrId, Type.Null()]) },
     { additionalProperties: false },
   );
-  const BookingView = Type.Object({
-    appointmentTypeId: Uuid,
-    appointmentTypeName: Type.String(),
-    ehrSlotTypeId: Type.Union([Type.String(), Type.Null()]),
-    ehrSlotType: EhrRef,
-  });
   app.get(
     `${base}/appointment-types`,
     {
@@ -204,7 +174,7 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Every appointment type of the booking catalogue, with the EHR slot type a booking of it is written as.',
         params: PracticeParams,
-        response: { 200: table(BookingView), ...problemResponses(400, 401, 404) },
+        response: { 200: table(BookingFeatureViewSchema), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => ({
@@ -222,7 +192,7 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
           "null: a booking is still written back, but the EHR slot's type is left unchanged. The unregistered-patient slot type cannot be chosen.",
         params: PracticeParams,
         body: put(BookingRow),
-        response: { 200: table(BookingView), ...problemResponses(400, 401, 404, 422) },
+        response: { 200: table(BookingFeatureViewSchema), ...problemResponses(400, 401, 404, 422) },
       },
     },
     async (request) => ({
@@ -234,10 +204,6 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
   );
 
-  const Active = Type.Object({
-    ehrSlotTypeIds: Type.Array(Type.String()),
-    slotTypes: Type.Array(EhrRef),
-  });
   app.get(
     '/v1/practices/:practiceId/active-slot-types',
     {
@@ -247,7 +213,7 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'The slot types the sync reads (seed 001); every other slot type is ignored',
         description: 'The ids and, as last discovered, the EHR slot types themselves.',
         params: PracticeParams,
-        response: { 200: Active, ...problemResponses(400, 401, 404) },
+        response: { 200: ActiveSlotTypesViewSchema, ...problemResponses(400, 401, 404) },
       },
     },
     async (request) =>
@@ -267,7 +233,7 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
           { ehrSlotTypeIds: Type.Array(EhrId, { maxItems: 500 }) },
           { additionalProperties: false },
         ),
-        response: { 200: Active, ...problemResponses(400, 401, 404, 422) },
+        response: { 200: ActiveSlotTypesViewSchema, ...problemResponses(400, 401, 404, 422) },
       },
     },
     async (request) =>
