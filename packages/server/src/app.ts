@@ -8,6 +8,7 @@ import { type Slotbridge, slotbridgeCore } from '@slotbridge/core';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type RouteOptions } from 'fastify';
 import type { LoggerOptions } from 'pino';
 import { apiKeyAuth } from './auth.ts';
+import { consoleRoutes } from './console.ts';
 import { registerInputChecks } from './input-text.ts';
 import { type LimitsOptions, limits } from './limits.ts';
 import { documentCommonProblems, openapiOptions, pluginConnectionSchemas } from './openapi.ts';
@@ -76,6 +77,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Each loaded plugin's connection settings as components (EmisConnection, …): openapi.ts.
   for (const schema of pluginConnectionSchemas(options.slotbridge.ehr.list())) app.addSchema(schema);
   await app.register(healthRoutes);
+  // The practice manager's console: static files, a client of the API below (docs/console.md).
+  await app.register(consoleRoutes);
   // The public SMART Scheduling Links feed: no API key (docs/publishing.md).
   await app.register(publicationRoutes);
 

@@ -1,0 +1,31 @@
+/** Pieces every view shares. */
+import { ApiError, api } from './api.js';
+import { badge, h } from './dom.js';
+
+let pluginCache = null;
+/** The loaded plugins (GET /v1/plugins), once per page load. */
+export async function plugins() {
+  pluginCache ??= api('GET', '/v1/plugins').then((answer) => answer.data);
+  return pluginCache;
+}
+export async function pluginNames() {
+  return new Map((await plugins()).map((p) => [p.id, p.name]));
+}
+
+/** healthy / failing / … as a word and a colour. */
+export function connectionBadge(status) {
+  const kind = status === 'healthy' ? 'ok' : status === 'failing' ? 'bad' : 'warn';
+  return badge(kind, status);
+}
+
+/** An API error as the practice manager reads it: what happened and how to fix it. */
+export function problemBox(error) {
+  const problem = error instanceof ApiError ? error.problem : { detail: String(error?.message ?? error) };
+  return h(
+    'div',
+    { class: 'problem', role: 'alert' },
+    h('p', null, h('strong', null, problem.title ?? 'Error'), problem.detail ? `: ${problem.detail}` : ''),
+    problem.fix ? h('p', null, 'Fix: ', problem.fix) : null,
+    problem.code ? h('p', { class: 'code' }, problem.code) : null,
+  );
+}
