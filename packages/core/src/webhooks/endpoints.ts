@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
+import { type Static, Type } from 'typebox';
 import type { Caller } from '../caller.ts';
 import { Channel } from '../coordination.ts';
 import type { Db } from '../db/database.ts';
@@ -20,7 +21,7 @@ import {
   pageFrom,
 } from '../pages.ts';
 import type { SecretBox } from '../secret-box.ts';
-import type { WebhookEventType } from './events.ts';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './events.ts';
 import { type WebhookEndpoint, withWebhooks } from './tables.ts';
 
 export const WebhookErrorCode = {
@@ -32,25 +33,45 @@ export const WebhookErrorCode = {
 /** The old secret keeps signing alongside the new one this long after a rotation. */
 export const ROTATION_GRACE_SECONDS = 24 * 3600;
 
-export interface WebhookEndpointView {
-  id: string;
-  partnerId: string;
-  url: string;
-  description: string | null;
-  /** null: every event type. */
-  eventTypes: WebhookEventType[] | null;
-  enabled: boolean;
-  /** Why it was disabled (by the delivery worker, or by the partner), while it is. */
-  disabledReason: string | null;
-  disabledAt: string | null;
-  /** After a rotation: until when the previous secret signs too. */
-  previousSecretValidUntil: string | null;
-  /** The first failed attempt since the last delivered event; null while deliveries succeed. */
-  failingSince: string | null;
-  lastSuccessAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** An event type, as the API reads and answers it (docs/webhooks.md lists each). */
+export const WebhookEventTypeSchema = Type.Unsafe<WebhookEventType>(
+  Type.String({
+    enum: [...WEBHOOK_EVENT_TYPES],
+    description: 'An event type (docs/webhooks.md lists each and its payload)',
+  }),
+);
+
+const DateTime = Type.String({ format: 'date-time' });
+const NullableDateTime = Type.Union([DateTime, Type.Null()]);
+
+/** An endpoint as the API answers it (endpointView), never its secret. */
+export const WebhookEndpointViewSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    partnerId: Type.String({ format: 'uuid' }),
+    url: Type.String(),
+    description: Type.Union([Type.String(), Type.Null()]),
+    eventTypes: Type.Union([Type.Array(WebhookEventTypeSchema), Type.Null()], {
+      description: 'null: every event type',
+    }),
+    enabled: Type.Boolean(),
+    disabledReason: Type.Union([Type.String(), Type.Null()], {
+      description: 'Why it is disabled: by the partner, or by slotbridge after 24 h of failed deliveries',
+    }),
+    disabledAt: NullableDateTime,
+    previousSecretValidUntil: Type.Union([DateTime, Type.Null()], {
+      description: 'After a rotation: the previous secret signs too (a second signature) until then',
+    }),
+    failingSince: Type.Union([DateTime, Type.Null()], {
+      description: 'The first failed attempt since the last delivered event; null while deliveries succeed',
+    }),
+    lastSuccessAt: NullableDateTime,
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  },
+  { description: 'A webhook endpoint (never its secret)' },
+);
+export type WebhookEndpointView = Static<typeof WebhookEndpointViewSchema>;
 
 export interface WebhookSecretAnswer {
   endpoint: WebhookEndpointView;
@@ -58,16 +79,19 @@ export interface WebhookSecretAnswer {
   secret: string;
 }
 
-export interface WebhookAttemptView {
-  eventId: string;
-  type: string;
-  attempt: number;
-  /** The receiver's HTTP status, or null when no answer came (then `error` says why). */
-  statusCode: number | null;
-  error: string | null;
-  durationMs: number;
-  at: string;
-}
+/** One delivery attempt to an endpoint as the API answers it. */
+export const WebhookAttemptViewSchema = Type.Object({
+  eventId: Type.String({ format: 'uuid' }),
+  type: Type.String(),
+  attempt: Type.Integer({ description: '1 for the first attempt of the event to this endpoint' }),
+  statusCode: Type.Union([Type.Integer(), Type.Null()], {
+    description: "The receiver's HTTP status; null when none came (error says why)",
+  }),
+  error: Type.Union([Type.String(), Type.Null()]),
+  durationMs: Type.Integer(),
+  at: DateTime,
+});
+export type WebhookAttemptView = Static<typeof WebhookAttemptViewSchema>;
 
 export interface CreateWebhookEndpointInput {
   url: string;

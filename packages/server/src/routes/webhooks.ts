@@ -4,19 +4,17 @@
  * acts for a partner with `?partnerId=` (required to create one).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { PAGE_DEFAULT, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '@slotbridge/core';
+import {
+  PAGE_DEFAULT,
+  WebhookAttemptViewSchema,
+  WebhookEndpointViewSchema,
+  WebhookEventTypeSchema,
+} from '@slotbridge/core';
 import { Type } from 'typebox';
 import { pageAnswer, pageOf, pageQuery } from '../pages.ts';
 import { problemResponses } from '../schemas.ts';
 
 const TAGS = ['webhooks'];
-
-const EventType = Type.Unsafe<WebhookEventType>(
-  Type.String({
-    enum: [...WEBHOOK_EVENT_TYPES],
-    description: 'An event type (docs/webhooks.md lists each and its payload)',
-  }),
-);
 
 const PartnerQuery = Type.Object({
   partnerId: Type.Optional(
@@ -34,35 +32,10 @@ const EventParams = Type.Object({
   eventId: Type.String({ format: 'uuid', description: "The event's id, sent as webhook-id" }),
 });
 
-const DateTime = Type.String({ format: 'date-time' });
-const NullableDateTime = Type.Union([DateTime, Type.Null()]);
-
-const endpointProperties = {
-  id: Type.String({ format: 'uuid' }),
-  partnerId: Type.String({ format: 'uuid' }),
-  url: Type.String(),
-  description: Type.Union([Type.String(), Type.Null()]),
-  eventTypes: Type.Union([Type.Array(EventType), Type.Null()], { description: 'null: every event type' }),
-  enabled: Type.Boolean(),
-  disabledReason: Type.Union([Type.String(), Type.Null()], {
-    description: 'Why it is disabled: by the partner, or by slotbridge after 24 h of failed deliveries',
-  }),
-  disabledAt: NullableDateTime,
-  previousSecretValidUntil: Type.Union([DateTime, Type.Null()], {
-    description: 'After a rotation: the previous secret signs too (a second signature) until then',
-  }),
-  failingSince: Type.Union([DateTime, Type.Null()], {
-    description: 'The first failed attempt since the last delivered event; null while deliveries succeed',
-  }),
-  lastSuccessAt: NullableDateTime,
-  createdAt: DateTime,
-  updatedAt: DateTime,
-};
-
-const Endpoint = Type.Object(endpointProperties, { description: 'A webhook endpoint (never its secret)' });
+/** What create and rotate answer, built here: the endpoint and its secret, shown once. */
 const EndpointWithSecret = Type.Object(
   {
-    ...endpointProperties,
+    ...WebhookEndpointViewSchema.properties,
     secret: Type.String({
       description:
         'The signing secret, whsec_ and base64 (Standard Webhooks). Shown this once: only its sealed form is kept.',
@@ -77,20 +50,8 @@ const Url = Type.String({
   description: 'https:// (http:// only to 127.0.0.1 or localhost, for testing)',
 });
 const Description = Type.Union([Type.String({ maxLength: 500 }), Type.Null()]);
-const EventTypes = Type.Union([Type.Array(EventType, { maxItems: 20 }), Type.Null()], {
+const EventTypes = Type.Union([Type.Array(WebhookEventTypeSchema, { maxItems: 20 }), Type.Null()], {
   description: 'The event types to send; null or absent: all',
-});
-
-const Attempt = Type.Object({
-  eventId: Type.String({ format: 'uuid' }),
-  type: Type.String(),
-  attempt: Type.Integer({ description: '1 for the first attempt of the event to this endpoint' }),
-  statusCode: Type.Union([Type.Integer(), Type.Null()], {
-    description: "The receiver's HTTP status; null when none came (error says why)",
-  }),
-  error: Type.Union([Type.String(), Type.Null()]),
-  durationMs: Type.Integer(),
-  at: DateTime,
 });
 
 const Queued = Type.Object({
@@ -125,7 +86,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...(request.query.partnerId !== undefined && { partnerId: request.query.partnerId }),
       });
       reply.header('location', `/v1/webhook-endpoints/${endpoint.id}`);
-      return reply.code(201).send({ ...endpoint, secret });
+      reply.code(201);
+      return { ...endpoint, secret };
     },
   );
 
@@ -142,7 +104,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
           { ...PartnerQuery.properties, ...pageQuery() },
           { additionalProperties: false },
         ),
-        response: { 200: pageOf(Endpoint), ...problemResponses(404) },
+        response: { 200: pageOf(WebhookEndpointViewSchema), ...problemResponses(404) },
       },
     },
     async (request) => {
@@ -162,7 +124,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: 'Its settings and health (never its secret).',
         params: EndpointParams,
         querystring: PartnerQuery,
-        response: { 200: Endpoint, ...problemResponses(404) },
+        response: { 200: WebhookEndpointViewSchema, ...problemResponses(404) },
       },
     },
     async (request) => webhooks.get(request.caller, request.params.endpointId, request.query.partnerId),
@@ -188,7 +150,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 200: Endpoint, ...problemResponses(400, 404, 422) },
+        response: { 200: WebhookEndpointViewSchema, ...problemResponses(400, 404, 422) },
       },
     },
     async (request) =>
@@ -262,7 +224,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ...PartnerQuery.properties,
           ...pageQuery({ default: 50, max: 200 }),
         }),
-        response: { 200: pageOf(Attempt), ...problemResponses(404) },
+        response: { 200: pageOf(WebhookAttemptViewSchema), ...problemResponses(404) },
       },
     },
     async (request) => {
@@ -296,7 +258,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.params.eventId,
         request.query.partnerId,
       );
-      return reply.code(202).send({ queued });
+      reply.code(202);
+      return { queued };
     },
   );
 
@@ -324,7 +287,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         new Date(request.query.since),
         request.query.partnerId,
       );
-      return reply.code(202).send({ queued });
+      reply.code(202);
+      return { queued };
     },
   );
 };
