@@ -3,17 +3,13 @@
  * published resources carry. Changed with PUT …/publishing (the whole setting at once), audited.
  */
 import type { Kysely } from 'kysely';
+import { type Static, type TSchema, Type } from 'typebox';
 import { recordAudit } from '../audit.ts';
 import type { Caller } from '../caller.ts';
 import type { Database, Practice } from '../db/schema.ts';
 import { ErrorCode, UnprocessableError } from '../errors.ts';
 import { offersChanged } from '../offers/answer-cache.ts';
-import {
-  type PublishedAddress,
-  type PublishedServiceType,
-  type PublishingDb,
-  publishingDb,
-} from './tables.ts';
+import { type PublishingDb, publishingDb } from './tables.ts';
 
 export const PublishingErrorCode = {
   /** A setting breaks a rule (the booking link template, a URL). */
@@ -32,24 +28,62 @@ export const PublishingErrorCode = {
 export const BOOKING_LINK_PLACEHOLDERS = ['slotId', 'practiceId', 'appointmentTypeId', 'start'] as const;
 export type BookingLinkValues = Record<(typeof BOOKING_LINK_PLACEHOLDERS)[number], string>;
 
-export interface PublishingSettings {
-  enabled: boolean;
-  /** e.g. https://book.example.com/slots/{slotId}?practice={practiceId} */
-  bookingLinkTemplate: string | null;
-  bookingPhone: string | null;
-  /** The practice's front desk (the Location's phone); the booking phone when null. */
-  phone: string | null;
-  website: string | null;
-  address: PublishedAddress | null;
-  /** A coding every Schedule of the practice carries beside its appointment type's name. */
-  serviceType: PublishedServiceType | null;
-}
+/** A postal address as the practice gives it (FHIR Address), read and answered as is. */
+export const PublishedAddressSchema = Type.Object(
+  {
+    line: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 4 }),
+    city: Type.String({ minLength: 1, maxLength: 100 }),
+    district: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    postalCode: Type.String({ minLength: 1, maxLength: 20 }),
+    country: Type.Optional(Type.String({ minLength: 2, maxLength: 60, examples: ['GB'] })),
+  },
+  { additionalProperties: false, description: "The practice's postal address, as its Location shows it" },
+);
 
-export interface PublishingSettingsView extends PublishingSettings {
-  /** The path of the partner's public manifest, which lists this practice while `enabled`. */
-  manifestPath: string;
-  updatedAt: string | null;
-}
+/** A coding of the service a practice's Schedules offer (FHIR Coding), read and answered as is. */
+export const PublishedServiceTypeSchema = Type.Object(
+  {
+    system: Type.String({
+      minLength: 1,
+      maxLength: 300,
+      examples: ['http://terminology.hl7.org/CodeSystem/service-type'],
+    }),
+    code: Type.String({ minLength: 1, maxLength: 100, examples: ['124'] }),
+    display: Type.Optional(Type.String({ minLength: 1, maxLength: 200, examples: ['General Practice'] })),
+  },
+  {
+    additionalProperties: false,
+    description: "A coding every Schedule of the practice carries beside its appointment type's name",
+  },
+);
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** A practice's publishing setting as the API answers it (Publishing.settings). */
+export const PublishingSettingsViewSchema = Type.Object({
+  enabled: Type.Boolean(),
+  bookingLinkTemplate: Nullable(Type.String()),
+  bookingPhone: Nullable(Type.String()),
+  phone: Nullable(Type.String()),
+  website: Nullable(Type.String()),
+  address: Nullable(PublishedAddressSchema),
+  serviceType: Nullable(PublishedServiceTypeSchema),
+  manifestPath: Type.String({
+    description:
+      "The path of the partner's public $bulk-publish manifest (on this server), which lists the practice while enabled",
+    examples: ['/publish/5b0c2f9e-8d1e-4c1a-9a51-1f1e8c1b2a3d/$bulk-publish'],
+  }),
+  updatedAt: Nullable(Type.String({ format: 'date-time' })),
+});
+export type PublishingSettingsView = Static<typeof PublishingSettingsViewSchema>;
+
+/**
+ * The setting itself: enabled; the booking link template (e.g.
+ * https://book.example.com/slots/{slotId}?practice={practiceId}); the booking phone; the
+ * practice's front desk (the Location's phone; the booking phone when null); the website, address
+ * and the service type every Schedule carries beside its appointment type's name.
+ */
+export type PublishingSettings = Omit<PublishingSettingsView, 'manifestPath' | 'updatedAt'>;
 
 export type PublishingSettingsInput = Partial<PublishingSettings> & { enabled: boolean };
 

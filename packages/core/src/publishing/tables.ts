@@ -1,23 +1,14 @@
 /** Table types of migration 0008-publishing (kept here, beside the only code that reads them). */
 import type { ColumnType, JSONColumnType, Kysely } from 'kysely';
+import type { Static } from 'typebox';
 import type { Database } from '../db/schema.ts';
+import type { PublishedAddressSchema, PublishedServiceTypeSchema } from './settings.ts';
 
 /** A postal address as the practice gives it (FHIR Address: lines, city, district, postcode, country). */
-export interface PublishedAddress {
-  line: string[];
-  city: string;
-  district?: string;
-  postalCode: string;
-  /** ISO 3166 code or name, e.g. GB. */
-  country?: string;
-}
+export type PublishedAddress = Static<typeof PublishedAddressSchema>;
 
 /** A coding of the service a practice's Schedules offer (FHIR Coding). */
-export interface PublishedServiceType {
-  system: string;
-  code: string;
-  display?: string;
-}
+export type PublishedServiceType = Static<typeof PublishedServiceTypeSchema>;
 
 export interface PracticePublishingTable {
   practice_id: string;

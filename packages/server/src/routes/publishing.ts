@@ -4,7 +4,16 @@
  * are free slots, meant to be found by any booking front-end).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type Manifest, type NdjsonFile, Publishing, PublishingFeed, readSince } from '@slotbridge/core';
+import {
+  type Manifest,
+  type NdjsonFile,
+  PublishedAddressSchema,
+  PublishedServiceTypeSchema,
+  Publishing,
+  PublishingFeed,
+  PublishingSettingsViewSchema,
+  readSince,
+} from '@slotbridge/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { PracticeParams, problemResponses } from '../schemas.ts';
@@ -20,33 +29,6 @@ const Phone = Type.String({
 });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
-
-const Address = Type.Object(
-  {
-    line: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 4 }),
-    city: Type.String({ minLength: 1, maxLength: 100 }),
-    district: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    postalCode: Type.String({ minLength: 1, maxLength: 20 }),
-    country: Type.Optional(Type.String({ minLength: 2, maxLength: 60, examples: ['GB'] })),
-  },
-  { additionalProperties: false, description: "The practice's postal address, as its Location shows it" },
-);
-
-const ServiceType = Type.Object(
-  {
-    system: Type.String({
-      minLength: 1,
-      maxLength: 300,
-      examples: ['http://terminology.hl7.org/CodeSystem/service-type'],
-    }),
-    code: Type.String({ minLength: 1, maxLength: 100, examples: ['124'] }),
-    display: Type.Optional(Type.String({ minLength: 1, maxLength: 200, examples: ['General Practice'] })),
-  },
-  {
-    additionalProperties: false,
-    description: "A coding every Schedule of the practice carries beside its appointment type's name",
-  },
-);
 
 const SettingsFields = {
   enabled: Type.Boolean({ description: "Publish this practice's free slots in the partner's public feed" }),
@@ -66,25 +48,9 @@ const SettingsFields = {
   website: Type.Optional(
     Nullable(Type.String({ minLength: 1, maxLength: 500, examples: ['https://surgery.example.com'] })),
   ),
-  address: Type.Optional(Nullable(Address)),
-  serviceType: Type.Optional(Nullable(ServiceType)),
+  address: Type.Optional(Nullable(PublishedAddressSchema)),
+  serviceType: Type.Optional(Nullable(PublishedServiceTypeSchema)),
 };
-
-const SettingsView = Type.Object({
-  enabled: Type.Boolean(),
-  bookingLinkTemplate: Nullable(Type.String()),
-  bookingPhone: Nullable(Type.String()),
-  phone: Nullable(Type.String()),
-  website: Nullable(Type.String()),
-  address: Nullable(Address),
-  serviceType: Nullable(ServiceType),
-  manifestPath: Type.String({
-    description:
-      "The path of the partner's public $bulk-publish manifest (on this server), which lists the practice while enabled",
-    examples: ['/publish/5b0c2f9e-8d1e-4c1a-9a51-1f1e8c1b2a3d/$bulk-publish'],
-  }),
-  updatedAt: Nullable(Type.String({ format: 'date-time' })),
-});
 
 export const publishingSettingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { practices, db, availability } = app.slotbridge;
@@ -100,7 +66,7 @@ export const publishingSettingsRoutes: FastifyPluginAsyncTypebox = async (app) =
         description:
           "Whether the practice is in its partner's public $bulk-publish feed, and what its Location, Schedules and Slots carry. A practice never set up answers enabled: false.",
         params: PracticeParams,
-        response: { 200: SettingsView, ...problemResponses(404) },
+        response: { 200: PublishingSettingsViewSchema, ...problemResponses(404) },
       },
     },
     async (request) => publishing.settings(await practices.get(request.caller, request.params.practiceId)),
@@ -117,7 +83,7 @@ export const publishingSettingsRoutes: FastifyPluginAsyncTypebox = async (app) =
           "Replaces the whole setting (a field left out is cleared). With enabled: true the practice's free slots are in its partner's public feed (GET /publish/{partnerId}/$bulk-publish) at the next read, and a slot needs a way to be booked: bookingLinkTemplate or bookingPhone (422 SB_ERR_PUBLISHING_NO_BOOKING_ROUTE); its Location a contact point: phone, bookingPhone or website (422 SB_ERR_PUBLISHING_NO_CONTACT). enabled: false takes it out at the next read. Audited.",
         params: PracticeParams,
         body: Type.Object(SettingsFields, { additionalProperties: false }),
-        response: { 200: SettingsView, ...problemResponses(404, 422) },
+        response: { 200: PublishingSettingsViewSchema, ...problemResponses(404, 422) },
       },
     },
     async (request) => {
