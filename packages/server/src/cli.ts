@@ -216,6 +216,14 @@ function printBanner(
         `                 book for the sandbox's patient: "patient": ${JSON.stringify(p.patient)}`,
       );
     }
+    lines.push(`  Console:       ${address}/console/   (sign in with the demo partner key)`);
+    if (demo.exercise) {
+      const secrets = Object.entries(demo.exercise.secrets).map(([k, v]) => `${k} ${v}`);
+      lines.push(
+        `                 "${demo.exercise.name}" waits to be set up there: its connection fails`,
+        `                 until you type the sandbox's ${secrets.join(', ')} again (docs/console.md)`,
+      );
+    }
     lines.push('', 'Try it: see "Try it" in README.md. Stop with Ctrl+C.');
   }
   console.log(lines.join('\n'));

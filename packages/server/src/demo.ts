@@ -29,11 +29,27 @@ export interface DemoPractice {
   sync: SyncRun;
 }
 
+/**
+ * The console's exercise (docs/console.md): a second practice on the first demo sandbox, left for
+ * a practice manager to set up in the console — the booking side's practitioners, locations and
+ * appointment types are there, nothing is mapped, and the connection was saved with a stray
+ * space after each secret, so its set-up checks fail until it is typed again.
+ */
+export interface DemoExercise {
+  practiceId: string;
+  name: string;
+  ehr: string;
+  /** The secrets the sandbox accepts (its setting name → value), to type in the console. */
+  secrets: Record<string, string>;
+}
+
 export interface Demo {
   partnerId: string;
   /** A fresh key for the demo partner, printed at each start (the previous one is revoked). */
   partnerKey: string;
   practices: DemoPractice[];
+  /** Null when no plugin offers a demo sandbox. */
+  exercise: DemoExercise | null;
   close(): Promise<void>;
 }
 
@@ -144,6 +160,65 @@ async function demoPractice(
   return practice.id;
 }
 
+/** The suffix that names the exercise practice beside its ready twin. */
+export const EXERCISE_SUFFIX = ' — to set up in the console';
+
+/**
+ * The exercise practice (DemoExercise), created beside the first ready demo practice. At a
+ * restart it keeps what the practice manager did (mappings, and the secrets they typed), and only
+ * points the connection at the new sandbox.
+ */
+async function exercisePractice(
+  slotbridge: Slotbridge,
+  caller: Caller,
+  ready: { practiceId: string; ehr: string; sandbox: DemoSandbox },
+): Promise<DemoExercise> {
+  const { sandbox, ehr } = ready;
+  const name = `${sandbox.practiceName}${EXERCISE_SUFFIX}`;
+  const schema = slotbridge.ehr.get(ehr).connectionSchema;
+  const secretNames = Object.keys(schema.properties).filter(
+    (key) => (schema.properties[key] as { writeOnly?: boolean }).writeOnly === true,
+  );
+  const secrets = Object.fromEntries(
+    secretNames
+      .filter((key) => typeof sandbox.connection[key] === 'string')
+      .map((key) => [key, sandbox.connection[key] as string]),
+  );
+  const existing = await slotbridge.db
+    .selectFrom('practices')
+    .select('id')
+    .where('partner_id', '=', caller.partnerId!)
+    .where('name', '=', name)
+    .executeTakeFirst();
+  if (existing) {
+    const practice = await slotbridge.practices.get(caller, existing.id);
+    const stored = (await slotbridge.connections.context(practice)).connection;
+    const kept = Object.fromEntries(
+      secretNames.filter((key) => key in stored).map((key) => [key, stored[key]]),
+    );
+    await slotbridge.connections.put(caller, practice, { ...sandbox.connection, ...kept }, { force: true });
+    return { practiceId: practice.id, name, ehr, secrets };
+  }
+  const practice = await slotbridge.practices.create(caller, {
+    name,
+    ehr,
+    odsCode: sandbox.odsCode,
+    timeZone: sandbox.timeZone,
+  });
+  const twin = await slotbridge.practices.get(caller, ready.practiceId);
+  const { catalogue } = slotbridge;
+  for (const p of await catalogue.list(twin, 'practitioner'))
+    await catalogue.addPractitioner(practice, p.name);
+  for (const l of await catalogue.list(twin, 'location')) await catalogue.addLocation(practice, l.name);
+  for (const t of await catalogue.list(twin, 'appointment_type')) {
+    await catalogue.addAppointmentType(practice, t.name, t.durationMinutes);
+  }
+  // The classic mistake of seed 002: a space after the password, pasted from somewhere.
+  const mistyped = Object.fromEntries(Object.entries(secrets).map(([key, value]) => [key, `${value} `]));
+  await slotbridge.connections.put(caller, practice, { ...sandbox.connection, ...mistyped }, { force: true });
+  return { practiceId: practice.id, name, ehr, secrets };
+}
+
 /** A loaded plugin as the demo sees it (plugins.ts's LoadedPlugin). */
 export interface DemoPlugin {
   /** The plugin's EHR id. */
@@ -178,6 +253,7 @@ export async function startDemo(slotbridge: Slotbridge, plugins: readonly DemoPl
   const caller = (await slotbridge.apiKeys.authenticate(partnerKey))!;
   const sandboxes = await startSandboxes(plugins.filter((p) => slotbridge.ehr.has(p.id)));
   const practices: DemoPractice[] = [];
+  let exercise: DemoExercise | null = null;
   for (const { ehr, sandbox } of sandboxes) {
     const practiceId = await demoPractice(slotbridge, caller, {
       name: sandbox.practiceName,
@@ -196,11 +272,13 @@ export async function startDemo(slotbridge: Slotbridge, plugins: readonly DemoPl
       patient: sandbox.patient,
       sync,
     });
+    exercise ??= await exercisePractice(slotbridge, caller, { practiceId, ehr, sandbox });
   }
   return {
     partnerId,
     partnerKey,
     practices,
+    exercise,
     async close() {
       await Promise.all(sandboxes.map((s) => s.sandbox.close()));
     },

@@ -38,9 +38,51 @@ t.test(
       );
       t.equal(diary.status, 200, `${practice.ehr}: the sandbox diary answers over HTTP`);
     }
+    // The console's exercise: beside the first demo practice, nothing mapped, failing until the
+    // secret is typed again (docs/console.md).
+    const exercise = first.exercise!;
+    t.equal(exercise.ehr, plugins[0]!.id);
+    const asPartner = { authorization: `Bearer ${first.partnerKey}` };
+    const read = async (path: string) =>
+      (await app.inject({ url: `/v1/practices/${exercise.practiceId}${path}`, headers: asPartner })).json();
+    const connection = await read('/connection');
+    t.equal(connection.status, 'failing', 'the exercise connection fails');
+    t.match(
+      connection.setupChecks.find((c: { ok: boolean }) => !c.ok),
+      { fix: /space|spaces/ },
+      'a stray space',
+    );
+    t.ok((await read('/practitioners')).data.length > 0, 'the booking side has its practitioners');
+    t.ok(
+      (await read('/mappings/practitioners')).rows.every(
+        (r: { ehrPractitionerId: unknown }) => r.ehrPractitionerId === null,
+      ),
+      'nothing mapped',
+    );
+    t.same((await read('/active-slot-types')).ehrSlotTypeIds, [], 'nothing active');
+    // The practice manager fixes the connection; a restart keeps what they typed.
+    const twin = first.practices[0]!;
+    const stored = await slotbridge.practices.get(
+      (await slotbridge.apiKeys.authenticate(first.partnerKey))!,
+      twin.practiceId,
+    );
+    const good = (await slotbridge.connections.context(stored)).connection;
+    const fixed = await app.inject({
+      method: 'PUT',
+      url: `/v1/practices/${exercise.practiceId}/connection`,
+      headers: asPartner,
+      payload: good,
+    });
+    t.equal(fixed.statusCode, 200, fixed.body);
     await first.close();
 
     const second = await startDemo(slotbridge, plugins);
+    t.equal(second.exercise?.practiceId, exercise.practiceId, 'the same exercise practice');
+    const again = await app.inject({
+      url: `/v1/practices/${exercise.practiceId}/connection`,
+      headers: { authorization: `Bearer ${second.partnerKey}` },
+    });
+    t.equal(again.json().status, 'healthy', 'still fixed after a restart, pointed at the new sandbox');
     t.teardown(() => second.close());
     t.same(
       second.practices.map((p) => p.practiceId),
