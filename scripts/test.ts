@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres } from '../packages/server/src/embedded-postgres.ts';
+import { ensureChromium } from './ensure-chromium.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
@@ -64,6 +65,15 @@ if (!suiteOnly) {
   step('typecheck (tsc --noEmit)', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
 }
 
+// The console's browser test runs once (not on the second, SKIP_SLOW pass): Chromium first.
+const browserEnv: NodeJS.ProcessEnv = {};
+if (!process.env.SLOTBRIDGE_TEST_SKIP_SLOW) {
+  console.log('\n▶ Chromium for the console tests');
+  const chromium = ensureChromium();
+  console.log(chromium.message);
+  if (chromium.path) browserEnv.SLOTBRIDGE_CHROMIUM = chromium.path;
+}
+
 let serverUrl = process.env.SLOTBRIDGE_TEST_DATABASE_URL;
 let stop = async () => {};
 if (!serverUrl) {
@@ -80,6 +90,8 @@ if (!serverUrl) {
 }
 
 console.log('\n▶ tap');
-const code = interrupted ? 1 : await runTap({ ...process.env, SLOTBRIDGE_TEST_DATABASE_URL: serverUrl });
+const code = interrupted
+  ? 1
+  : await runTap({ ...process.env, ...browserEnv, SLOTBRIDGE_TEST_DATABASE_URL: serverUrl });
 await stop();
 process.exit(code);
