@@ -11,13 +11,14 @@ import {
   PAGE_DEFAULT,
   pageFrom,
 } from '@slotbridge/core';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { pageAnswer, pageOf, pageQuery } from '../pages.ts';
 import { PracticeParams, problemResponses, ref } from '../schemas.ts';
 
 const ORDER: readonly CursorPart[] = ['instant', 'uuid'];
 
-const Item = Type.Object({
+/** A booking awaiting reconciliation as the list answers it; only this route builds it. */
+const ReconciliationItemSchema = Type.Object({
   bookingId: Type.String({ format: 'uuid' }),
   since: Type.String({ format: 'date-time', description: 'When the slot was held' }),
   slot: Type.Object({
@@ -28,6 +29,7 @@ const Item = Type.Object({
   practitioner: Type.Union([Type.Object({ id: Type.String(), name: Type.String() }), Type.Null()]),
   location: Type.Union([Type.Object({ id: Type.String(), name: Type.String() }), Type.Null()]),
 });
+type ReconciliationItem = Static<typeof ReconciliationItemSchema>;
 
 export const reconciliationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { practices, bookings, db } = app.slotbridge;
@@ -43,7 +45,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox = async (app) => {
           "Bookings whose patient the EHR could not match: the slot is held there with the unregistered-patient slot type and a note for reception. When the practice books the patient into that slot in the EHR, the next sync confirms the booking; if it releases the slot, the booking becomes cancelled_in_ehr. Patient details are in the EHR's slot note, never here. By the slot's start, in pages.",
         params: PracticeParams,
         querystring: Type.Object(pageQuery(), { additionalProperties: false }),
-        response: { 200: pageOf(Item), ...problemResponses(400, 401, 404) },
+        response: { 200: pageOf(ReconciliationItemSchema), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => {
@@ -86,17 +88,21 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         .execute();
       const zone = practice.time_zone;
       const page = pageFrom(rows, limit, 'reconciliation', (r) => [r.cursor_start, r.id]);
-      return pageAnswer(request, page, (r) => ({
-        bookingId: r.id,
-        since: r.updated_at.toISOString(),
-        slot: {
-          ehrSlotId: r.ehr_slot_id,
-          start: instantToLocalIso(r.start_at, zone),
-          end: instantToLocalIso(r.end_at, zone),
-        },
-        practitioner: r.practitioner_id ? { id: r.practitioner_id, name: r.practitioner_name! } : null,
-        location: r.location_id ? { id: r.location_id, name: r.location_name! } : null,
-      }));
+      return pageAnswer(
+        request,
+        page,
+        (r): ReconciliationItem => ({
+          bookingId: r.id,
+          since: r.updated_at.toISOString(),
+          slot: {
+            ehrSlotId: r.ehr_slot_id,
+            start: instantToLocalIso(r.start_at, zone),
+            end: instantToLocalIso(r.end_at, zone),
+          },
+          practitioner: r.practitioner_id ? { id: r.practitioner_id, name: r.practitioner_name! } : null,
+          location: r.location_id ? { id: r.location_id, name: r.location_name! } : null,
+        }),
+      );
     },
   );
 
