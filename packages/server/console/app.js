@@ -148,7 +148,7 @@ async function practiceList() {
   );
 }
 
-async function practicePage(practiceId, tabId) {
+async function practicePage(practiceId, tabId, message) {
   const tab = TABS.find((t) => t.id === tabId) ?? TABS[0];
   const practice = await api('GET', `/v1/practices/${practiceId}`);
   const plugin = (await plugins()).find((p) => p.id === practice.ehr) ?? {
@@ -161,7 +161,11 @@ async function practicePage(practiceId, tabId) {
     main,
     h('p', { class: 'crumbs' }, h('a', { href: '#/' }, 'Practices'), ' › ', practice.name),
     h('h1', null, practice.name),
-    h('p', { class: 'sub' }, `${plugin.name} · ${practice.timeZone}${practice.odsCode ? ` · ODS ${practice.odsCode}` : ''}`),
+    h(
+      'p',
+      { class: 'sub' },
+      `${plugin.name} · ${practice.timeZone}${practice.odsCode ? ` · ODS ${practice.odsCode}` : ''}`,
+    ),
     h(
       'nav',
       { class: 'tabs', 'aria-label': 'Practice settings' },
@@ -184,18 +188,21 @@ async function practicePage(practiceId, tabId) {
     panel,
   );
   replace(panel, h('h2', { id: 'tab-heading' }, tab.label), h('p', null, 'Loading…'));
-  await tab.render(panel, { practice, plugin, reload: () => route() });
+  await tab.render(panel, { practice, plugin, reload: (after) => route(after) });
+  // A message from before the redraw ("Saved at …"), in the tab's first status line.
+  const status = panel.querySelector('.status');
+  if (message && status) status.textContent = message;
 }
 
 let routing = 0;
-/** Shows the view the hash names. */
-export async function route() {
+/** Shows the view the hash names; `message` goes in the redrawn tab's status line. */
+export async function route(message) {
   const turn = ++routing;
   showAccount();
   if (!session.key) return signIn();
   const [, section, id, tab] = location.hash.split('/');
   try {
-    if (section === 'practices' && id) await practicePage(decodeURIComponent(id), tab);
+    if (section === 'practices' && id) await practicePage(decodeURIComponent(id), tab, message);
     else await practiceList();
   } catch (error) {
     if (turn !== routing || (error instanceof ApiError && error.status === 401)) return;

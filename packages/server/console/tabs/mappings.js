@@ -63,7 +63,8 @@ function stageFrame(panel, ctx, { heading, intro, path, table, rows, collect, af
         try {
           await api('PUT', `/v1/practices/${ctx.practice.id}/mappings/${path}`, { body: collect() });
           if (afterSave) await afterSave();
-          status.textContent = `Saved at ${new Date().toLocaleTimeString('en-GB')}.`;
+          // Redrawn from the API, so the page shows what is saved now.
+          await ctx.reload(`Saved at ${new Date().toLocaleTimeString('en-GB')}.`);
         } catch (error) {
           status.textContent = '';
           showRowErrors(error, rows, errorBox);
@@ -120,12 +121,9 @@ function refreshButton(ctx, status) {
         try {
           const found = await api('POST', `/v1/practices/${ctx.practice.id}/discover`);
           const gone = found.mappingsPointingAtGone?.length ?? 0;
-          await ctx.reload();
-          document
-            .querySelector('#panel .status')
-            ?.replaceChildren(
-              `Refreshed from the EHR.${gone ? ` ${gone} mapping(s) point at something gone from the EHR: marked below.` : ''}`,
-            );
+          await ctx.reload(
+            `Refreshed from the EHR.${gone ? ` ${gone} mapping(s) point at something gone from the EHR: marked below.` : ''}`,
+          );
         } catch (error) {
           status.textContent = `Could not read the EHR: ${error.message}`;
         }
@@ -246,7 +244,7 @@ function oneToOneStage({
       }),
       extra: addForm(add.label, [{ name: 'name', label: 'Name' }], async (body) => {
         await api('POST', `${base}/${ours}`, { body });
-        await ctx.reload();
+        await ctx.reload(`Added ${body.name}.`);
       }),
     });
   };
@@ -417,7 +415,7 @@ export async function bookingFeaturesTab(panel, ctx) {
       ],
       async (body) => {
         await api('POST', `${base}/appointment-types`, { body });
-        await ctx.reload();
+        await ctx.reload(`Added ${body.name}.`);
       },
     ),
   });

@@ -92,8 +92,7 @@ export async function overviewTab(panel, ctx) {
         status.textContent = 'Syncing…';
         try {
           const run = await api('POST', `${base}/sync`);
-          status.textContent = `Sync ${run.status}: ${run.counts?.fetched ?? 0} slots read.`;
-          await ctx.reload();
+          await ctx.reload(`Sync ${run.status}: ${run.counts?.fetched ?? 0} slots read.`);
         } catch (error) {
           replace(status, problemBox(error));
         }
