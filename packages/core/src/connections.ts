@@ -144,11 +144,7 @@ export class Connections {
       );
     }
     const status: ConnectionStatus = failing.length === 0 ? 'healthy' : 'failing';
-    const previous = await this.db
-      .selectFrom('connections')
-      .select('settings_ciphertext')
-      .where('practice_id', '=', practice.id)
-      .executeTakeFirst();
+    const lastSyncFix = failing.length === 0 ? null : (failing[0]!.fix ?? failing[0]!.message);
     const row = {
       settings_ciphertext: this.secrets.seal(values),
       status,
@@ -158,15 +154,29 @@ export class Connections {
       checked_at: new Date(),
       updated_at: new Date(),
     };
-    await this.db.transaction().execute(async (trx) => {
+    const previous = await this.db.transaction().execute(async (trx) => {
+      // The status before, under the row's lock, for connection.health_changed.
+      const before = await trx
+        .selectFrom('connections')
+        .select(['settings_ciphertext', 'status'])
+        .where('practice_id', '=', practice.id)
+        .forUpdate()
+        .executeTakeFirst();
       await trx
         .insertInto('connections')
         .values({ practice_id: practice.id, ...row })
         .onConflict((oc) => oc.column('practice_id').doUpdateSet(row))
         .execute();
+      // Saved by a person (the console, a partner's screen): the partner hears of it as of a read.
+      if (before && before.status !== status) {
+        await recordHealthChanged(trx, practice, { status, previousStatus: before.status, lastSyncFix });
+      }
       // The scheduler that owns the practice starts reading it now, not at its next reload.
       await sql`select pg_notify(${Channel.practices}, ${practice.id})`.execute(trx);
+      return before;
     });
+    // What a read confirmed before no longer stands: the next good read heals at once.
+    this.#confirmedHealthy.delete(practice.id);
     await recordAudit(this.db, caller, practice.id, 'connection.saved', {
       ehr: practice.ehr,
       changedFields: this.changedFields(

@@ -131,6 +131,40 @@ t.test('connection health changes are told, in the read that changes them', asyn
   t.equal(stored[0]!.ordering_key, `connection:${setup.practice.id}`);
 });
 
+t.test('connection health changed by saving the connection is told too', async (t) => {
+  const setup = await memoryPractice();
+  t.teardown(setup.close);
+  const { slotbridge, caller, practice } = setup;
+  await slotbridge.webhooks.create(caller, {
+    url: 'http://127.0.0.1:9/hook',
+    eventTypes: ['connection.health_changed'],
+  });
+  await slotbridge.connections.put(
+    caller,
+    practice,
+    { practiceCode: 'T1', secret: 'wrong' },
+    { force: true },
+  );
+  await slotbridge.connections.put(
+    caller,
+    practice,
+    { practiceCode: 'T1', secret: 'wrong' },
+    { force: true },
+  );
+  await slotbridge.connections.put(caller, practice, { practiceCode: 'T1', secret: 'right' });
+  const stored = await events(setup);
+  t.equal(stored.length, 2, 'saved failing, then healthy again; the same status twice tells nothing');
+  t.match(stored[0], {
+    type: 'connection.health_changed',
+    data: {
+      connection: { status: 'failing', previousStatus: 'healthy', lastSyncFix: 'Type the secret again' },
+    },
+  });
+  t.match(stored[1], {
+    data: { connection: { status: 'healthy', previousStatus: 'failing', lastSyncFix: null } },
+  });
+});
+
 t.test('bookings: told with the booking view, no patient data, in order per booking', async (t) => {
   const setup = await memoryPractice();
   t.teardown(setup.close);
