@@ -7,7 +7,7 @@
  */
 import { PAGE_DEFAULT, PAGE_MAX } from '@slotbridge/core';
 import type { FastifyRequest } from 'fastify';
-import { type Static, type TSchema, type TUnsafe, Type } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 import { ref } from './schemas.ts';
 
 /** `limit` and `cursor`, to spread into a route's querystring schema. */
@@ -44,11 +44,9 @@ export function pageOf<T extends TSchema>(item: T) {
   });
 }
 
-/** A page of a shared schema (core's view schemas), referenced by its `$id` and typed as it. */
-export function pageOfRef<T extends TSchema>(schema: T): ReturnType<typeof pageOf<TUnsafe<Static<T>>>>;
-export function pageOfRef(id: string): ReturnType<typeof pageOf<TUnsafe<unknown>>>;
-export function pageOfRef(schema: TSchema | string) {
-  return pageOf(typeof schema === 'string' ? ref(schema) : ref(schema));
+/** A page of a shared schema, referenced by its `$id` and typed as it. */
+export function pageOfRef<T extends TSchema>(schema: T) {
+  return pageOf(ref(schema));
 }
 
 /** The URL of the page after this one: the request's path and query with `cursor` replaced. */

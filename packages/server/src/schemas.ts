@@ -1,9 +1,13 @@
 /**
  * Shared schemas: one TypeBox source for validation, serialisation and the OpenAPI components
- * (each `$id` becomes a component of the same name). The views the API answers (Booking, Slot,
- * Practice, SyncRun, AuditEvent, EhrCatalogueEntry, IssuedApiKey, SetupCheck, Connection, Practitioner, Location, AppointmentType, MappingPointingAtGone, Discovery) are declared in core beside the function that builds them, their type derived
- * from the schema; routes name them with `ref(schema)` / `pageOfRef(schema)`, typed as the schema,
- * so the compiler checks each answer. The rest here are to move the same way.
+ * (each `$id` becomes a component of the same name). Each view the API answers is declared once,
+ * beside the code that builds it — in core (Booking, Slot, Practice, SyncRun, AuditEvent,
+ * EhrCatalogueEntry, IssuedApiKey, SetupCheck, Connection, Practitioner, Location,
+ * AppointmentType, MappingPointingAtGone, Discovery: registered here), or in the route file when
+ * only the route builds it (Partner in routes/partners.ts, Plugin in routes/plugins.ts: registered
+ * by their route) — its type derived from the schema. Routes name a component with
+ * `ref(schema)` / `pageOfRef(schema)` (never by a string), typed as the schema, so the compiler
+ * checks each answer.
  */
 import {
   AppointmentTypeViewSchema,
@@ -56,13 +60,10 @@ export const sharedSchemas = [
 
 /**
  * A reference to a shared schema (`{ $ref: '<$id>' }`, so the document names it as a component),
- * typed as the schema itself: the compiler checks what a route answers against it. Pass the
- * schema object (core's view schemas); a string id is the untyped form, for schemas not moved yet.
+ * typed as the schema itself: the compiler checks what a route answers against it.
  */
-export function ref<T extends TSchema>(schema: T): TUnsafe<Static<T>>;
-export function ref(id: string): TUnsafe<unknown>;
-export function ref(schema: TSchema | string): TUnsafe<unknown> {
-  return Type.Unsafe<unknown>(Type.Ref(typeof schema === 'string' ? schema : schemaId(schema)));
+export function ref<T extends TSchema>(schema: T): TUnsafe<Static<T>> {
+  return Type.Unsafe<Static<T>>(Type.Ref(schemaId(schema)));
 }
 
 /** The `$id` of a shared schema; one without is a mistake of ours. */
@@ -71,7 +72,6 @@ export function schemaId(schema: TSchema): string {
   if (typeof id !== 'string') throw new Error('A shared schema has an $id');
   return id;
 }
-export const listOf = (id: string) => Type.Object({ data: Type.Array(Type.Ref(id)) });
 
 /** What each error status means in this API: the description of its OpenAPI response. */
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
