@@ -137,6 +137,22 @@ t.test('a practice manager sets a practice up in the console, in Chromium', { sk
     await shot('connection');
   });
 
+  // A slot type the practice will later delete in EMIS: the console marks it gone.
+  const sandboxUrl = demo.practices[0]!.sandboxUrl;
+  const travel = 'Travel clinic';
+  const added = await fetch(`${sandboxUrl}/_sandbox/slot-types`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      id: '99',
+      description: travel,
+      display: 'Travel',
+      bookable: false,
+      emisAccess: true,
+    }),
+  });
+  t.equal(added.status, 201, 'the sandbox has a Travel clinic slot type');
+
   await t.test('stage 1: a duplicate turns both rows red and saves nothing; 1 to 1 saves', async (t) => {
     await tab('Practitioners');
     await page.getByRole('button', { name: 'Refresh from EHR' }).click();
@@ -222,7 +238,7 @@ t.test('a practice manager sets a practice up in the console, in Chromium', { sk
     for (const name of names) {
       if (name === unregistered) {
         await active(name).check();
-      } else if (name === clinic) {
+      } else if (name === clinic || name === travel) {
         await feature(name).selectOption({ label: 'Not Bookable' });
         await type(name).selectOption({ label: '--DISABLED--' });
       } else {
@@ -238,8 +254,8 @@ t.test('a practice manager sets a practice up in the console, in Chromium', { sk
     t.equal(await page.getByText('not set yet').count(), 0, 'redrawn from what is saved');
     t.equal(
       (await api(`${p}/active-slot-types`)).ehrSlotTypeIds.length,
-      names.length - 1,
-      'all but the clinic active',
+      names.length - 2,
+      'all but the two clinics active',
     );
     t.same(await unlabelled(), []);
     await shot('slot-types');
@@ -293,6 +309,18 @@ t.test('a practice manager sets a practice up in the console, in Chromium', { sk
     await page.getByRole('button', { name: 'Check', exact: true }).click();
     await page.locator('[data-check="slot_type_active"] .badge', { hasText: 'pass' }).waitFor();
     t.pass('Routine GP is active');
+  });
+
+  await t.test('a slot type deleted in the EHR is marked gone after Refresh from EHR', async (t) => {
+    const removed = await fetch(`${sandboxUrl}/_sandbox/slot-types/99`, { method: 'DELETE' });
+    t.equal(removed.status, 204);
+    await tab('Slot type features');
+    t.equal(await page.getByText('gone from the EHR').count(), 0, 'nothing gone yet');
+    await page.getByRole('button', { name: 'Refresh from EHR' }).click();
+    await page.getByText(/^Refreshed from the EHR\. 1 mapping\(s\) point at something gone/).waitFor();
+    const row = page.locator('table.mapping tbody tr', { hasText: travel });
+    t.ok(await row.getByText('gone from the EHR').isVisible(), 'its row is marked');
+    await shot('slot-types-gone');
   });
 
   t.same(pageErrors, [], 'no script error in the page');
