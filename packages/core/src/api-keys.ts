@@ -1,6 +1,9 @@
 /**
  * API keys: random 192-bit tokens, stored as SHA-256 hashes (a high-entropy token needs no slow
- * hash). A partner key reaches that partner's practices only; the admin key reaches all.
+ * hash). A partner key reaches that partner's practices only; the admin key reaches all. A
+ * practice key (`practice_id`) reaches one practice of its partner, for that practice's manager:
+ * it is one of the partner's keys (listed, revoked and rotated with them; a rotation keeps the
+ * practice), and can do nothing at the partner's level (the server refuses it there with 403).
  *
  * A partner's keys are listed (never the key itself: its prefix), revoked (it stops at once) and
  * rotated: a new key is issued and the old one keeps working for a grace period
@@ -39,6 +42,10 @@ export const ApiKeyViewSchema = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
     partnerId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+    practiceId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+      description:
+        "A practice key: the one practice it reaches; null: a partner key, reaching all the partner's practices",
+    }),
     label: Type.String(),
     prefix: Type.String({ description: 'The first 10 characters of the key (sb_…), to recognise it' }),
     status: Type.Union(
@@ -90,6 +97,9 @@ export const IssuedKeySchema = Type.Object(
     prefix: Type.String({ description: 'The first characters, to recognise the key later' }),
     label: Type.String(),
     partnerId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+    practiceId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+      description: "A practice key: the one practice it reaches; null: a partner key (or the admin's)",
+    }),
   },
   { $id: 'IssuedApiKey' },
 );
@@ -151,7 +161,7 @@ export class ApiKeys {
     if (!verified || verified.until <= now.getTime()) {
       const row = await this.db
         .selectFrom('api_keys')
-        .select(['id', 'partner_id', 'expires_at'])
+        .select(['id', 'partner_id', 'practice_id', 'expires_at'])
         .where('key_hash', '=', hash)
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
@@ -161,7 +171,7 @@ export class ApiKeys {
         return null;
       }
       verified = {
-        caller: { apiKeyId: row.id, partnerId: row.partner_id },
+        caller: { apiKeyId: row.id, partnerId: row.partner_id, practiceId: row.practice_id },
         hash,
         until: Math.min(now.getTime() + this.#cacheMs, expiresAt ?? Number.POSITIVE_INFINITY),
         expiresAt,
@@ -232,7 +242,8 @@ export class ApiKeys {
     const row = await this.#partnerKeyRow(this.db, partnerId, apiKeyId);
     if (row.revoked_at === null) {
       await this.revoke(apiKeyId);
-      await recordAudit(this.db, caller, null, 'api_key.revoked', { apiKeyId, partnerId });
+      // A practice key's revocation is also in its practice's audit.
+      await recordAudit(this.db, caller, row.practice_id, 'api_key.revoked', { apiKeyId, partnerId });
     }
     return this.partnerKey(partnerId, apiKeyId);
   }
@@ -274,7 +285,13 @@ export class ApiKeys {
       const prefix = key.slice(0, 10);
       const row = await trx
         .insertInto('api_keys')
-        .values({ partner_id: partnerId, label: old.label, key_prefix: prefix, key_hash: hashApiKey(key) })
+        .values({
+          partner_id: partnerId,
+          practice_id: old.practice_id,
+          label: old.label,
+          key_prefix: prefix,
+          key_hash: hashApiKey(key),
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       await trx
@@ -286,13 +303,20 @@ export class ApiKeys {
         })
         .where('id', '=', apiKeyId)
         .execute();
-      await recordAudit(trx, caller, null, 'api_key.rotated', {
+      await recordAudit(trx, caller, old.practice_id, 'api_key.rotated', {
         apiKeyId,
         partnerId,
         replacedBy: row.id,
         graceSeconds,
       });
-      return { id: row.id, key, prefix, label: old.label, partnerId } satisfies IssuedKey;
+      return {
+        id: row.id,
+        key,
+        prefix,
+        label: old.label,
+        partnerId,
+        practiceId: old.practice_id,
+      } satisfies IssuedKey;
     });
     // This process learns the old key's end at its next use (others within `cacheSeconds`).
     this.#forget(apiKeyId);
@@ -337,6 +361,7 @@ export class ApiKeys {
     row: {
       id: string;
       partner_id: string | null;
+      practice_id: string | null;
       label: string;
       key_prefix: string;
       created_at: Date;
@@ -358,6 +383,7 @@ export class ApiKeys {
     return {
       id: row.id,
       partnerId: row.partner_id,
+      practiceId: row.practice_id,
       label: row.label,
       prefix: row.key_prefix,
       status,
@@ -412,7 +438,7 @@ export class ApiKeys {
       .values({ partner_id: partnerId, label, key_prefix: prefix, key_hash: hashApiKey(key) })
       .returning('id')
       .executeTakeFirstOrThrow();
-    return { id: row.id, key, prefix, label, partnerId };
+    return { id: row.id, key, prefix, label, partnerId, practiceId: null };
   }
 
   /**
@@ -474,5 +500,49 @@ export class ApiKeys {
   async issuePartnerKey(partnerId: string, label: string): Promise<IssuedKey> {
     await this.#partnerExists(partnerId);
     return this.issue(partnerId, label);
+  }
+
+  /**
+   * Issues a practice key: it reaches this practice of the partner only (404 when the partner has
+   * no such practice). Who may issue one (the partner's key, or the admin) is the caller's to
+   * check; `caller` is recorded in the practice's audit (null: the command line).
+   */
+  async issuePracticeKey(
+    caller: Caller | null,
+    partnerId: string,
+    practiceId: string,
+    label: string,
+  ): Promise<IssuedKey> {
+    await this.#partnerExists(partnerId);
+    const key = generateApiKey();
+    const prefix = key.slice(0, 10);
+    return this.db.transaction().execute(async (trx) => {
+      const practice = await trx
+        .selectFrom('practices')
+        .select('id')
+        .where('id', '=', practiceId)
+        .where('partner_id', '=', partnerId)
+        .executeTakeFirst();
+      if (!practice) {
+        throw new NotFoundError(
+          CoreErrorCode.PRACTICE_NOT_FOUND,
+          `No practice ${practiceId} of partner ${partnerId}`,
+          { fix: "Check the practice id; GET /v1/practices lists the partner's practices." },
+        );
+      }
+      const row = await trx
+        .insertInto('api_keys')
+        .values({
+          partner_id: partnerId,
+          practice_id: practiceId,
+          label,
+          key_prefix: prefix,
+          key_hash: hashApiKey(key),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, caller, practiceId, 'api_key.issued', { apiKeyId: row.id, partnerId });
+      return { id: row.id, key, prefix, label, partnerId, practiceId } satisfies IssuedKey;
+    });
   }
 }

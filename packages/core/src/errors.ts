@@ -471,6 +471,11 @@ export const ERRORS = {
     title: 'Admin key only',
     fix: 'Use the admin key (SLOTBRIDGE_ADMIN_KEY).',
   },
+  SB_ERR_PRACTICE_KEY_NOT_ALLOWED: {
+    category: 'forbidden',
+    title: 'Not with a practice key',
+    fix: "Use a partner key: a practice key reaches only its practice's settings, slots and bookings.",
+  },
   SB_ERR_ROUTE_NOT_FOUND: {
     category: 'not_found',
     title: 'Route not found',

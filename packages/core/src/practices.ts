@@ -9,7 +9,14 @@ import type { Db } from './db/database.ts';
 import type { Practice } from './db/schema.ts';
 import type { EhrCapabilities } from './ehr-plugin.ts';
 import type { EhrRegistry } from './ehr-registry.ts';
-import { CoreErrorCode, InputError, NotFoundError, UnprocessableError } from './errors.ts';
+import {
+  CoreErrorCode,
+  ERRORS,
+  InputError,
+  NotFoundError,
+  SlotbridgeError,
+  UnprocessableError,
+} from './errors.ts';
 import { type OfferDeps, refreshOffers } from './offers/offers.ts';
 import {
   afterKey,
@@ -78,26 +85,29 @@ export class Practices {
     private readonly offers: () => OfferDeps,
   ) {}
 
-  /** The practice, if the caller may see it; otherwise 404 (never 403: ids of others stay secret). */
+  /**
+   * The practice, if the caller may see it; otherwise 404 (never 403: ids of others stay secret).
+   * A practice key sees its own practice only: another practice of its partner is 404 too.
+   */
   async get(caller: Caller, practiceId: string): Promise<Practice> {
+    if (caller.practiceId !== null && caller.practiceId !== practiceId) throw this.#notFound(practiceId);
     let query = this.db.selectFrom('practices').selectAll().where('id', '=', practiceId);
     if (caller.partnerId !== null) query = query.where('partner_id', '=', caller.partnerId);
     const practice = await query.executeTakeFirst();
-    if (!practice) {
-      throw new NotFoundError(
-        CoreErrorCode.PRACTICE_NOT_FOUND,
-        `No practice ${practiceId} for this API key`,
-        {
-          fix: 'Check the practice id; GET /v1/practices lists the practices this key can reach.',
-        },
-      );
-    }
+    if (!practice) throw this.#notFound(practiceId);
     return practice;
+  }
+
+  #notFound(practiceId: string): NotFoundError {
+    return new NotFoundError(CoreErrorCode.PRACTICE_NOT_FOUND, `No practice ${practiceId} for this API key`, {
+      fix: 'Check the practice id; GET /v1/practices lists the practices this key can reach.',
+    });
   }
 
   async list(caller: Caller): Promise<Practice[]> {
     let query = this.db.selectFrom('practices').selectAll().orderBy('created_at').orderBy('id');
     if (caller.partnerId !== null) query = query.where('partner_id', '=', caller.partnerId);
+    if (caller.practiceId !== null) query = query.where('id', '=', caller.practiceId);
     return query.execute();
   }
 
@@ -110,6 +120,7 @@ export class Practices {
       .selectAll()
       .select(exactInstant('created_at').as('cursor_created'));
     if (caller.partnerId !== null) query = query.where('partner_id', '=', caller.partnerId);
+    if (caller.practiceId !== null) query = query.where('id', '=', caller.practiceId);
     if (after) query = query.where(afterKey(['created_at', 'id'], order, after));
     const rows = await query
       .orderBy('created_at')
@@ -121,6 +132,18 @@ export class Practices {
   }
 
   async create(caller: Caller, input: CreatePracticeInput): Promise<Practice> {
+    // The server refuses it before (auth.ts); a practice key never makes a practice.
+    if (caller.practiceId !== null) {
+      const { category, title, fix } = ERRORS[CoreErrorCode.PRACTICE_KEY_NOT_ALLOWED];
+      throw new SlotbridgeError(
+        CoreErrorCode.PRACTICE_KEY_NOT_ALLOWED,
+        category,
+        `${title}: creating a practice`,
+        {
+          fix,
+        },
+      );
+    }
     const partnerId = caller.partnerId ?? input.partnerId;
     if (!partnerId) {
       throw new InputError(

@@ -81,3 +81,79 @@ t.test(
     t.equal(await apiKeys.authenticate('sb_not-a-key'), null);
   },
 );
+
+t.test(
+  'a practice key: authenticates with its practice, is listed with the partner, keeps its practice when rotated, stops at once when revoked',
+  async (t) => {
+    const { db, apiKeys, other } = await keys(t);
+    const partner = await apiKeys.createPartner('Q');
+    const otherPartner = await apiKeys.createPartner('R');
+    const practice = await db
+      .insertInto('practices')
+      .values({ partner_id: partner.id, name: 'Surgery', ehr: 'memory', time_zone: 'Europe/London' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+
+    const issued = await apiKeys.issuePracticeKey(null, partner.id, practice.id, 'manager');
+    t.match(issued, { partnerId: partner.id, practiceId: practice.id, label: 'manager', key: /^sb_/ });
+    t.same(await apiKeys.authenticate(issued.key), {
+      apiKeyId: issued.id,
+      partnerId: partner.id,
+      practiceId: practice.id,
+    });
+    const partnerKey = await apiKeys.issuePartnerKey(partner.id, 'partner');
+    t.equal(partnerKey.practiceId, null, 'a partner key has no practice');
+    t.match(await apiKeys.authenticate(partnerKey.key), { partnerId: partner.id, practiceId: null });
+
+    const listed = (await apiKeys.listPartnerKeys(partner.id, { limit: 10 })).items;
+    t.same(
+      listed.map((k) => [k.id, k.practiceId]),
+      [
+        [issued.id, practice.id],
+        [partnerKey.id, null],
+      ],
+      "the partner's list shows the practice key with its practiceId",
+    );
+
+    await t.rejects(
+      apiKeys.issuePracticeKey(null, otherPartner.id, practice.id, 'x'),
+      { code: CoreErrorCode.PRACTICE_NOT_FOUND },
+      "another partner's practice is 404",
+    );
+    await t.rejects(
+      db
+        .insertInto('api_keys')
+        .values({ partner_id: null, practice_id: practice.id, label: 'x', key_prefix: 'sb_x', key_hash: 'x' })
+        .execute(),
+      /api_keys_practice_partner_chk/,
+      'the database refuses a practice key without its partner',
+    );
+
+    const { issued: next, previous } = await apiKeys.rotatePartnerKey(null, partner.id, issued.id, 60);
+    t.equal(next.practiceId, practice.id, 'the rotated key reaches the same practice');
+    t.equal(previous.practiceId, practice.id);
+    t.match(await apiKeys.authenticate(next.key), { practiceId: practice.id, partnerId: partner.id });
+
+    t.ok(await other.authenticate(next.key), 'another process knows it');
+    await apiKeys.revokePartnerKey(null, partner.id, next.id);
+    t.equal(await apiKeys.authenticate(next.key), null, 'revoked: refused at once');
+    const audit = await db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('practice_id', '=', practice.id)
+      .orderBy('created_at')
+      .execute();
+    t.same(
+      audit.map((a) => a.action).sort(),
+      ['api_key.issued', 'api_key.revoked', 'api_key.rotated'],
+      "the practice's audit shows its key issued, rotated and revoked",
+    );
+
+    await db.deleteFrom('practices').where('id', '=', practice.id).execute();
+    t.equal(
+      (await db.selectFrom('api_keys').select('id').where('practice_id', '=', practice.id).execute()).length,
+      0,
+      'its keys go with the practice',
+    );
+  },
+);

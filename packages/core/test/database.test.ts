@@ -17,6 +17,7 @@ t.test('migrations build the whole schema on an empty database, then have nothin
     '0007-webhooks',
     '0008-publishing',
     '0009-lists-and-keys',
+    '0010-practice-keys',
   ]);
   const tables = await sql<{ table_name: string }>`
     select table_name from information_schema.tables

@@ -230,7 +230,7 @@ t.test('deleting a practitioner deletes its mapping row and the audit names it',
       payload: { name: 'Blake' },
     })
   ).json();
-  const practice = await slotbridge.practices.get({ apiKeyId: '', partnerId: null }, id);
+  const practice = await slotbridge.practices.get({ apiKeyId: '', partnerId: null, practiceId: null }, id);
   await slotbridge.mappings.putPractitioners(null, practice, [
     { practitionerId: blake.id, ehrPractitionerId: '101' },
   ]);

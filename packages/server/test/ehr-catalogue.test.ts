@@ -69,7 +69,10 @@ t.test('discover answers what it found; the lists show the catalogue by name', a
 t.test('an EHR practitioner that goes is marked gone; the mapping pointing at it is reported', async (t) => {
   const { slotbridge, memory, practiceId, call } = await connectedPractice(t);
   await call('POST', '/discover');
-  const practice = await slotbridge.practices.get({ apiKeyId: '', partnerId: null }, practiceId);
+  const practice = await slotbridge.practices.get(
+    { apiKeyId: '', partnerId: null, practiceId: null },
+    practiceId,
+  );
   const blakeId = await slotbridge.catalogue.addPractitioner(practice, 'Blake');
   await slotbridge.mappings.putPractitioners(null, practice, [
     { practitionerId: blakeId, ehrPractitionerId: '101' },

@@ -26,7 +26,10 @@ async function practiceWithCatalogue(t: Test) {
     { kind: 'slot_type', ehrId: '14', name: 'Hero unregistered patient' },
     { kind: 'slot_type', ehrId: '15', name: 'Baby clinic' },
   ]);
-  const record = await setup.slotbridge.practices.get({ apiKeyId: '', partnerId: null }, practice.id);
+  const record = await setup.slotbridge.practices.get(
+    { apiKeyId: '', partnerId: null, practiceId: null },
+    practice.id,
+  );
   const ours = {
     blake: await setup.slotbridge.catalogue.addPractitioner(record, 'Blake'),
     singh: await setup.slotbridge.catalogue.addPractitioner(record, 'Singh'),
@@ -109,7 +112,10 @@ t.test('stage 1 and 2: ids that do not exist, or belong to another practice, are
       payload: { name: 'Other', ehr: 'memory', timeZone: 'Europe/London' },
     })
   ).json();
-  const otherRecord = await slotbridge.practices.get({ apiKeyId: '', partnerId: null }, other.id);
+  const otherRecord = await slotbridge.practices.get(
+    { apiKeyId: '', partnerId: null, practiceId: null },
+    other.id,
+  );
   const foreign = await slotbridge.catalogue.addPractitioner(otherRecord, 'Not yours');
   const res = await call('PUT', '/mappings/practitioners', {
     rows: [

@@ -75,7 +75,10 @@ async function world(t: Test): Promise<World> {
     });
     const id: string = created.json().id;
     await api('PUT', `/v1/practices/${id}/connection`, { practiceCode: 'T1', secret: 'right' });
-    const record = await slotbridge.practices.get({ apiKeyId: 'test', partnerId: null }, id);
+    const record = await slotbridge.practices.get(
+      { apiKeyId: 'test', partnerId: null, practiceId: null },
+      id,
+    );
     await insertCatalogue(slotbridge.db, id, [
       { kind: 'practitioner', ehrId: 'p1', name: 'Dr Secret (EHR)' },
       { kind: 'location', ehrId: 'l1', name: 'Main (EHR)' },

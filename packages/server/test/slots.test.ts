@@ -34,7 +34,10 @@ async function offeringPractice(
     headers: bearer(a.key),
     payload: { practiceCode: 'T1', secret: 'right' },
   });
-  const record = await slotbridge.practices.get({ apiKeyId: 'test', partnerId: null }, practice.id);
+  const record = await slotbridge.practices.get(
+    { apiKeyId: 'test', partnerId: null, practiceId: null },
+    practice.id,
+  );
   await insertCatalogue(slotbridge.db, record.id, [
     { kind: 'practitioner', ehrId: 'p1', name: 'Dr Test (EHR)' },
     { kind: 'location', ehrId: 'l1', name: 'Main (EHR)' },
@@ -60,7 +63,10 @@ t.test('pages: limit and cursor walk every slot once, in order; next is null at 
   const all = whole.json();
   t.equal(all.data.length, 17);
   t.equal(all.next, null, 'one page holds them all by default');
-  const practice = await slotbridge.practices.get({ apiKeyId: 'test', partnerId: null }, practiceId);
+  const practice = await slotbridge.practices.get(
+    { apiKeyId: 'test', partnerId: null, practiceId: null },
+    practiceId,
+  );
   t.same(
     all.data,
     (await slotbridge.availability.offered(slotbridge.db, practice)).map((s) => slotView(s, 'Europe/London')),

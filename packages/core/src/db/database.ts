@@ -10,6 +10,7 @@ import * as bookingVersion from './migrations/0006-booking-version.ts';
 import * as webhooks from './migrations/0007-webhooks.ts';
 import * as publishing from './migrations/0008-publishing.ts';
 import * as listsAndKeys from './migrations/0009-lists-and-keys.ts';
+import * as practiceKeys from './migrations/0010-practice-keys.ts';
 import type { Database } from './schema.ts';
 
 // timestamptz as Date, bigint counts as numbers (counts here never exceed 2^53).
@@ -44,6 +45,7 @@ export const migrations = {
   '0007-webhooks': webhooks,
   '0008-publishing': publishing,
   '0009-lists-and-keys': listsAndKeys,
+  '0010-practice-keys': practiceKeys,
 };
 
 export interface MigrationOutcome {

@@ -24,6 +24,8 @@ export interface ApiKeysTable {
   expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** The key rotation issued in its place. */
   replaced_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A practice key: the one practice it reaches (its partner_id is that practice's partner); null otherwise. */
+  practice_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PracticesTable {

@@ -64,9 +64,16 @@ export class AnswerCache {
 
   /**
    * The answer kept for this practice and query, if nothing changed since, it is recent, and the
-   * caller may see the practice (a partner's own, or the admin key: `partnerId` null).
+   * caller may see the practice (a partner's own, or the admin key: `partnerId` null; a practice
+   * key only its own practice).
    */
-  get(practiceId: string, query: string, callerPartnerId: string | null): Buffer | undefined {
+  get(
+    practiceId: string,
+    query: string,
+    caller: { partnerId: string | null; practiceId: string | null },
+  ): Buffer | undefined {
+    if (caller.practiceId !== null && caller.practiceId !== practiceId) return undefined;
+    const callerPartnerId = caller.partnerId;
     if (!this.#listening) return undefined;
     const entry = this.#answers.get(`${practiceId} ${query}`);
     if (!entry) return undefined;

@@ -158,7 +158,7 @@ export class PublishingFeed {
 
   /** The practice's Slot file: kept a few seconds while nothing changes, else built now. */
   async #slotText(one: PublishedPractice): Promise<string> {
-    const kept = this.answers?.get(one.practice.id, SLOT_FILE_ANSWER, null);
+    const kept = this.answers?.get(one.practice.id, SLOT_FILE_ANSWER, { partnerId: null, practiceId: null });
     if (kept !== undefined) return kept.toString('utf8');
     const version = this.answers?.version(one.practice.id) ?? 0;
     const text = ndjson(await this.#slots(one));

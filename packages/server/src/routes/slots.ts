@@ -67,7 +67,7 @@ export const slotRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // (kept answers remember whose practice it is, so no lookup is needed to serve one).
       const { practiceId } = request.params;
       const asked = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
-      const kept = answers.get(practiceId, asked, request.caller.partnerId);
+      const kept = answers.get(practiceId, asked, request.caller);
       if (kept !== undefined) return reply.type('application/json; charset=utf-8').send(kept as never);
       const version = answers.version(practiceId);
       const practice = await practices.get(request.caller, practiceId);

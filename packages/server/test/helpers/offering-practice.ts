@@ -40,7 +40,10 @@ export async function offeringPractice(
     headers: bearer(a.key),
     payload: { practiceCode: 'T1', secret: 'right' },
   });
-  const record = await slotbridge.practices.get({ apiKeyId: 'test', partnerId: null }, practiceId);
+  const record = await slotbridge.practices.get(
+    { apiKeyId: 'test', partnerId: null, practiceId: null },
+    practiceId,
+  );
   await insertCatalogue(slotbridge.db, record.id, [
     { kind: 'practitioner', ehrId: 'p1', name: 'Dr Test (EHR)' },
     { kind: 'location', ehrId: 'l1', name: 'Main (EHR)' },
