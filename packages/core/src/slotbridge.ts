@@ -167,12 +167,13 @@ export class Slotbridge {
         ),
       this.engine.writeLeaseSeconds,
     );
-    this.webhooks = new WebhookEndpoints(this.db, this.secrets);
+    const webhooks = { ...DEFAULT_WEBHOOK_DELIVERY, ...options.webhooks };
+    this.webhooks = new WebhookEndpoints(this.db, this.secrets, webhooks.networks);
     this.webhookDelivery = new WebhookDeliveryWorker(
       this.db,
       this.secrets,
       options.log,
-      { ...DEFAULT_WEBHOOK_DELIVERY, ...options.webhooks },
+      webhooks,
       (outcome) => this.metrics.webhookDelivered(outcome),
     );
   }

@@ -8,6 +8,8 @@ import {
   DEFAULT_WEBHOOK_DELIVERY,
   type EngineOptions,
   parseEncryptionKey,
+  WEBHOOK_NETWORKS,
+  type WebhookNetworks,
 } from '@slotbridge/core';
 import type { LimitsOptions } from './limits.ts';
 import { type PluginList, readPluginList } from './plugins.ts';
@@ -28,7 +30,7 @@ export interface Config {
   /** Concurrency and read intervals of this process's workers. */
   engine: EngineOptions;
   /** Webhook delivery per process (docs/webhooks.md); the retry schedule and disabling limit are fixed. */
-  webhooks: { concurrency: number; timeoutMs: number };
+  webhooks: { concurrency: number; timeoutMs: number; networks: WebhookNetworks };
   /** Seed the demo practices and their in-process sandboxes. */
   demo: boolean;
   /** Rate limits: failed authentications per client address, bookings per API key. */
@@ -168,7 +170,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { demo: boolean; cw
     // Under the delivery's 60-second lease.
     timeoutMs:
       integer('SLOTBRIDGE_WEBHOOK_TIMEOUT_SECONDS', DEFAULT_WEBHOOK_DELIVERY.timeoutMs / 1000, 1, 50) * 1000,
+    networks: DEFAULT_WEBHOOK_DELIVERY.networks,
   };
+  const networks = env.SLOTBRIDGE_WEBHOOK_NETWORKS;
+  if (networks !== undefined && networks !== '') {
+    if ((WEBHOOK_NETWORKS as readonly string[]).includes(networks))
+      webhooks.networks = networks as WebhookNetworks;
+    else problems.push(`SLOTBRIDGE_WEBHOOK_NETWORKS must be one of ${WEBHOOK_NETWORKS.join(', ')}`);
+  }
   if (engine.farSyncSeconds >= staleAfterSeconds) {
     problems.push(
       `SLOTBRIDGE_FAR_SYNC_SECONDS (${engine.farSyncSeconds}) must be below SLOTBRIDGE_STALE_AFTER_SECONDS (${staleAfterSeconds}), or every practice would go stale between reads`,

@@ -31,7 +31,7 @@ t.test(
         nearWindowHours: 48,
         writeLeaseSeconds: 60,
       },
-      webhooks: { concurrency: 8, timeoutMs: 15_000 },
+      webhooks: { concurrency: 8, timeoutMs: 15_000, networks: 'loopback' },
       demo: true,
       heapGrowingPercent: 50,
       limits: {
@@ -168,19 +168,21 @@ t.test('SLOTBRIDGE_WRITE_LEASE_SECONDS: how long a claimed write-back is leased'
   t.same(error.problems, ['SLOTBRIDGE_WRITE_LEASE_SECONDS must be a whole number from 4 to 3600; got "1"']);
 });
 
-t.test(
-  'SLOTBRIDGE_WEBHOOK_CONCURRENCY and SLOTBRIDGE_WEBHOOK_TIMEOUT_SECONDS: webhook delivery',
-  async (t) => {
-    t.same(
-      loadConfig({ SLOTBRIDGE_WEBHOOK_CONCURRENCY: '2', SLOTBRIDGE_WEBHOOK_TIMEOUT_SECONDS: '5' }, defaults)
-        .webhooks,
-      { concurrency: 2, timeoutMs: 5000 },
-    );
-    const error = t.throws(() =>
-      loadConfig({ SLOTBRIDGE_WEBHOOK_TIMEOUT_SECONDS: '60' }, defaults),
-    ) as ConfigError;
-    t.same(error.problems, [
-      'SLOTBRIDGE_WEBHOOK_TIMEOUT_SECONDS must be a whole number from 1 to 50; got "60"',
-    ]);
-  },
-);
+t.test('SLOTBRIDGE_WEBHOOK_CONCURRENCY, _TIMEOUT_SECONDS and _NETWORKS: webhook delivery', async (t) => {
+  t.same(
+    loadConfig({ SLOTBRIDGE_WEBHOOK_CONCURRENCY: '2', SLOTBRIDGE_WEBHOOK_TIMEOUT_SECONDS: '5' }, defaults)
+      .webhooks,
+    { concurrency: 2, timeoutMs: 5000, networks: 'loopback' },
+  );
+  t.equal(loadConfig({ SLOTBRIDGE_WEBHOOK_NETWORKS: 'public' }, defaults).webhooks.networks, 'public');
+  const networks = t.throws(() =>
+    loadConfig({ SLOTBRIDGE_WEBHOOK_NETWORKS: 'lan' }, defaults),
+  ) as ConfigError;
+  t.same(networks.problems, ['SLOTBRIDGE_WEBHOOK_NETWORKS must be one of public, loopback, private']);
+  const error = t.throws(() =>
+    loadConfig({ SLOTBRIDGE_WEBHOOK_TIMEOUT_SECONDS: '60' }, defaults),
+  ) as ConfigError;
+  t.same(error.problems, [
+    'SLOTBRIDGE_WEBHOOK_TIMEOUT_SECONDS must be a whole number from 1 to 50; got "60"',
+  ]);
+});

@@ -16,6 +16,9 @@
  * its reason and an audit note; its pending deliveries wait until it is enabled again.
  */
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP } from 'node:net';
 import { sql } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import { recordAudit } from '../audit.ts';
@@ -24,6 +27,7 @@ import type { Db } from '../db/database.ts';
 import type { HookLogger } from '../ehr-plugin.ts';
 import { HttpCallError, sendHttp } from '../http-client.ts';
 import type { SecretBox } from '../secret-box.ts';
+import { guardedLookup, refusedAddress, type WebhookNetworks } from './networks.ts';
 import { type WebhookDelivery as DeliveryRow, type WebhookEndpoint, withWebhooks } from './tables.ts';
 
 /**
@@ -54,6 +58,8 @@ export interface WebhookDeliveryOptions {
   retrySeconds: readonly number[];
   disableAfterSeconds: number;
   timeoutMs: number;
+  /** Which addresses a receiver may have (networks.ts, SLOTBRIDGE_WEBHOOK_NETWORKS). */
+  networks: WebhookNetworks;
 }
 
 export const DEFAULT_WEBHOOK_DELIVERY: WebhookDeliveryOptions = {
@@ -61,6 +67,7 @@ export const DEFAULT_WEBHOOK_DELIVERY: WebhookDeliveryOptions = {
   retrySeconds: DEFAULT_WEBHOOK_RETRY_SECONDS,
   disableAfterSeconds: DEFAULT_WEBHOOK_DISABLE_AFTER_SECONDS,
   timeoutMs: DEFAULT_WEBHOOK_TIMEOUT_MS,
+  networks: 'loopback',
 };
 
 export type DeliveryOutcome = 'delivered' | 'retry' | 'failed' | 'lost';
@@ -97,7 +104,15 @@ export class WebhookDeliveryWorker {
     private readonly observe?: (outcome: 'delivered' | 'retry' | 'failed') => void,
   ) {
     this.#db = withWebhooks(db);
+    // Every address a receiver's name resolves to is checked when the connection is made.
+    const lookup = guardedLookup(options.networks);
+    this.#agents = {
+      'http:': new http.Agent({ keepAlive: true, lookup }),
+      'https:': new https.Agent({ keepAlive: true, lookup }),
+    };
   }
+
+  readonly #agents: Record<'http:' | 'https:', http.Agent>;
 
   start(coordinator: PgCoordinator): void {
     coordinator.on(Channel.webhooks, () => this.wake());
@@ -110,6 +125,8 @@ export class WebhookDeliveryWorker {
     this.#stopping = true;
     if (this.#timer) clearInterval(this.#timer);
     await Promise.allSettled([...this.#inFlight]);
+    // Kept-alive connections to receivers would hold the process open.
+    for (const agent of Object.values(this.#agents)) agent.destroy();
   }
 
   wake(): void {
@@ -233,9 +250,21 @@ export class WebhookDeliveryWorker {
     const started = performance.now();
     let status: number | null = null;
     let error: string | null = null;
+    const url = new URL(endpoint.url);
+    // An address written in the URL is not looked up: the rule is applied to it here.
+    const refused = isIP(url.hostname.replace(/^\[|\]$/g, ''))
+      ? refusedAddress(url.hostname, this.options.networks)
+      : null;
     try {
+      if (refused) {
+        throw new HttpCallError(
+          `${refused}: refused by SLOTBRIDGE_WEBHOOK_NETWORKS=${this.options.networks}`,
+          'network',
+          'ERR_WEBHOOK_ADDRESS_REFUSED',
+        );
+      }
       const answer = await sendHttp(
-        new URL(endpoint.url),
+        url,
         {
           method: 'POST',
           headers: {
@@ -247,7 +276,11 @@ export class WebhookDeliveryWorker {
           },
           body,
         },
-        { signal: AbortSignal.timeout(LEASE_SECONDS * 1000), timeoutMs: this.options.timeoutMs },
+        {
+          signal: AbortSignal.timeout(LEASE_SECONDS * 1000),
+          timeoutMs: this.options.timeoutMs,
+          agent: this.#agents[url.protocol === 'https:' ? 'https:' : 'http:'],
+        },
       );
       status = answer.status;
       if (!answer.ok) error = `The receiver answered ${answer.status}`;

@@ -5,6 +5,7 @@
  * any, and names the partner (`partnerId`) to create one.
  */
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { sql } from 'kysely';
 import { type Static, Type } from 'typebox';
 import type { Caller } from '../caller.ts';
@@ -22,6 +23,7 @@ import {
 } from '../pages.ts';
 import type { SecretBox } from '../secret-box.ts';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './events.ts';
+import { isLoopbackHost, refusedAddress, type WebhookNetworks } from './networks.ts';
 import { type WebhookEndpoint, withWebhooks } from './tables.ts';
 
 export const WebhookErrorCode = {
@@ -112,23 +114,39 @@ export function newWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
-/** https, or http to this machine only (127.0.0.1, localhost, ::1): for tests and a local receiver. */
-export function assertWebhookUrl(text: string): void {
+/**
+ * A URL we send to: https, or http to this machine only (127.0.0.1, localhost, ::1: a local
+ * receiver); no credentials in it; and an address written in it allowed by the networks rule
+ * (networks.ts; a host name's addresses are checked again at each connection).
+ */
+export function assertWebhookUrl(text: string, networks: WebhookNetworks): void {
   let url: URL | null = null;
   try {
     url = new URL(text);
   } catch {
     url = null;
   }
-  const local = url !== null && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  const host = url?.hostname.replace(/^\[|\]$/g, '') ?? '';
+  const loopback = isLoopbackHost(host);
   if (
     !url ||
-    !(url.protocol === 'https:' || (url.protocol === 'http:' && local)) ||
+    !(url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) ||
     url.username ||
     url.password
   ) {
     throw new UnprocessableError(WebhookErrorCode.URL_INVALID, `Not a webhook URL we send to: ${text}`, {
       fix: 'Give an absolute https:// URL without credentials in it (http:// only to 127.0.0.1 or localhost, for testing).',
+    });
+  }
+  const refused =
+    isIP(host) !== 0
+      ? refusedAddress(host, networks)
+      : loopback && networks === 'public'
+        ? `${host} is this machine (loopback)`
+        : null;
+  if (refused) {
+    throw new UnprocessableError(WebhookErrorCode.URL_INVALID, `Not a webhook URL we send to: ${refused}`, {
+      fix: `Give the receiver's public address. This server sends webhooks to ${networks === 'public' ? 'public addresses only' : 'public addresses and this machine only'}; its operator can allow more with SLOTBRIDGE_WEBHOOK_NETWORKS.`,
     });
   }
 }
@@ -170,6 +188,8 @@ export class WebhookEndpoints {
   constructor(
     db: Db,
     private readonly secrets: SecretBox,
+    /** Which receiver addresses are allowed (networks.ts). */
+    private readonly networks: WebhookNetworks = 'loopback',
   ) {
     this.#db = withWebhooks(db);
   }
@@ -207,7 +227,7 @@ export class WebhookEndpoints {
         },
       );
     }
-    assertWebhookUrl(input.url);
+    assertWebhookUrl(input.url, this.networks);
     const partner = await this.#db
       .selectFrom('partners')
       .select('id')
@@ -277,7 +297,7 @@ export class WebhookEndpoints {
     partnerId?: string,
   ): Promise<WebhookEndpointView> {
     const row = await this.row(caller, id, partnerId);
-    if (input.url !== undefined) assertWebhookUrl(input.url);
+    if (input.url !== undefined) assertWebhookUrl(input.url, this.networks);
     const enabling = input.enabled === true && !row.enabled;
     const updated = await this.#db.transaction().execute(async (trx) => {
       const next = await trx

@@ -5,6 +5,7 @@ import type { EhrSlot } from '../../src/ehr-plugin.ts';
 import type { EngineOptions, Slotbridge } from '../../src/slotbridge.ts';
 import { createTestSlotbridge, insertCatalogue } from '../../src/testing/index.ts';
 import { createMemoryEhr, type MemoryEhr } from '../../src/testing/memory-ehr.ts';
+import type { WebhookDeliveryOptions } from '../../src/webhooks/delivery.ts';
 
 export interface MemoryPractice {
   slotbridge: Slotbridge;
@@ -48,12 +49,14 @@ export async function memoryPractice(
     listsBookedSlots?: boolean;
     sessionCounts?: boolean;
     engine?: Partial<EngineOptions>;
+    webhooks?: Partial<WebhookDeliveryOptions>;
   } = {},
 ): Promise<MemoryPractice> {
   const memory = createMemoryEhr(options);
-  const { slotbridge, database, close } = await createTestSlotbridge(
-    options.engine ? { engine: options.engine } : {},
-  );
+  const { slotbridge, database, close } = await createTestSlotbridge({
+    ...(options.engine && { engine: options.engine }),
+    ...(options.webhooks && { webhooks: options.webhooks }),
+  });
   slotbridge.ehr.register(memory.definition);
   const partner = await slotbridge.apiKeys.createPartner('Test partner');
   const key = await slotbridge.apiKeys.issuePartnerKey(partner.id, 'test');
