@@ -63,50 +63,65 @@ export type EhrEntityRef = Static<typeof EhrEntityRefSchema>;
 const EhrRef = Type.Union([EhrEntityRefSchema, Type.Null()]);
 
 /** A row of the practitioner mapping (stage 1) as the API answers it. */
-export const PractitionerMappingViewSchema = Type.Object({
-  practitionerId: Uuid,
-  practitionerName: Type.String(),
-  ehrPractitionerId: Type.Union([Type.String(), Type.Null()]),
-  ehrPractitioner: EhrRef,
-});
+export const PractitionerMappingViewSchema = Type.Object(
+  {
+    practitionerId: Uuid,
+    practitionerName: Type.String(),
+    ehrPractitionerId: Type.Union([Type.String(), Type.Null()]),
+    ehrPractitioner: EhrRef,
+  },
+  { $id: 'PractitionerMapping' },
+);
 export type PractitionerMappingView = Static<typeof PractitionerMappingViewSchema>;
 
 /** A row of the location mapping (stage 2) as the API answers it. */
-export const LocationMappingViewSchema = Type.Object({
-  locationId: Uuid,
-  locationName: Type.String(),
-  ehrLocationId: Type.Union([Type.String(), Type.Null()]),
-  ehrLocation: EhrRef,
-});
+export const LocationMappingViewSchema = Type.Object(
+  {
+    locationId: Uuid,
+    locationName: Type.String(),
+    ehrLocationId: Type.Union([Type.String(), Type.Null()]),
+    ehrLocation: EhrRef,
+  },
+  { $id: 'LocationMapping' },
+);
 export type LocationMappingView = Static<typeof LocationMappingViewSchema>;
 
 /**
  * A row of the slot type features (stage 3) as the API answers it. appointmentTypeId: an
  * appointment type id, null (none chosen) or 'disabled'.
  */
-export const SlotTypeFeatureViewSchema = Type.Object({
-  ehrSlotTypeId: Type.String(),
-  feature: SlotFeatureSchema,
-  appointmentTypeId: Type.Union([Type.String(), Type.Null()]),
-  ehrSlotType: EhrRef,
-  configured: Type.Boolean({ description: 'false: never set, so not bookable' }),
-});
+export const SlotTypeFeatureViewSchema = Type.Object(
+  {
+    ehrSlotTypeId: Type.String(),
+    feature: SlotFeatureSchema,
+    appointmentTypeId: Type.Union([Type.String(), Type.Null()]),
+    ehrSlotType: EhrRef,
+    configured: Type.Boolean({ description: 'false: never set, so not bookable' }),
+  },
+  { $id: 'SlotTypeFeature' },
+);
 export type SlotTypeFeatureView = Static<typeof SlotTypeFeatureViewSchema>;
 
 /** A row of the booking features (stage 4) as the API answers it. */
-export const BookingFeatureViewSchema = Type.Object({
-  appointmentTypeId: Uuid,
-  appointmentTypeName: Type.String(),
-  ehrSlotTypeId: Type.Union([Type.String(), Type.Null()]),
-  ehrSlotType: EhrRef,
-});
+export const BookingFeatureViewSchema = Type.Object(
+  {
+    appointmentTypeId: Uuid,
+    appointmentTypeName: Type.String(),
+    ehrSlotTypeId: Type.Union([Type.String(), Type.Null()]),
+    ehrSlotType: EhrRef,
+  },
+  { $id: 'BookingFeature' },
+);
 export type BookingFeatureView = Static<typeof BookingFeatureViewSchema>;
 
 /** The active slot types (seed 001) as the API answers them. */
-export const ActiveSlotTypesViewSchema = Type.Object({
-  ehrSlotTypeIds: Type.Array(Type.String()),
-  slotTypes: Type.Array(EhrRef),
-});
+export const ActiveSlotTypesViewSchema = Type.Object(
+  {
+    ehrSlotTypeIds: Type.Array(Type.String()),
+    slotTypes: Type.Array(EhrRef),
+  },
+  { $id: 'ActiveSlotTypes' },
+);
 export type ActiveSlotTypesView = Static<typeof ActiveSlotTypesViewSchema>;
 
 type Executor = Kysely<Database>;

@@ -3,27 +3,36 @@
  * (each `$id` becomes a component of the same name). Each view the API answers is declared once,
  * beside the code that builds it — in core (Booking, Slot, Practice, SyncRun, AuditEvent,
  * EhrCatalogueEntry, IssuedApiKey, SetupCheck, Connection, Practitioner, Location,
- * AppointmentType, MappingPointingAtGone, Discovery: registered here), or in the route file when
- * only the route builds it (Partner in routes/partners.ts, Plugin in routes/plugins.ts: registered
- * by their route) — its type derived from the schema. Routes name a component with
+ * AppointmentType, MappingPointingAtGone, Discovery, the four mapping rows, ActiveSlotTypes,
+ * WebhookEndpoint, WebhookDeliveryAttempt, PublishingSettings: registered here), or in the route
+ * file when only the route builds it (Partner in routes/partners.ts, Plugin in routes/plugins.ts,
+ * ReconciliationItem in routes/reconciliation.ts: registered by their route) — its type derived from the schema. Routes name a component with
  * `ref(schema)` / `pageOfRef(schema)` (never by a string), typed as the schema, so the compiler
  * checks each answer.
  */
 import {
+  ActiveSlotTypesViewSchema,
   AppointmentTypeViewSchema,
   AuditEventViewSchema,
+  BookingFeatureViewSchema,
   BookingViewSchema,
   ConnectionViewSchema,
   DiscoverySchema,
   EhrCatalogueEntryViewSchema,
   IssuedKeySchema,
+  LocationMappingViewSchema,
   LocationViewSchema,
   MappingPointingAtGoneSchema,
   PracticeViewSchema,
+  PractitionerMappingViewSchema,
   PractitionerViewSchema,
+  PublishingSettingsViewSchema,
   SetupCheckSchema,
+  SlotTypeFeatureViewSchema,
   SlotViewSchema,
   SyncRunViewSchema,
+  WebhookAttemptViewSchema,
+  WebhookEndpointViewSchema,
 } from '@slotbridge/core';
 import { type Static, type TSchema, type TUnsafe, Type } from 'typebox';
 
@@ -56,6 +65,14 @@ export const sharedSchemas = [
   MappingPointingAtGoneSchema,
   DiscoverySchema,
   AuditEventViewSchema,
+  PractitionerMappingViewSchema,
+  LocationMappingViewSchema,
+  SlotTypeFeatureViewSchema,
+  BookingFeatureViewSchema,
+  ActiveSlotTypesViewSchema,
+  WebhookEndpointViewSchema,
+  WebhookAttemptViewSchema,
+  PublishingSettingsViewSchema,
 ];
 
 /**

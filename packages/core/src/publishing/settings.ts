@@ -60,21 +60,24 @@ export const PublishedServiceTypeSchema = Type.Object(
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** A practice's publishing setting as the API answers it (Publishing.settings). */
-export const PublishingSettingsViewSchema = Type.Object({
-  enabled: Type.Boolean(),
-  bookingLinkTemplate: Nullable(Type.String()),
-  bookingPhone: Nullable(Type.String()),
-  phone: Nullable(Type.String()),
-  website: Nullable(Type.String()),
-  address: Nullable(PublishedAddressSchema),
-  serviceType: Nullable(PublishedServiceTypeSchema),
-  manifestPath: Type.String({
-    description:
-      "The path of the partner's public $bulk-publish manifest (on this server), which lists the practice while enabled",
-    examples: ['/publish/5b0c2f9e-8d1e-4c1a-9a51-1f1e8c1b2a3d/$bulk-publish'],
-  }),
-  updatedAt: Nullable(Type.String({ format: 'date-time' })),
-});
+export const PublishingSettingsViewSchema = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    bookingLinkTemplate: Nullable(Type.String()),
+    bookingPhone: Nullable(Type.String()),
+    phone: Nullable(Type.String()),
+    website: Nullable(Type.String()),
+    address: Nullable(PublishedAddressSchema),
+    serviceType: Nullable(PublishedServiceTypeSchema),
+    manifestPath: Type.String({
+      description:
+        "The path of the partner's public $bulk-publish manifest (on this server), which lists the practice while enabled",
+      examples: ['/publish/5b0c2f9e-8d1e-4c1a-9a51-1f1e8c1b2a3d/$bulk-publish'],
+    }),
+    updatedAt: Nullable(Type.String({ format: 'date-time' })),
+  },
+  { $id: 'PublishingSettings' },
+);
 export type PublishingSettingsView = Static<typeof PublishingSettingsViewSchema>;
 
 /**

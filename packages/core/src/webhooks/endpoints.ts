@@ -71,7 +71,7 @@ export const WebhookEndpointViewSchema = Type.Object(
     createdAt: DateTime,
     updatedAt: DateTime,
   },
-  { description: 'A webhook endpoint (never its secret)' },
+  { $id: 'WebhookEndpoint', description: 'A webhook endpoint (never its secret)' },
 );
 export type WebhookEndpointView = Static<typeof WebhookEndpointViewSchema>;
 
@@ -82,17 +82,20 @@ export interface WebhookSecretAnswer {
 }
 
 /** One delivery attempt to an endpoint as the API answers it. */
-export const WebhookAttemptViewSchema = Type.Object({
-  eventId: Type.String({ format: 'uuid' }),
-  type: Type.String(),
-  attempt: Type.Integer({ description: '1 for the first attempt of the event to this endpoint' }),
-  statusCode: Type.Union([Type.Integer(), Type.Null()], {
-    description: "The receiver's HTTP status; null when none came (error says why)",
-  }),
-  error: Type.Union([Type.String(), Type.Null()]),
-  durationMs: Type.Integer(),
-  at: DateTime,
-});
+export const WebhookAttemptViewSchema = Type.Object(
+  {
+    eventId: Type.String({ format: 'uuid' }),
+    type: Type.String(),
+    attempt: Type.Integer({ description: '1 for the first attempt of the event to this endpoint' }),
+    statusCode: Type.Union([Type.Integer(), Type.Null()], {
+      description: "The receiver's HTTP status; null when none came (error says why)",
+    }),
+    error: Type.Union([Type.String(), Type.Null()]),
+    durationMs: Type.Integer(),
+    at: DateTime,
+  },
+  { $id: 'WebhookDeliveryAttempt' },
+);
 export type WebhookAttemptView = Static<typeof WebhookAttemptViewSchema>;
 
 export interface CreateWebhookEndpointInput {

@@ -12,8 +12,8 @@ import {
   SlotFeatureSchema,
   SlotTypeFeatureViewSchema,
 } from '@slotbridge/core';
-import { Type } from 'typebox';
-import { PracticeParams, problemResponses } from '../schemas.ts';
+import { type TSchema, Type } from 'typebox';
+import { PracticeParams, problemResponses, ref } from '../schemas.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
 const EhrId = Type.String({ minLength: 1, maxLength: 200 });
@@ -21,7 +21,8 @@ const AppointmentTypeChoice = Type.Union([Uuid, Type.Null(), Type.Literal('disab
   description:
     'An appointment type id; null: none; "disabled": --DISABLED-- (hidden from our diary, the time stays unavailable)',
 });
-const table = <T extends ReturnType<typeof Type.Object>>(row: T) => Type.Object({ rows: Type.Array(row) });
+/** A whole mapping table as answered: its rows, each the named view. */
+const table = <T extends TSchema>(row: T) => Type.Object({ rows: Type.Array(ref(row)) });
 const put = <T extends ReturnType<typeof Type.Object>>(row: T) =>
   Type.Object({ rows: Type.Array(row, { maxItems: 2000 }) }, { additionalProperties: false });
 
@@ -213,7 +214,7 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'The slot types the sync reads (seed 001); every other slot type is ignored',
         description: 'The ids and, as last discovered, the EHR slot types themselves.',
         params: PracticeParams,
-        response: { 200: ActiveSlotTypesViewSchema, ...problemResponses(400, 401, 404) },
+        response: { 200: ref(ActiveSlotTypesViewSchema), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) =>
@@ -233,7 +234,7 @@ export const mappingRoutes: FastifyPluginAsyncTypebox = async (app) => {
           { ehrSlotTypeIds: Type.Array(EhrId, { maxItems: 500 }) },
           { additionalProperties: false },
         ),
-        response: { 200: ActiveSlotTypesViewSchema, ...problemResponses(400, 401, 404, 422) },
+        response: { 200: ref(ActiveSlotTypesViewSchema), ...problemResponses(400, 401, 404, 422) },
       },
     },
     async (request) =>

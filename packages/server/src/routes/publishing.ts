@@ -16,7 +16,7 @@ import {
 } from '@slotbridge/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { PracticeParams, problemResponses } from '../schemas.ts';
+import { PracticeParams, problemResponses, ref } from '../schemas.ts';
 
 const TAGS = ['publishing'];
 /** How long a client should wait before polling again (the spec's Cache-Control hint), seconds. */
@@ -66,7 +66,7 @@ export const publishingSettingsRoutes: FastifyPluginAsyncTypebox = async (app) =
         description:
           "Whether the practice is in its partner's public $bulk-publish feed, and what its Location, Schedules and Slots carry. A practice never set up answers enabled: false.",
         params: PracticeParams,
-        response: { 200: PublishingSettingsViewSchema, ...problemResponses(404) },
+        response: { 200: ref(PublishingSettingsViewSchema), ...problemResponses(404) },
       },
     },
     async (request) => publishing.settings(await practices.get(request.caller, request.params.practiceId)),
@@ -83,7 +83,7 @@ export const publishingSettingsRoutes: FastifyPluginAsyncTypebox = async (app) =
           "Replaces the whole setting (a field left out is cleared). With enabled: true the practice's free slots are in its partner's public feed (GET /publish/{partnerId}/$bulk-publish) at the next read, and a slot needs a way to be booked: bookingLinkTemplate or bookingPhone (422 SB_ERR_PUBLISHING_NO_BOOKING_ROUTE); its Location a contact point: phone, bookingPhone or website (422 SB_ERR_PUBLISHING_NO_CONTACT). enabled: false takes it out at the next read. Audited.",
         params: PracticeParams,
         body: Type.Object(SettingsFields, { additionalProperties: false }),
-        response: { 200: PublishingSettingsViewSchema, ...problemResponses(404, 422) },
+        response: { 200: ref(PublishingSettingsViewSchema), ...problemResponses(404, 422) },
       },
     },
     async (request) => {

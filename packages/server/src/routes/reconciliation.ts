@@ -12,27 +12,31 @@ import {
   pageFrom,
 } from '@slotbridge/core';
 import { type Static, Type } from 'typebox';
-import { pageAnswer, pageOf, pageQuery } from '../pages.ts';
+import { pageAnswer, pageOfRef, pageQuery } from '../pages.ts';
 import { PracticeParams, problemResponses, ref } from '../schemas.ts';
 
 const ORDER: readonly CursorPart[] = ['instant', 'uuid'];
 
 /** A booking awaiting reconciliation as the list answers it; only this route builds it. */
-const ReconciliationItemSchema = Type.Object({
-  bookingId: Type.String({ format: 'uuid' }),
-  since: Type.String({ format: 'date-time', description: 'When the slot was held' }),
-  slot: Type.Object({
-    ehrSlotId: Type.String({ description: "The held slot's id in the EHR" }),
-    start: Type.String({ format: 'date-time' }),
-    end: Type.String({ format: 'date-time' }),
-  }),
-  practitioner: Type.Union([Type.Object({ id: Type.String(), name: Type.String() }), Type.Null()]),
-  location: Type.Union([Type.Object({ id: Type.String(), name: Type.String() }), Type.Null()]),
-});
+const ReconciliationItemSchema = Type.Object(
+  {
+    bookingId: Type.String({ format: 'uuid' }),
+    since: Type.String({ format: 'date-time', description: 'When the slot was held' }),
+    slot: Type.Object({
+      ehrSlotId: Type.String({ description: "The held slot's id in the EHR" }),
+      start: Type.String({ format: 'date-time' }),
+      end: Type.String({ format: 'date-time' }),
+    }),
+    practitioner: Type.Union([Type.Object({ id: Type.String(), name: Type.String() }), Type.Null()]),
+    location: Type.Union([Type.Object({ id: Type.String(), name: Type.String() }), Type.Null()]),
+  },
+  { $id: 'ReconciliationItem' },
+);
 type ReconciliationItem = Static<typeof ReconciliationItemSchema>;
 
 export const reconciliationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { practices, bookings, db } = app.slotbridge;
+  app.addSchema(ReconciliationItemSchema);
 
   app.get(
     '/v1/practices/:practiceId/reconciliation',
@@ -45,7 +49,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox = async (app) => {
           "Bookings whose patient the EHR could not match: the slot is held there with the unregistered-patient slot type and a note for reception. When the practice books the patient into that slot in the EHR, the next sync confirms the booking; if it releases the slot, the booking becomes cancelled_in_ehr. Patient details are in the EHR's slot note, never here. By the slot's start, in pages.",
         params: PracticeParams,
         querystring: Type.Object(pageQuery(), { additionalProperties: false }),
-        response: { 200: pageOf(ReconciliationItemSchema), ...problemResponses(400, 401, 404) },
+        response: { 200: pageOfRef(ReconciliationItemSchema), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => {

@@ -11,8 +11,8 @@ import {
   WebhookEventTypeSchema,
 } from '@slotbridge/core';
 import { Type } from 'typebox';
-import { pageAnswer, pageOf, pageQuery } from '../pages.ts';
-import { problemResponses } from '../schemas.ts';
+import { pageAnswer, pageOfRef, pageQuery } from '../pages.ts';
+import { problemResponses, ref } from '../schemas.ts';
 
 const TAGS = ['webhooks'];
 
@@ -104,7 +104,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
           { ...PartnerQuery.properties, ...pageQuery() },
           { additionalProperties: false },
         ),
-        response: { 200: pageOf(WebhookEndpointViewSchema), ...problemResponses(404) },
+        response: { 200: pageOfRef(WebhookEndpointViewSchema), ...problemResponses(404) },
       },
     },
     async (request) => {
@@ -124,7 +124,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: 'Its settings and health (never its secret).',
         params: EndpointParams,
         querystring: PartnerQuery,
-        response: { 200: WebhookEndpointViewSchema, ...problemResponses(404) },
+        response: { 200: ref(WebhookEndpointViewSchema), ...problemResponses(404) },
       },
     },
     async (request) => webhooks.get(request.caller, request.params.endpointId, request.query.partnerId),
@@ -150,7 +150,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 200: WebhookEndpointViewSchema, ...problemResponses(400, 404, 422) },
+        response: { 200: ref(WebhookEndpointViewSchema), ...problemResponses(400, 404, 422) },
       },
     },
     async (request) =>
@@ -224,7 +224,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ...PartnerQuery.properties,
           ...pageQuery({ default: 50, max: 200 }),
         }),
-        response: { 200: pageOf(WebhookAttemptViewSchema), ...problemResponses(404) },
+        response: { 200: pageOfRef(WebhookAttemptViewSchema), ...problemResponses(404) },
       },
     },
     async (request) => {
