@@ -105,7 +105,7 @@ function signIn(message) {
   input.focus();
 }
 
-async function practiceList() {
+async function practiceList(current) {
   setTitle('Practices');
   const practices = await all('/v1/practices');
   const names = await pluginNames();
@@ -122,6 +122,7 @@ async function practiceList() {
       );
     }),
   );
+  if (!current()) return;
   replace(
     main,
     h('h1', null, 'Practices'),
@@ -148,13 +149,14 @@ async function practiceList() {
   );
 }
 
-async function practicePage(practiceId, tabId, message) {
+async function practicePage(practiceId, tabId, message, current) {
   const tab = TABS.find((t) => t.id === tabId) ?? TABS[0];
   const practice = await api('GET', `/v1/practices/${practiceId}`);
   const plugin = (await plugins()).find((p) => p.id === practice.ehr) ?? {
     id: practice.ehr,
     name: practice.ehr,
   };
+  if (!current()) return;
   setTitle(tab.label, practice.name);
   const panel = h('section', { id: 'panel', 'aria-labelledby': 'tab-heading' });
   replace(
@@ -198,20 +200,25 @@ let routing = 0;
 /** Shows the view the hash names; `message` goes in the redrawn tab's status line. */
 export async function route(message) {
   const turn = ++routing;
+  const current = () => turn === routing;
   showAccount();
   if (!session.key) return signIn();
   const [, section, id, tab] = location.hash.split('/');
+  // Busy until the new view is drawn: what shows meanwhile is the view being left.
+  main.setAttribute('aria-busy', 'true');
   try {
-    if (section === 'practices' && id) await practicePage(decodeURIComponent(id), tab, message);
-    else await practiceList();
+    if (section === 'practices' && id) await practicePage(decodeURIComponent(id), tab, message, current);
+    else await practiceList(current);
   } catch (error) {
-    if (turn !== routing || (error instanceof ApiError && error.status === 401)) return;
+    if (!current() || (error instanceof ApiError && error.status === 401)) return;
     replace(
       main,
       h('h1', null, 'Something went wrong'),
       problemBox(error),
       h('p', null, h('a', { href: '#/' }, 'Back to the practices')),
     );
+  } finally {
+    if (current()) main.setAttribute('aria-busy', 'false');
   }
 }
 

@@ -74,10 +74,13 @@ t.test('a practice manager sets a practice up in the console, in Chromium', { sk
     return res.json();
   };
   const p = `/v1/practices/${exercise.practiceId}`;
+  /** Opens a tab and waits until it is drawn (the console is busy until then). */
   const tab = async (name: string) => {
     await page.getByRole('link', { name, exact: true }).click();
-    await page.getByRole('heading', { level: 2 }).first().waitFor();
-    await page.locator('#panel p', { hasText: 'Loading…' }).waitFor({ state: 'detached' });
+    await page
+      .locator('main[aria-busy="false"] nav a[aria-current="page"]')
+      .filter({ hasText: new RegExp(`^${name.replace(/[?']/g, '.')}$`) })
+      .waitFor();
   };
   /** Form controls with no accessible name (a label, aria-label or aria-labelledby). */
   const unlabelled = async () =>
