@@ -8,7 +8,7 @@ import { connectionTab } from './tabs/connection.js';
 import { bookingFeaturesTab, locationsTab, practitionersTab, slotTypesTab } from './tabs/mappings.js';
 import { overviewTab } from './tabs/overview.js';
 import { whyTab } from './tabs/why.js';
-import { connectionBadge, pluginNames, plugins, problemBox } from './ui.js';
+import { connectionBadge, dataTable, pluginNames, plugins, problemBox } from './ui.js';
 
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
 const account = /** @type {HTMLElement} */ (document.getElementById('account'));
@@ -126,26 +126,11 @@ async function practiceList(current) {
   replace(
     main,
     h('h1', null, 'Practices'),
-    practices.length === 0
-      ? h('p', null, 'This key reaches no practice yet.')
-      : h(
-          'table',
-          null,
-          h('caption', { class: 'visually-hidden' }, 'Practices this key can reach'),
-          h(
-            'thead',
-            null,
-            h(
-              'tr',
-              null,
-              h('th', { scope: 'col' }, 'Practice'),
-              h('th', { scope: 'col' }, 'Clinical system'),
-              h('th', { scope: 'col' }, 'ODS code'),
-              h('th', { scope: 'col' }, 'Connection'),
-            ),
-          ),
-          h('tbody', null, rows),
-        ),
+    dataTable(['Practice', 'Clinical system', 'ODS code', 'Connection'], rows, {
+      caption: 'Practices this key can reach',
+      hideCaption: true,
+      empty: 'This key reaches no practice yet.',
+    }),
   );
 }
 

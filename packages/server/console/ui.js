@@ -29,3 +29,26 @@ export function problemBox(error) {
     problem.code ? h('p', { class: 'code' }, problem.code) : null,
   );
 }
+
+/**
+ * A table of `rows` (<tr> elements) under column `headers`, or the `empty` sentence when there
+ * are none. `caption` names it for screen readers (shown unless `hideCaption`).
+ */
+export function dataTable(headers, rows, { caption, hideCaption = false, className, empty }) {
+  if (rows.length === 0) return h('p', { class: 'notice' }, empty);
+  return h(
+    'table',
+    { class: className },
+    h('caption', { class: hideCaption ? 'visually-hidden' : null }, caption),
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        headers.map((text) => h('th', { scope: 'col' }, text)),
+      ),
+    ),
+    h('tbody', null, rows),
+  );
+}

@@ -6,7 +6,7 @@
  */
 import { ApiError, all, api } from '../api.js';
 import { badge, h, replace, statusLine, uid } from '../dom.js';
-import { problemBox } from '../ui.js';
+import { dataTable, problemBox } from '../ui.js';
 
 const FEATURES = [
   { value: 'not_bookable', label: 'Not Bookable' },
@@ -175,24 +175,6 @@ function addForm(label, fields, create) {
   );
 }
 
-function tableOf(caption, headers, rows) {
-  return h(
-    'table',
-    { class: 'mapping' },
-    h('caption', null, caption),
-    h(
-      'thead',
-      null,
-      h(
-        'tr',
-        null,
-        headers.map((text) => h('th', { scope: 'col' }, text)),
-      ),
-    ),
-    h('tbody', null, rows),
-  );
-}
-
 const problemCell = () => h('td', { class: 'row-problem' });
 
 /** Stages 1 and 2: ours ↔ the EHR's, 1 to 1, blank allowed. */
@@ -232,10 +214,12 @@ function oneToOneStage({
       intro,
       path: ours,
       rows,
-      table:
-        rows.length === 0
-          ? h('p', { class: 'notice' }, `There are no ${ours} on the booking side yet: add them below.`)
-          : tableOf(heading, [`Ours (${ours})`, `${ctx.plugin.name}`, ''], rows),
+      table: dataTable([`Ours (${ours})`, ctx.plugin.name, ''], rows, {
+        caption: heading,
+        hideCaption: true,
+        className: 'mapping',
+        empty: `There are no ${ours} on the booking side yet: add them below.`,
+      }),
       collect: () => ({
         rows: rows.map((tr) => ({
           [idKey]: tr.dataset.id,
@@ -335,18 +319,12 @@ export async function slotTypesTab(panel, ctx) {
     ],
     path: 'slot-types',
     rows,
-    table:
-      rows.length === 0
-        ? h(
-            'p',
-            { class: 'notice' },
-            'No EHR slot types known yet: set up the connection, then Refresh from EHR.',
-          )
-        : tableOf(
-            'Slot type features',
-            [`${ctx.plugin.name} slot type`, 'Active', 'Feature', 'Appointment type', ''],
-            rows,
-          ),
+    table: dataTable([`${ctx.plugin.name} slot type`, 'Active', 'Feature', 'Appointment type', ''], rows, {
+      caption: 'Slot type features',
+      hideCaption: true,
+      className: 'mapping',
+      empty: 'No EHR slot types known yet: set up the connection, then Refresh from EHR.',
+    }),
     collect: () => ({
       rows: rows.map((tr) => {
         const [feature, type] = tr.querySelectorAll('select');
@@ -393,14 +371,12 @@ export async function bookingFeaturesTab(panel, ctx) {
     ],
     path: 'appointment-types',
     rows,
-    table:
-      rows.length === 0
-        ? h(
-            'p',
-            { class: 'notice' },
-            'There are no appointment types on the booking side yet: add them below.',
-          )
-        : tableOf('Booking features', ['Appointment type (ours)', `${ctx.plugin.name} slot type`, ''], rows),
+    table: dataTable(['Appointment type (ours)', `${ctx.plugin.name} slot type`, ''], rows, {
+      caption: 'Booking features',
+      hideCaption: true,
+      className: 'mapping',
+      empty: 'There are no appointment types on the booking side yet: add them below.',
+    }),
     collect: () => ({
       rows: rows.map((tr) => ({
         appointmentTypeId: tr.dataset.id,

@@ -6,7 +6,7 @@
 import { ApiError, all, api } from '../api.js';
 import { badge, h, replace, statusLine } from '../dom.js';
 import { age, dateTime } from '../format.js';
-import { connectionBadge, problemBox } from '../ui.js';
+import { connectionBadge, dataTable, problemBox } from '../ui.js';
 
 export async function overviewTab(panel, ctx) {
   const { practice, plugin } = ctx;
@@ -112,48 +112,28 @@ export async function overviewTab(panel, ctx) {
       'section',
       { 'aria-labelledby': 'runs-heading' },
       h('h3', { id: 'runs-heading' }, 'Latest syncs'),
-      runs.data.length === 0
-        ? h('p', null, 'No sync has run yet.')
-        : h(
-            'table',
+      dataTable(
+        ['Started', 'Why', 'Result', 'Slots read', 'New', 'Changed', 'Gone'],
+        runs.data.map((run) =>
+          h(
+            'tr',
             null,
+            h('td', null, when(run.startedAt)),
+            h('td', null, run.trigger),
             h(
-              'thead',
+              'td',
               null,
-              h(
-                'tr',
-                null,
-                ['Started', 'Why', 'Result', 'Slots read', 'New', 'Changed', 'Gone'].map((t) =>
-                  h('th', { scope: 'col' }, t),
-                ),
-              ),
+              badge(run.status === 'succeeded' ? 'ok' : run.status === 'failed' ? 'bad' : 'warn', run.status),
+              run.error ? ` ${run.error.message ?? ''}` : '',
             ),
-            h(
-              'tbody',
-              null,
-              runs.data.map((run) =>
-                h(
-                  'tr',
-                  null,
-                  h('td', null, when(run.startedAt)),
-                  h('td', null, run.trigger),
-                  h(
-                    'td',
-                    null,
-                    badge(
-                      run.status === 'succeeded' ? 'ok' : run.status === 'failed' ? 'bad' : 'warn',
-                      run.status,
-                    ),
-                    run.error ? ` ${run.error.message ?? ''}` : '',
-                  ),
-                  h('td', null, run.counts?.fetched ?? '—'),
-                  h('td', null, run.counts?.inserted ?? '—'),
-                  h('td', null, run.counts?.updated ?? '—'),
-                  h('td', null, run.counts?.deleted ?? '—'),
-                ),
-              ),
-            ),
+            h('td', null, run.counts?.fetched ?? '—'),
+            h('td', null, run.counts?.inserted ?? '—'),
+            h('td', null, run.counts?.updated ?? '—'),
+            h('td', null, run.counts?.deleted ?? '—'),
           ),
+        ),
+        { caption: 'The latest syncs, newest first', hideCaption: true, empty: 'No sync has run yet.' },
+      ),
     ),
     held.length === 0
       ? null

@@ -7,7 +7,7 @@
 import { all, api } from '../api.js';
 import { badge, h, replace, statusLine, uid } from '../dom.js';
 import { clock, nextDay, today } from '../format.js';
-import { problemBox } from '../ui.js';
+import { dataTable, problemBox } from '../ui.js';
 
 const STATUS = {
   pass: ['ok', 'pass'],
@@ -154,6 +154,13 @@ function checklist(report) {
 
 function diaries(offered, diary, ehrName) {
   const name = (entity) => entity?.name ?? '—';
+  const cells = (...values) =>
+    h(
+      'tr',
+      null,
+      values.map((v) => h('td', null, v)),
+    );
+  const time = (item) => `${clock(item.start)}–${clock(item.end)}`;
   return h(
     'div',
     { class: 'diaries' },
@@ -161,74 +168,37 @@ function diaries(offered, diary, ehrName) {
       'section',
       { 'aria-labelledby': 'offered-heading' },
       h('h3', { id: 'offered-heading' }, `Offered to patients (${offered.length})`),
-      offered.length === 0
-        ? h('p', null, 'No slot is offered that day.')
-        : h(
-            'table',
-            null,
-            h(
-              'thead',
-              null,
-              h(
-                'tr',
-                null,
-                ['Time', 'Appointment type', 'Practitioner', 'Location'].map((t) =>
-                  h('th', { scope: 'col' }, t),
-                ),
-              ),
-            ),
-            h(
-              'tbody',
-              null,
-              offered.map((s) =>
-                h(
-                  'tr',
-                  null,
-                  h('td', null, `${clock(s.start)}–${clock(s.end)}`),
-                  h('td', null, name(s.appointmentType)),
-                  h('td', null, name(s.practitioner)),
-                  h('td', null, name(s.location)),
-                ),
-              ),
-            ),
-          ),
+      dataTable(
+        ['Time', 'Appointment type', 'Practitioner', 'Location'],
+        offered.map((s) => cells(time(s), name(s.appointmentType), name(s.practitioner), name(s.location))),
+        {
+          caption: 'Slots offered to patients that day',
+          hideCaption: true,
+          empty: 'No slot is offered that day.',
+        },
+      ),
     ),
     h(
       'section',
       { 'aria-labelledby': 'diary-heading' },
       h('h3', { id: 'diary-heading' }, `Booked that day (${diary.length})`),
-      diary.length === 0
-        ? h('p', null, 'Nothing is booked that day.')
-        : h(
-            'table',
-            null,
-            h(
-              'thead',
-              null,
-              h(
-                'tr',
-                null,
-                ['Time', 'Booked', 'Appointment type', 'Practitioner', `${ehrName} slot type`].map((t) =>
-                  h('th', { scope: 'col' }, t),
-                ),
-              ),
-            ),
-            h(
-              'tbody',
-              null,
-              diary.map((e) =>
-                h(
-                  'tr',
-                  null,
-                  h('td', null, `${clock(e.start)}–${clock(e.end)}`),
-                  h('td', null, e.source === 'slotbridge' ? `through us (${e.state})` : `in ${ehrName}`),
-                  h('td', null, name(e.appointmentType)),
-                  h('td', null, name(e.practitioner)),
-                  h('td', null, e.ehr.slotTypeName ?? e.ehr.slotTypeId),
-                ),
-              ),
-            ),
+      dataTable(
+        ['Time', 'Booked', 'Appointment type', 'Practitioner', `${ehrName} slot type`],
+        diary.map((e) =>
+          cells(
+            time(e),
+            e.source === 'slotbridge' ? `through us (${e.state})` : `in ${ehrName}`,
+            name(e.appointmentType),
+            name(e.practitioner),
+            e.ehr.slotTypeName ?? e.ehr.slotTypeId,
           ),
+        ),
+        {
+          caption: 'Appointments booked that day, through us and in the EHR',
+          hideCaption: true,
+          empty: 'Nothing is booked that day.',
+        },
+      ),
     ),
   );
 }
