@@ -13,7 +13,7 @@ import {
 } from '@slotbridge/core';
 import { type Static, Type } from 'typebox';
 import { pageAnswer, pageOf, pageOfRef, pageQuery } from '../pages.ts';
-import { problemResponses, ref } from '../schemas.ts';
+import { PracticeParams, problemResponses, ref } from '../schemas.ts';
 
 const PartnerParams = Type.Object({ partnerId: Type.String({ format: 'uuid' }) });
 const KeyParams = Type.Object({
@@ -40,6 +40,9 @@ const RotatedApiKeySchema = Type.Object(
     prefix: Type.String(),
     label: Type.String({ description: "The old key's label" }),
     partnerId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+    practiceId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+      description: "A practice key: the one practice it reaches (the old key's); null: a partner key",
+    }),
     previous: ApiKeyViewSchema,
   },
   { description: 'The new key (shown once) and the old one, now expiring' },
@@ -143,7 +146,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['partners'],
         operationId: 'listApiKeys',
         summary: "List a partner's API keys",
-        description: `Oldest first, in pages. Never the key itself: its prefix, label, status, when it was created, last used (recorded at most once a minute), revoked, or stops after a rotation. The admin key lists any partner's keys; a partner key its own partner's (another partner answers 404). Default page ${PAGE_DEFAULT}, at most ${PAGE_MAX}.`,
+        description: `Oldest first, in pages. Never the key itself: its prefix, label, status, when it was created, last used (recorded at most once a minute), revoked, or stops after a rotation. Its practice keys are listed too, each with its practiceId (null: a partner key). The admin key lists any partner's keys; a partner key its own partner's (another partner answers 404). Default page ${PAGE_DEFAULT}, at most ${PAGE_MAX}.`,
         params: PartnerParams,
         querystring: Type.Object(pageQuery(), { additionalProperties: false }),
         response: { 200: pageOf(ApiKeyViewSchema), ...problemResponses(400, 401, 404) },
@@ -183,7 +186,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'revokeApiKey',
         summary: 'Revoke an API key: it stops working at once',
         description:
-          "The key is refused from the next request in this process, and within 30 seconds in the other API processes (keys are verified from memory). Revoking a revoked key answers it unchanged. The admin key revokes any partner's keys; a partner key its own partner's — but not the key making the request unless confirm=true (409 SB_ERR_API_KEY_IN_USE otherwise), so a client does not lock itself out by mistake.",
+          "A partner key or a practice key of the partner. The key is refused from the next request in this process, and within 30 seconds in the other API processes (keys are verified from memory). Revoking a revoked key answers it unchanged. The admin key revokes any partner's keys; a partner key its own partner's — but not the key making the request unless confirm=true (409 SB_ERR_API_KEY_IN_USE otherwise), so a client does not lock itself out by mistake.",
         params: KeyParams,
         querystring: Type.Object(
           {
@@ -223,7 +226,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['partners'],
         operationId: 'rotateApiKey',
         summary: 'Rotate an API key: a new key now, the old one stops after a grace period',
-        description: `Issues a new key with the old one's label (shown once, in this answer: only its hash is kept). The old key keeps working for graceSeconds (default ${ROTATION_GRACE_DEFAULT_SECONDS}, 24 hours; at most ${ROTATION_GRACE_MAX_SECONDS}, 7 days; 0: it stops now), then is refused; its status is expiring meanwhile, and replacedBy names the new key. Only an active key can be rotated: a revoked or already rotated one answers 409 SB_ERR_API_KEY_NOT_ROTATABLE (rotate its replacement). The admin key rotates any partner's keys; a partner key its own partner's, the key making the request included.`,
+        description: `Issues a new key with the old one's label (shown once, in this answer: only its hash is kept). The old key keeps working for graceSeconds (default ${ROTATION_GRACE_DEFAULT_SECONDS}, 24 hours; at most ${ROTATION_GRACE_MAX_SECONDS}, 7 days; 0: it stops now), then is refused; its status is expiring meanwhile, and replacedBy names the new key. Only an active key can be rotated: a revoked or already rotated one answers 409 SB_ERR_API_KEY_NOT_ROTATABLE (rotate its replacement). A practice key's replacement reaches the same practice. The admin key rotates any partner's keys; a partner key its own partner's, the key making the request included.`,
         params: KeyParams,
         querystring: Type.Object(
           {
@@ -252,6 +255,38 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       );
       reply.code(201).header('cache-control', 'no-store');
       return { ...issued, previous };
+    },
+  );
+
+  app.post(
+    '/v1/practices/:practiceId/api-keys',
+    {
+      config: { partnerLevel: true },
+      schema: {
+        tags: ['partners'],
+        operationId: 'createPracticeApiKey',
+        summary:
+          'Issue a practice key: an API key for this practice only, for its manager. The key is shown once.',
+        description:
+          "The key reaches this practice only: its settings, connection, mappings, sync, slots, bookings and diagnostics (GET /v1/practices lists just it; another practice, of this partner or another, answers 404). It can do nothing at the partner's level — create a practice, anything under /v1/partners or /v1/webhook-endpoints, issue keys — which answers 403 SB_ERR_PRACTICE_KEY_NOT_ALLOWED. It is one of the partner's keys: GET /v1/partners/{partnerId}/api-keys lists it with its practiceId, and …/revoke and …/rotate work on it (the new key reaches the same practice). The partner's key issues one for its own practices; the admin key for any practice. The key is in the answer once: only its hash is kept. Send it as \"Authorization: Bearer <key>\", or paste it into the console at /console/.",
+        params: PracticeParams,
+        body: Type.Object(
+          { label: Type.String({ minLength: 1, maxLength: 200 }) },
+          { additionalProperties: false },
+        ),
+        response: { 201: ref(IssuedKeySchema), ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const practice = await app.slotbridge.practices.get(request.caller, request.params.practiceId);
+      const issued = await app.slotbridge.apiKeys.issuePracticeKey(
+        request.caller,
+        practice.partner_id,
+        practice.id,
+        request.body.label,
+      );
+      reply.code(201).header('cache-control', 'no-store');
+      return issued;
     },
   );
 };

@@ -18,6 +18,7 @@ export const practiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/practices',
     {
+      config: { partnerLevel: true },
       schema: {
         tags: ['practices'],
         operationId: 'createPractice',
@@ -25,7 +26,7 @@ export const practiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'x-response-examples': examples.createPractice.responses,
         summary: 'Create a practice',
         description:
-          "A practice on one EHR plugin (GET /v1/plugins), in its diary's time zone. Next: PUT …/connection with the plugin's settings. A partner key creates it for its partner; the admin key names the partner.",
+          "A practice on one EHR plugin (GET /v1/plugins), in its diary's time zone. Next: PUT …/connection with the plugin's settings. A partner key creates it for its partner; the admin key names the partner; a practice key may not (403).",
         body: Type.Object(
           {
             name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -62,7 +63,8 @@ export const practiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['practices'],
         operationId: 'listPractices',
         summary: 'List the practices this key can reach',
-        description: "A partner key: its partner's practices; the admin key: every practice.",
+        description:
+          "A partner key: its partner's practices; a practice key: its one practice; the admin key: every practice.",
         querystring: Type.Object(pageQuery(), { additionalProperties: false }),
         response: { 200: pageOfRef(PracticeViewSchema), ...problemResponses(400, 401) },
       },
