@@ -1,6 +1,7 @@
 /**
  * `slotbridge api-keys <list|create|revoke|rotate> --partner <id> …`: a partner's API keys from the
- * command line, on the same core calls as the API (GET/POST /v1/partners/{partnerId}/api-keys…).
+ * command line, on the same core calls as the API (GET/POST /v1/partners/{partnerId}/api-keys…;
+ * `create --practice <id>`: a practice key, as POST /v1/practices/{practiceId}/api-keys).
  * The output is JSON on stdout, one object per command (a list: one line per key), so it can be
  * piped; a new key (create, rotate) is printed once and kept nowhere. Errors go to stderr with
  * their code and fix, and exit 1; a usage error exits 2.
@@ -20,11 +21,14 @@ import {
 } from '@slotbridge/core';
 
 export const API_KEYS_USAGE = `usage: slotbridge api-keys <command> --partner <partnerId> [options]
-  list    --partner <id>                           the partner's keys (never the key itself)
-  create  --partner <id> --label <text>            a new key, printed once
+  list    --partner <id>                           the partner's keys, its practice keys with their
+                                                   practiceId (never the key itself)
+  create  --partner <id> --label <text> [--practice <practiceId>]
+          a new key, printed once; with --practice, a practice key: it reaches that practice of
+          the partner only (for its practice manager) and nothing at the partner's level
   revoke  --partner <id> --key <keyId>             the key stops working (running servers: within 30 s)
   rotate  --partner <id> --key <keyId> [--grace-seconds <n>]
-          a new key, printed once; the old one keeps working for n seconds
+          a new key, printed once (a practice key's reaches the same practice); the old one keeps working for n seconds
           (default ${ROTATION_GRACE_DEFAULT_SECONDS}, 24 h; at most ${ROTATION_GRACE_MAX_SECONDS}, 7 days; 0: it stops now)`;
 
 const SUBCOMMANDS = ['list', 'create', 'revoke', 'rotate'] as const;
@@ -36,16 +40,22 @@ export interface CliOutput {
 }
 
 /** What the command asks for, or a usage error (the message to print). */
-export function parseApiKeysArgs(
-  args: string[],
-):
-  | { subcommand: Subcommand; partnerId: string; label?: string; keyId?: string; graceSeconds?: number }
+export function parseApiKeysArgs(args: string[]):
+  | {
+      subcommand: Subcommand;
+      partnerId: string;
+      label?: string;
+      keyId?: string;
+      practiceId?: string;
+      graceSeconds?: number;
+    }
   | { usage: string } {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   const OPTIONS = {
     partner: { type: 'string' },
     label: { type: 'string' },
     key: { type: 'string' },
+    practice: { type: 'string' },
     'grace-seconds': { type: 'string' },
   } as const;
   try {
@@ -58,11 +68,15 @@ export function parseApiKeysArgs(
     return { usage: subcommand ? `unknown command "${subcommand}"` : 'a command is needed' };
   }
   if (extra.length > 0) return { usage: `unexpected "${extra.join(' ')}"` };
-  const { partner, label, key } = parsed.values;
+  const { partner, label, key, practice } = parsed.values;
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   if (!partner || !uuid.test(partner)) return { usage: '--partner <partnerId> (a UUID) is needed' };
   const sub = subcommand as Subcommand;
   if (sub === 'create' && !label?.trim()) return { usage: 'create needs --label <text>' };
+  if (practice !== undefined) {
+    if (sub !== 'create') return { usage: '--practice goes with create only' };
+    if (!uuid.test(practice)) return { usage: '--practice <practiceId> must be a UUID' };
+  }
   if ((sub === 'revoke' || sub === 'rotate') && (!key || !uuid.test(key))) {
     return { usage: `${sub} needs --key <keyId> (a UUID; "list" shows them)` };
   }
@@ -80,6 +94,7 @@ export function parseApiKeysArgs(
     partnerId: partner.toLowerCase(),
     ...(label !== undefined && { label: label.trim() }),
     ...(key !== undefined && { keyId: key.toLowerCase() }),
+    ...(practice !== undefined && { practiceId: practice.toLowerCase() }),
     ...(graceSeconds !== undefined && { graceSeconds }),
   };
 }
@@ -106,7 +121,10 @@ export async function runApiKeysCommand(db: Db, args: string[], output: CliOutpu
         break;
       }
       case 'create': {
-        const issued = await apiKeys.issuePartnerKey(request.partnerId, request.label!);
+        const issued =
+          request.practiceId === undefined
+            ? await apiKeys.issuePartnerKey(request.partnerId, request.label!)
+            : await apiKeys.issuePracticeKey(admin, request.partnerId, request.practiceId, request.label!);
         output.out(JSON.stringify(issued));
         output.err('The key is shown once: only its hash is kept.');
         break;

@@ -87,6 +87,8 @@ t.test('api-keys from the command line: list, create, rotate, revoke', async (t)
     ['rotate', '--partner', a.id, '--key', freshId, '--grace-seconds', '-1'],
     ['list', '--partner', a.id, '--grace-seconds', '5'],
     ['list', '--partner', a.id, '--what'],
+    ['create', '--partner', a.id, '--label', 'x', '--practice', 'nope'],
+    ['list', '--partner', a.id, '--practice', a.id],
   ]) {
     const r = await run(...args);
     t.equal(r.code, 2, `${args.join(' ') || '(nothing)'}: exit 2`);
@@ -132,4 +134,56 @@ t.test('the real CLI process: slotbridge api-keys list on DATABASE_URL', async (
   t.equal(lines.length, 1);
   t.match(JSON.parse(lines[0]!), { partnerId: a.id, status: 'active' });
   t.notMatch(stdout, new RegExp(a.key));
+});
+
+t.test('api-keys from the command line: a practice key with create --practice', async (t) => {
+  const { app, slotbridge, partner, close } = await testApp();
+  t.teardown(close);
+  const a = await partner('A');
+  const b = await partner('B');
+  const practice = async (key: string, name: string) =>
+    (
+      await app.inject({
+        method: 'POST',
+        url: '/v1/practices',
+        headers: bearer(key),
+        payload: { name, ehr: 'memory', timeZone: 'Europe/London' },
+      })
+    ).json<{ id: string }>().id;
+  const a1 = await practice(a.key, 'A one');
+  await practice(a.key, 'A two');
+  const b1 = await practice(b.key, 'B one');
+  const run = async (...args: string[]) => {
+    const c = capture();
+    const code = await runApiKeysCommand(slotbridge.db, args, c.output);
+    return { code, out: c.out, err: c.err.join('\n') };
+  };
+
+  const created = await run('create', '--partner', a.id, '--practice', a1, '--label', 'manager');
+  t.equal(created.code, 0, created.err);
+  const issued = JSON.parse(created.out[0]!);
+  t.match(issued, { partnerId: a.id, practiceId: a1, label: 'manager', key: /^sb_/ });
+  t.match(created.err, /shown once/);
+  const reached = await app.inject({ url: '/v1/practices', headers: bearer(issued.key) });
+  t.same(
+    reached.json().data.map((p: { id: string }) => p.id),
+    [a1],
+    'it reaches its one practice',
+  );
+
+  const listed = (await run('list', '--partner', a.id)).out.map((line) => JSON.parse(line));
+  t.same(
+    listed.map((k) => k.practiceId),
+    [null, a1],
+    'listed with the partner, with its practiceId',
+  );
+  t.notMatch(listed.map((k) => JSON.stringify(k)).join(), new RegExp(issued.key), 'never the key');
+
+  const rotated = JSON.parse((await run('rotate', '--partner', a.id, '--key', issued.id)).out[0]!);
+  t.match(rotated, { practiceId: a1, previous: { practiceId: a1, status: 'expiring' } });
+
+  const foreign = await run('create', '--partner', a.id, '--practice', b1, '--label', 'x');
+  t.equal(foreign.code, 1, "another partner's practice");
+  t.match(foreign.err, /^SB_ERR_PRACTICE_NOT_FOUND: .*\nfix: /);
+  t.same(foreign.out, []);
 });
