@@ -19,6 +19,8 @@ export interface ApiRoute {
   /** The statuses its schema documents (response keys). */
   documented: Set<number>;
   admin: boolean;
+  /** Refuses a practice key (403): `config.partnerLevel`, set by auth.ts (flagged, or by prefix). */
+  partnerLevel: boolean;
   hidden: boolean;
 }
 
@@ -46,6 +48,7 @@ export function apiRoutes(routes: RouteOptions[]): ApiRoute[] {
         },
         documented: new Set(Object.keys(schema.response ?? {}).map(Number)),
         admin: (route.config as { admin?: boolean } | undefined)?.admin === true,
+        partnerLevel: (route.config as { partnerLevel?: boolean } | undefined)?.partnerLevel === true,
         hidden: schema.hide === true,
       });
     }

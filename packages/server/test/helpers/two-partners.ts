@@ -55,12 +55,21 @@ async function writeBack(setup: TestApp): Promise<void> {
   }
 }
 
-async function tenant(setup: TestApp, label: string): Promise<Tenant> {
+/**
+ * A tenant: a partner (a new one, or `partner` for another practice of an existing one) with a
+ * practice set up over the API, its booking, webhook endpoint and event.
+ */
+export async function tenant(
+  setup: TestApp,
+  label: string,
+  partner?: { id: string; key: string },
+): Promise<Tenant> {
   const { app } = setup;
   const marker = `${label}mark${randomBytes(4).toString('hex')}`;
-  const partner = await setup.partner(`Partner ${marker}`);
+  partner ??= await setup.partner(`Partner ${marker}`);
+  const { id: partnerId, key: partnerKey } = partner;
   const call = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object, headers = {}) =>
-    app.inject({ method, url, headers: { ...bearer(partner.key), ...headers }, ...(payload && { payload }) });
+    app.inject({ method, url, headers: { ...bearer(partnerKey), ...headers }, ...(payload && { payload }) });
   const practice = await ok(
     await call('POST', '/v1/practices', {
       name: `Surgery ${marker}`,
@@ -142,19 +151,21 @@ async function tenant(setup: TestApp, label: string): Promise<Tenant> {
     .withTables<WebhookTables>()
     .selectFrom('webhook_events')
     .select('id')
-    .where('partner_id', '=', partner.id)
+    .where('partner_id', '=', partnerId)
+    .where('practice_id', '=', practice.id as string)
     .orderBy('seq')
     .executeTakeFirstOrThrow();
   const key = await setup.slotbridge.db
     .selectFrom('api_keys')
     .select('id')
-    .where('partner_id', '=', partner.id)
+    .where('partner_id', '=', partnerId)
+    .orderBy('created_at')
     .executeTakeFirstOrThrow();
   return {
     label,
-    key: partner.key,
+    key: partnerKey,
     ids: {
-      partnerId: partner.id,
+      partnerId,
       practiceId: practice.id as string,
       practitionerId: practitioner.id as string,
       locationId: location.id as string,
