@@ -113,6 +113,7 @@ export const connectionSchema = Type.Object(
       Type.String({
         title: 'TLS client certificate',
         pattern: PEM,
+        contentMediaType: 'application/x-pem-file',
         description:
           "The partner's Spine-issued TLS client certificate (PEM, from the NHS England onboarding team), " +
           'presented for mutual TLS when the URL is https.',
@@ -122,6 +123,7 @@ export const connectionSchema = Type.Object(
       Type.String({
         title: 'TLS client key',
         pattern: PEM,
+        contentMediaType: 'application/x-pem-file',
         writeOnly: true,
         description:
           'The private key of that certificate (PEM). Secret: stored encrypted, never shown again.',
@@ -131,6 +133,7 @@ export const connectionSchema = Type.Object(
       Type.String({
         title: 'Spine CA certificates',
         pattern: PEM,
+        contentMediaType: 'application/x-pem-file',
         description:
           "The Spine root and sub-CA certificates (PEM) the proxy's certificate is checked against. Default: the " +
           "system's trusted certificates.",

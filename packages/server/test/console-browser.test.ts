@@ -33,7 +33,8 @@ t.test('a practice manager sets a practice up in the console, in Chromium', { sk
   mkdirSync(shots, { recursive: true });
   const list = repositoryPluginList();
   const plugins = await loadPlugins(
-    { ...list, specifiers: list.specifiers.filter((s) => s.includes('plugin-emis')) },
+    // EMIS for the exercise; GP Connect for a connection form with certificates in it.
+    { ...list, specifiers: list.specifiers.filter((s) => /plugin-(emis|gpconnect)/.test(s)) },
     { demo: true },
   );
   const { slotbridge, database } = await createTestSlotbridge();
@@ -324,6 +325,18 @@ t.test('a practice manager sets a practice up in the console, in Chromium', { sk
     const row = page.locator('table.mapping tbody tr', { hasText: travel });
     t.ok(await row.getByText('gone from the EHR').isVisible(), 'its row is marked');
     await shot('slot-types-gone');
+  });
+
+  await t.test("another plugin's form: GP Connect's certificates keep their lines", async (t) => {
+    const gpConnect = demo.practices.find((p) => p.ehr === 'gpconnect')!;
+    await page.goto(`${address}/console/#/practices/${gpConnect.practiceId}/connection`);
+    await page.locator('main[aria-busy="false"] a[aria-current="page"]', { hasText: 'Connection' }).waitFor();
+    const certificate = page.getByLabel(/^TLS client certificate/);
+    t.equal(await certificate.evaluate((el) => el.tagName), 'TEXTAREA', 'a PEM file is a multi-line field');
+    t.equal(await page.getByLabel(/^Practice ODS code/).evaluate((el) => el.tagName), 'INPUT');
+    t.ok(await page.getByRole('heading', { level: 4 }).first().isVisible(), "the plugin's own steps");
+    t.same(await unlabelled(), []);
+    await shot('connection-gpconnect');
   });
 
   t.same(pageErrors, [], 'no script error in the page');

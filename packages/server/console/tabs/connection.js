@@ -147,10 +147,21 @@ function field(name, property, isRequired, current) {
   const secret = property.writeOnly === true;
   const numeric = property.type === 'integer' || property.type === 'number';
   const saved = current?.settings?.[name];
-  const input = h('input', {
+  // A file's contents (a PEM certificate, say: contentMediaType in the schema) keep their lines.
+  const multiline = typeof property.contentMediaType === 'string';
+  const input = h(multiline ? 'textarea' : 'input', {
     id,
     name,
-    type: secret ? 'password' : numeric ? 'number' : property.format === 'uri' ? 'url' : 'text',
+    type: multiline
+      ? null
+      : secret
+        ? 'password'
+        : numeric
+          ? 'number'
+          : property.format === 'uri'
+            ? 'url'
+            : 'text',
+    rows: multiline ? 6 : null,
     autocomplete: secret ? 'new-password' : 'off',
     spellcheck: 'false',
     required: isRequired,
@@ -168,7 +179,7 @@ function field(name, property, isRequired, current) {
   const strayNote = () => {
     const value = input.value;
     note.textContent =
-      value !== value.trim()
+      !multiline && value !== value.trim()
         ? 'Warning: this has a space at the start or end. Remove it unless it is really part of the value.'
         : '';
     note.classList.toggle('warning', note.textContent !== '');
