@@ -24,9 +24,6 @@ export class ApiError extends Error {
     this.status = status;
     this.problem = problem ?? {};
   }
-  get code() {
-    return this.problem.code ?? null;
-  }
 }
 
 /** Called when the API answers 401: the key is wrong, revoked or expired. */

@@ -14,7 +14,7 @@ const main = /** @type {HTMLElement} */ (document.getElementById('main'));
 const account = /** @type {HTMLElement} */ (document.getElementById('account'));
 
 /** A practice's tabs, in the order a practice manager sets up (seed 000's stages 1–4 in the middle). */
-export const TABS = [
+const TABS = [
   { id: 'overview', label: 'Overview', render: overviewTab },
   { id: 'connection', label: 'Connection', render: connectionTab },
   { id: 'practitioners', label: 'Practitioners', render: practitionersTab },
@@ -44,8 +44,9 @@ function showAccount() {
         class: 'link',
         onclick: () => {
           session.signOut();
-          location.hash = '#/';
-          route();
+          // The hash change routes; on the list already, route now.
+          if (location.hash === '#/') route();
+          else location.hash = '#/';
         },
       },
       'Sign out',
@@ -183,7 +184,7 @@ async function practicePage(practiceId, tabId, message, current) {
 
 let routing = 0;
 /** Shows the view the hash names; `message` goes in the redrawn tab's status line. */
-export async function route(message) {
+async function route(message) {
   const turn = ++routing;
   const current = () => turn === routing;
   showAccount();

@@ -29,7 +29,7 @@ export function h(tag, props, ...children) {
 }
 
 /** Appends strings and nodes (nested arrays flattened; null/false/undefined skipped). */
-export function append(el, children) {
+function append(el, children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     el.append(child instanceof Node ? child : String(child));

@@ -39,12 +39,11 @@ export async function whyTab(panel, ctx) {
     all(`${base}/ehr/practitioners`),
     all(`${base}/appointment-types`),
   ]);
-  const params = new URLSearchParams(location.hash.split('?')[1] ?? '');
   const date = h('input', {
     type: 'date',
     name: 'date',
     required: true,
-    value: params.get('date') ?? today(practice.timeZone, 1),
+    value: today(practice.timeZone, 1),
   });
   const slotType = choose(
     'ehrSlotTypeId',
