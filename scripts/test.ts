@@ -63,6 +63,10 @@ function runTap(env: NodeJS.ProcessEnv): Promise<number> {
 if (!suiteOnly) {
   step('lint (biome)', bin('biome'), ['check', '.']);
   step('typecheck (tsc --noEmit)', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
+  step('typecheck the console (its JSDoc, tsc checkJs)', bin('tsc'), [
+    '-p',
+    'packages/server/console/tsconfig.json',
+  ]);
 }
 
 // The console's browser test runs once (not on the second, SKIP_SLOW pass): Chromium first.

@@ -26,14 +26,21 @@ export class ApiError extends Error {
   }
 }
 
-/** Called when the API answers 401: the key is wrong, revoked or expired. */
+/**
+ * Called when the API answers 401: the key is wrong, revoked or expired.
+ * @type {(error: ApiError) => void}
+ */
 let onUnauthorised = () => {};
+/** @param {(error: ApiError) => void} handler */
 export function whenUnauthorised(handler) {
   onUnauthorised = handler;
 }
 
 /**
  * One API call. `query` values that are empty are left out.
+ * @param {string} method
+ * @param {string} path
+ * @param {{ body?: unknown, query?: Record<string, unknown>, key?: string }} [options]
  * @returns {Promise<any>} the JSON answer (null for 204)
  */
 export async function api(method, path, { body, query, key } = {}) {

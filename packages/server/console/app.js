@@ -8,7 +8,7 @@ import { connectionTab } from './tabs/connection.js';
 import { bookingFeaturesTab, locationsTab, practitionersTab, slotTypesTab } from './tabs/mappings.js';
 import { overviewTab } from './tabs/overview.js';
 import { whyTab } from './tabs/why.js';
-import { connectionBadge, dataTable, pluginNames, plugins, problemBox } from './ui.js';
+import { connectionBadge, dataTable, messageOf, pluginNames, plugins, problemBox } from './ui.js';
 
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
 const account = /** @type {HTMLElement} */ (document.getElementById('account'));
@@ -85,7 +85,7 @@ function signIn(message) {
           status.textContent =
             error instanceof ApiError && error.status === 401
               ? 'That key is not valid: check you copied all of it (it starts with sb_).'
-              : `Could not sign in: ${error.message}`;
+              : `Could not sign in: ${messageOf(error)}`;
           input.focus();
         }
       },

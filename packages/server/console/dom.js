@@ -8,10 +8,11 @@
  * `on<event>` adds a listener; `value`, `checked`, `selected`, `disabled` are set as properties
  * (after the children, so a <select>'s value finds its options); `class` sets className; every
  * other key is an attribute (true: present, false/null/undefined: absent).
- * @param {string} tag
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
  * @param {Record<string, any> | null} [props]
  * @param {...any} children strings, nodes, arrays of them; null/false are skipped
- * @returns {HTMLElement}
+ * @returns {HTMLElementTagNameMap[K]}
  */
 export function h(tag, props, ...children) {
   const el = document.createElement(tag);

@@ -33,6 +33,9 @@ export function problemBox(error) {
 /**
  * A table of `rows` (<tr> elements) under column `headers`, or the `empty` sentence when there
  * are none. `caption` names it for screen readers (shown unless `hideCaption`).
+ * @param {string[]} headers
+ * @param {HTMLTableRowElement[]} rows
+ * @param {{ caption: string, hideCaption?: boolean, className?: string, empty: string }} options
  */
 export function dataTable(headers, rows, { caption, hideCaption = false, className, empty }) {
   if (rows.length === 0) return h('p', { class: 'notice' }, empty);
@@ -52,3 +55,6 @@ export function dataTable(headers, rows, { caption, hideCaption = false, classNa
     h('tbody', null, rows),
   );
 }
+
+/** What went wrong, in words, whatever was thrown. */
+export const messageOf = (error) => (error instanceof Error ? error.message : String(error));

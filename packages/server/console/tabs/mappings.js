@@ -6,7 +6,7 @@
  */
 import { ApiError, all, api } from '../api.js';
 import { badge, h, replace, statusLine, uid } from '../dom.js';
-import { dataTable, problemBox } from '../ui.js';
+import { dataTable, messageOf, problemBox } from '../ui.js';
 
 const FEATURES = [
   { value: 'not_bookable', label: 'Not Bookable' },
@@ -38,6 +38,11 @@ const goneMark = (entity) =>
 /**
  * The frame every stage shares: intro, the table, Save and "Refresh from EHR", and the API's
  * verdict. `collect` reads the table into the PUT body; `afterSave` runs once it is saved.
+ * @param {HTMLElement} panel
+ * @param {any} ctx
+ * @param {{ heading: string, intro: string[], path: string, table: HTMLElement,
+ *   rows: HTMLTableRowElement[], collect: () => unknown, afterSave?: () => Promise<void>,
+ *   extra?: HTMLElement }} stage
  */
 function stageFrame(panel, ctx, { heading, intro, path, table, rows, collect, afterSave, extra }) {
   const status = statusLine();
@@ -125,7 +130,7 @@ function refreshButton(ctx, status) {
             `Refreshed from the EHR.${gone ? ` ${gone} mapping(s) point at something gone from the EHR: marked below.` : ''}`,
           );
         } catch (error) {
-          status.textContent = `Could not read the EHR: ${error.message}`;
+          status.textContent = `Could not read the EHR: ${messageOf(error)}`;
         }
       },
     },
@@ -164,7 +169,7 @@ function addForm(label, fields, create) {
             ),
           );
         } catch (error) {
-          status.textContent = `Not added: ${error.message}`;
+          status.textContent = `Not added: ${messageOf(error)}`;
         }
       },
     },
