@@ -77,10 +77,14 @@ function signIn(message) {
         const key = input.value.trim();
         status.textContent = 'Checking the key…';
         try {
-          await api('GET', '/v1/practices', { key, query: { limit: 1 } });
+          const reached = await api('GET', '/v1/practices', { key, query: { limit: 2 } });
           session.signIn(key);
-          if (!location.hash.startsWith('#/practices/')) location.hash = '#/';
-          route();
+          // A key for one practice (a practice manager's) opens that practice at once.
+          const only = reached.data.length === 1 ? reached.data[0] : null;
+          if (location.hash.startsWith('#/practices/')) route();
+          else if (only) location.hash = `#/practices/${only.id}/overview`;
+          else if (location.hash === '#/') route();
+          else location.hash = '#/';
         } catch (error) {
           status.textContent =
             error instanceof ApiError && error.status === 401
@@ -97,7 +101,7 @@ function signIn(message) {
     h(
       'p',
       { id: 'api-key-help', class: 'help' },
-      'The key your slotbridge partner gave you. A partner key shows its practices; an admin key shows every practice. It is kept only in this browser tab.',
+      'The key your slotbridge partner gave you. A practice key opens its practice; a partner key shows its practices; an admin key shows every practice. It is kept only in this browser tab.',
     ),
     h('button', { type: 'submit' }, 'Sign in'),
     status,

@@ -339,5 +339,23 @@ t.test('a practice manager sets a practice up in the console, in Chromium', { sk
     await shot('connection-gpconnect');
   });
 
+  await t.test("a practice manager's own key opens their practice, and only it", async (t) => {
+    const issued = await app.inject({
+      method: 'POST',
+      url: `${p}/api-keys`,
+      headers: { authorization: `Bearer ${demo.partnerKey}` },
+      payload: { label: 'Practice manager' },
+    });
+    t.equal(issued.statusCode, 201, issued.body);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').fill(issued.json().key);
+    await page.getByLabel('API key').press('Enter');
+    await page.locator('main[aria-busy="false"] a[aria-current="page"]', { hasText: 'Overview' }).waitFor();
+    t.equal(await page.getByRole('heading', { level: 1 }).textContent(), exercise.name, 'straight to it');
+    await page.getByRole('link', { name: 'Practices', exact: true }).click();
+    await page.getByRole('heading', { name: 'Practices', level: 1 }).waitFor();
+    t.equal(await page.locator('table tbody tr').count(), 1, 'the one practice it reaches');
+  });
+
   t.same(pageErrors, [], 'no script error in the page');
 });
