@@ -54,7 +54,7 @@ function showAccount() {
   );
 }
 
-/** The sign-in form: a partner key (its practices), an admin key (all) — checked against the API. */
+/** The sign-in form: a practice key (its practice), a partner key (its practices), the admin key (all) — checked against the API. */
 function signIn(message) {
   showAccount();
   setTitle('Sign in');
