@@ -67,7 +67,7 @@ export const ApiKeyViewSchema = Type.Object(
       description: 'A rotated key: the id of the key issued in its place',
     }),
   },
-  { description: 'An API key of a partner. The key itself is shown only once, when issued.' },
+  { $id: 'ApiKey', description: 'An API key of a partner. The key itself is shown only once, when issued.' },
 );
 export type ApiKeyView = Static<typeof ApiKeyViewSchema>;
 

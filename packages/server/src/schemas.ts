@@ -2,16 +2,17 @@
  * Shared schemas: one TypeBox source for validation, serialisation and the OpenAPI components
  * (each `$id` becomes a component of the same name). Each view the API answers is declared once,
  * beside the code that builds it — in core (Booking, Slot, Practice, SyncRun, AuditEvent,
- * EhrCatalogueEntry, IssuedApiKey, SetupCheck, Connection, Practitioner, Location,
+ * EhrCatalogueEntry, IssuedApiKey, ApiKey, SetupCheck, Connection, Practitioner, Location,
  * AppointmentType, MappingPointingAtGone, Discovery, the four mapping rows, ActiveSlotTypes,
  * WebhookEndpoint, WebhookDeliveryAttempt, PublishingSettings: registered here), or in the route
- * file when only the route builds it (Partner in routes/partners.ts, Plugin in routes/plugins.ts,
- * ReconciliationItem in routes/reconciliation.ts: registered by their route) — its type derived from the schema. Routes name a component with
- * `ref(schema)` / `pageOfRef(schema)` (never by a string), typed as the schema, so the compiler
- * checks each answer.
+ * file when only the route builds it (Partner and RotatedApiKey in routes/partners.ts, Plugin in
+ * routes/plugins.ts, ReconciliationItem in routes/reconciliation.ts: registered by their route) —
+ * its type derived from the schema. Routes name a component with `ref(schema)` /
+ * `pageOfRef(schema)` (never by a string), typed as the schema, so the compiler checks each answer.
  */
 import {
   ActiveSlotTypesViewSchema,
+  ApiKeyViewSchema,
   AppointmentTypeViewSchema,
   AuditEventViewSchema,
   BookingFeatureViewSchema,
@@ -52,6 +53,7 @@ export const ProblemSchema = Type.Object(
 export const sharedSchemas = [
   ProblemSchema,
   IssuedKeySchema,
+  ApiKeyViewSchema,
   PracticeViewSchema,
   SetupCheckSchema,
   ConnectionViewSchema,

@@ -12,7 +12,7 @@ import {
   ROTATION_GRACE_MAX_SECONDS,
 } from '@slotbridge/core';
 import { type Static, Type } from 'typebox';
-import { pageAnswer, pageOf, pageOfRef, pageQuery } from '../pages.ts';
+import { pageAnswer, pageOfRef, pageQuery } from '../pages.ts';
 import { PracticeParams, problemResponses, ref } from '../schemas.ts';
 
 const PartnerParams = Type.Object({ partnerId: Type.String({ format: 'uuid' }) });
@@ -43,9 +43,9 @@ const RotatedApiKeySchema = Type.Object(
     practiceId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
       description: "A practice key: the one practice it reaches (the old key's); null: a partner key",
     }),
-    previous: ApiKeyViewSchema,
+    previous: ref(ApiKeyViewSchema),
   },
-  { description: 'The new key (shown once) and the old one, now expiring' },
+  { $id: 'RotatedApiKey', description: 'The new key (shown once) and the old one, now expiring' },
 );
 
 /**
@@ -68,6 +68,7 @@ const partnerView = (p: { id: string; name: string; createdAt: Date }): PartnerV
 
 export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addSchema(PartnerSchema);
+  app.addSchema(RotatedApiKeySchema);
   app.post(
     '/v1/partners',
     {
@@ -149,7 +150,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: `Oldest first, in pages. Never the key itself: its prefix, label, status, when it was created, last used (recorded at most once a minute), revoked, or stops after a rotation. Its practice keys are listed too, each with its practiceId (null: a partner key). The admin key lists any partner's keys; a partner key its own partner's (another partner answers 404). Default page ${PAGE_DEFAULT}, at most ${PAGE_MAX}.`,
         params: PartnerParams,
         querystring: Type.Object(pageQuery(), { additionalProperties: false }),
-        response: { 200: pageOf(ApiKeyViewSchema), ...problemResponses(400, 401, 404) },
+        response: { 200: pageOfRef(ApiKeyViewSchema), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => {
@@ -169,7 +170,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Get one API key of a partner',
         description: 'As listed: never the key itself. A key of another partner answers 404.',
         params: KeyParams,
-        response: { 200: ApiKeyViewSchema, ...problemResponses(400, 401, 404) },
+        response: { 200: ref(ApiKeyViewSchema), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => {
@@ -199,7 +200,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 200: ApiKeyViewSchema, ...problemResponses(400, 401, 404, 409) },
+        response: { 200: ref(ApiKeyViewSchema), ...problemResponses(400, 401, 404, 409) },
       },
     },
     async (request) => {
@@ -241,7 +242,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 201: RotatedApiKeySchema, ...problemResponses(400, 401, 404, 409) },
+        response: { 201: ref(RotatedApiKeySchema), ...problemResponses(400, 401, 404, 409) },
       },
     },
     async (request, reply) => {
