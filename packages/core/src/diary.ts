@@ -6,31 +6,44 @@
  * offers free slots).
  */
 import type { Kysely } from 'kysely';
+import { type Static, Type } from 'typebox';
+import { BOOKING_STATES } from './booking/bookings.ts';
 import type { BookingState, Database, Practice } from './db/schema.ts';
 import { LIVE_BOOKING_STATES } from './offers/offer-rules.ts';
 import { storedMapping } from './offers/offers.ts';
 import { instantToLocalIso } from './time.ts';
 
-export interface DiaryEntry {
-  /** Where it was booked: through slotbridge, or in the EHR by the practice. */
-  source: 'slotbridge' | 'ehr';
-  start: string;
-  end: string;
-  ehrSlotId: string;
-  /** Ours only. */
-  bookingId: string | null;
-  state: BookingState | null;
-  appointmentType: { id: string; name: string } | null;
-  practitioner: { id: string; name: string } | null;
-  location: { id: string; name: string } | null;
-  /** The EHR's own words for the slot, for the practice to find it. */
-  ehr: {
-    practitionerId: string | null;
-    locationId: string | null;
-    slotTypeId: string;
-    slotTypeName: string | null;
-  };
-}
+const Named = Type.Union([Type.Object({ id: Type.String(), name: Type.String() }), Type.Null()]);
+
+/** One appointment of the diary as the API answers it (`GET …/appointments`). */
+export const DiaryEntrySchema = Type.Object(
+  {
+    source: Type.Union([Type.Literal('slotbridge'), Type.Literal('ehr')], {
+      description: 'slotbridge: booked through this API; ehr: booked by the practice in its EHR',
+    }),
+    start: Type.String({ format: 'date-time' }),
+    end: Type.String({ format: 'date-time' }),
+    ehrSlotId: Type.String(),
+    bookingId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], { description: 'Ours only' }),
+    state: Type.Union([Type.Enum(BOOKING_STATES), Type.Null()], {
+      description: 'Ours only: the booking state',
+    }),
+    appointmentType: Named,
+    practitioner: Named,
+    location: Named,
+    ehr: Type.Object(
+      {
+        practitionerId: Type.Union([Type.String(), Type.Null()]),
+        locationId: Type.Union([Type.String(), Type.Null()]),
+        slotTypeId: Type.String(),
+        slotTypeName: Type.Union([Type.String(), Type.Null()]),
+      },
+      { description: "The EHR's own words for the slot, for the practice to find it" },
+    ),
+  },
+  { $id: 'DiaryEntry' },
+);
+export type DiaryEntry = Static<typeof DiaryEntrySchema>;
 
 interface Row {
   source: 'slotbridge' | 'ehr';

@@ -4,9 +4,10 @@
  * beside the code that builds it — in core (Booking, Slot, Practice, SyncRun, AuditEvent,
  * EhrCatalogueEntry, IssuedApiKey, ApiKey, SetupCheck, Connection, Practitioner, Location,
  * AppointmentType, MappingPointingAtGone, Discovery, the four mapping rows, ActiveSlotTypes,
- * WebhookEndpoint, WebhookDeliveryAttempt, PublishingSettings: registered here), or in the route
- * file when only the route builds it (Partner and RotatedApiKey in routes/partners.ts, Plugin in
- * routes/plugins.ts, ReconciliationItem in routes/reconciliation.ts: registered by their route) —
+ * WebhookEndpoint, WebhookDeliveryAttempt, PublishingSettings, DiaryEntry, AvailabilityDiagnosis:
+ * registered here), or in the route file when only the route builds it (Partner and
+ * RotatedApiKey in routes/partners.ts, Plugin in routes/plugins.ts, ReconciliationItem in
+ * routes/reconciliation.ts: registered by their route) —
  * its type derived from the schema. Routes name a component with `ref(schema)` /
  * `pageOfRef(schema)` (never by a string), typed as the schema, so the compiler checks each answer.
  */
@@ -15,9 +16,11 @@ import {
   ApiKeyViewSchema,
   AppointmentTypeViewSchema,
   AuditEventViewSchema,
+  AvailabilityDiagnosisSchema,
   BookingFeatureViewSchema,
   BookingViewSchema,
   ConnectionViewSchema,
+  DiaryEntrySchema,
   DiscoverySchema,
   EhrCatalogueEntryViewSchema,
   IssuedKeySchema,
@@ -67,6 +70,8 @@ export const sharedSchemas = [
   MappingPointingAtGoneSchema,
   DiscoverySchema,
   AuditEventViewSchema,
+  DiaryEntrySchema,
+  AvailabilityDiagnosisSchema,
   PractitionerMappingViewSchema,
   LocationMappingViewSchema,
   SlotTypeFeatureViewSchema,

@@ -7,6 +7,7 @@
  * practice manager's words. All failing checks are reported, not just the first.
  */
 import { DateTime } from 'luxon';
+import { type Static, Type } from 'typebox';
 import type { Availability } from '../availability.ts';
 import type { Connections } from '../connections.ts';
 import type { Db } from '../db/database.ts';
@@ -41,17 +42,30 @@ export interface AvailabilityQuestion {
   slotId?: string;
 }
 
-export interface AvailabilityDiagnosis {
-  date: string;
-  timeZone: string;
-  /** Stored slots of that date matching the question. */
-  slotsConsidered: number;
-  /** Of those, how many are offered now. */
-  slotsOffered: number;
-  checks: DiagnosticCheck[];
-  /** The failing checks' titles, in order; empty when everything passes. */
-  failing: string[];
-}
+/** One check of the diagnosis as the API answers it: the plugin contract's DiagnosticCheck. */
+const DiagnosticCheckViewSchema = Type.Object({
+  id: Type.String(),
+  title: Type.String({ description: 'The question the check answers' }),
+  status: Type.Union([Type.Literal('pass'), Type.Literal('fail'), Type.Literal('not_applicable')]),
+  evidence: Type.String({ description: 'What was found' }),
+  fix: Type.Optional(Type.String({ description: "What to do, in a practice manager's words" })),
+});
+
+/** "Why isn't this slot offered?" as the API answers it (`GET …/diagnostics/availability`). */
+export const AvailabilityDiagnosisSchema = Type.Object(
+  {
+    date: Type.String({ description: 'The local date asked about, YYYY-MM-DD' }),
+    timeZone: Type.String(),
+    slotsConsidered: Type.Integer({ description: 'Stored slots of that date matching the question' }),
+    slotsOffered: Type.Integer({ description: 'Of those, how many are offered now' }),
+    checks: Type.Array(DiagnosticCheckViewSchema),
+    failing: Type.Array(Type.String(), {
+      description: "The failing checks' titles, in order; empty when everything passes",
+    }),
+  },
+  { $id: 'AvailabilityDiagnosis' },
+);
+export type AvailabilityDiagnosis = Static<typeof AvailabilityDiagnosisSchema>;
 
 const EXAMPLES = 3;
 

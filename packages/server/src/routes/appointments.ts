@@ -4,6 +4,7 @@ import {
   CoreErrorCode,
   cursorError,
   type DiaryEntry,
+  DiaryEntrySchema,
   decodeCursor,
   encodeCursor,
   InputError,
@@ -13,29 +14,8 @@ import {
   startOfLocalDay,
 } from '@slotbridge/core';
 import { Type } from 'typebox';
-import { pageAnswer, pageOf, pageQuery } from '../pages.ts';
+import { pageAnswer, pageOfRef, pageQuery } from '../pages.ts';
 import { PracticeParams, problemResponses } from '../schemas.ts';
-
-const Named = Type.Union([Type.Object({ id: Type.String(), name: Type.String() }), Type.Null()]);
-const Entry = Type.Object({
-  source: Type.Union([Type.Literal('slotbridge'), Type.Literal('ehr')], {
-    description: 'slotbridge: booked through this API; ehr: booked by the practice in its EHR',
-  }),
-  start: Type.String({ format: 'date-time' }),
-  end: Type.String({ format: 'date-time' }),
-  ehrSlotId: Type.String(),
-  bookingId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
-  state: Type.Union([Type.String(), Type.Null()]),
-  appointmentType: Named,
-  practitioner: Named,
-  location: Named,
-  ehr: Type.Object({
-    practitionerId: Type.Union([Type.String(), Type.Null()]),
-    locationId: Type.Union([Type.String(), Type.Null()]),
-    slotTypeId: Type.String(),
-    slotTypeName: Type.Union([Type.String(), Type.Null()]),
-  }),
-});
 
 const MAX_DAYS = 93;
 
@@ -77,7 +57,7 @@ export const appointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 200: pageOf(Entry), ...problemResponses(400, 401, 404) },
+        response: { 200: pageOfRef(DiaryEntrySchema), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => {

@@ -1,14 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AvailabilityDiagnosisSchema } from '@slotbridge/core';
 import { Type } from 'typebox';
-import { PracticeParams, problemResponses } from '../schemas.ts';
-
-const Check = Type.Object({
-  id: Type.String(),
-  title: Type.String({ description: 'The question the check answers' }),
-  status: Type.Union([Type.Literal('pass'), Type.Literal('fail'), Type.Literal('not_applicable')]),
-  evidence: Type.String({ description: 'What was found' }),
-  fix: Type.Optional(Type.String({ description: "What to do, in a practice manager's words" })),
-});
+import { PracticeParams, problemResponses, ref } from '../schemas.ts';
 
 export const diagnosticsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { practices, diagnostics } = app.slotbridge;
@@ -34,14 +27,7 @@ export const diagnosticsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({
-            date: Type.String(),
-            timeZone: Type.String(),
-            slotsConsidered: Type.Integer(),
-            slotsOffered: Type.Integer(),
-            checks: Type.Array(Check),
-            failing: Type.Array(Type.String()),
-          }),
+          200: ref(AvailabilityDiagnosisSchema),
           ...problemResponses(400, 401, 404),
         },
       },
