@@ -15,35 +15,18 @@
  * - No answer carries A2's or B's data, and A2's and B's data read the same after all of it.
  * - Last, the practice's own writes are allowed (never 401 or 403).
  */
-import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import t from 'tap';
-import { type ApiRoute, apiRoutes, pathOf, sampleValid, schemaContext } from './helpers/route-table.ts';
+import { type ApiRoute, apiRoutes, schemaContext } from './helpers/route-table.ts';
+import { ID_OF, paramsOf, tenantCaller } from './helpers/tenant-calls.ts';
 import { bearer } from './helpers/test-app.ts';
-import { type Tenant, type TenantIds, tenant, twoPartners } from './helpers/two-partners.ts';
-
-/** Which of a tenant's ids a path parameter (or a body or query field) names. */
-const ID_OF: Record<string, keyof TenantIds> = {
-  practiceId: 'practiceId',
-  partnerId: 'partnerId',
-  practitionerId: 'practitionerId',
-  locationId: 'locationId',
-  appointmentTypeId: 'appointmentTypeId',
-  bookingId: 'bookingId',
-  slotId: 'freeSlotId',
-  keyId: 'apiKeyId',
-  apiKeyId: 'apiKeyId',
-  endpointId: 'endpointId',
-  eventId: 'eventId',
-};
+import { type Tenant, tenant, twoPartners } from './helpers/two-partners.ts';
 
 /** The routes outside /v1/practices/{practiceId}/… a practice key may call, and why. */
 const PRACTICE_KEY_MAY_CALL = new Set([
   'GET /v1/practices', // its one practice
   'GET /v1/plugins', // no tenant data
 ]);
-
-type Owner = Tenant | 'random';
 
 t.test('a practice key reaches its practice only, and no partner-level route', async (t) => {
   const setup = await twoPartners();
@@ -61,40 +44,10 @@ t.test('a practice key reaches its practice only, and no partner-level route', a
 
   const ctx = schemaContext(app);
   const routes = apiRoutes(setup.routes);
-  const stats = { routes: 0, partnerLevel: 0, practiceScoped: 0, requests: 0 };
-  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-  const idsOfField = (owner: Tenant) => (name: string, value: unknown) =>
-    typeof value === 'string' && ID_OF[name] ? owner.ids[ID_OF[name]] : value;
-
-  async function send(
-    route: ApiRoute,
-    callKey: string,
-    params: Record<string, string>,
-    fieldsOf: Tenant,
-  ): Promise<{ res: LightMyRequestResponse; sent: string }> {
-    const required = new Set<string>(route.schema.querystring?.required ?? []);
-    const query = Object.fromEntries(
-      Object.entries(
-        (sampleValid(route.schema.querystring, ctx, idsOfField(fieldsOf)) ?? {}) as Record<string, unknown>,
-      )
-        .filter(([k]) => required.has(k) || ID_OF[k])
-        .map(([k, v]) => [k, /^(date|from|to)$/.test(k) ? tomorrow : v]),
-    );
-    const body = sampleValid(route.schema.body, ctx, idsOfField(fieldsOf));
-    const headers = sampleValid(route.schema.headers, ctx) as Record<string, string> | undefined;
-    const url = pathOf(route, params);
-    const search = new URLSearchParams(
-      Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]),
-    ).toString();
-    const res = await app.inject({
-      method: route.method as 'GET',
-      url: search ? `${url}?${search}` : url,
-      headers: { ...headers, ...bearer(callKey) },
-      ...(body !== undefined && { payload: body as object }),
-    });
-    stats.requests += 1;
-    return { res, sent: `${url}?${search} ${JSON.stringify(body ?? null)}` };
-  }
+  const stats = { routes: 0, partnerLevel: 0, practiceScoped: 0 };
+  const caller = tenantCaller(app, ctx);
+  const send = (route: ApiRoute, callKey: string, params: Record<string, string>, fieldsOf: Tenant) =>
+    caller.send({ route, key: callKey, params, fieldsOf });
 
   // A2's and B's data: their markers, and their ids that are not A's too (A2 shares A's partner).
   const aIds = new Set(Object.values(a.ids));
@@ -103,16 +56,6 @@ t.test('a practice key reaches its practice only, and no partner-level route', a
     ...[...a2.markers, ...b.markers].filter((m) => res.body.includes(m)),
     ...otherIds.filter((id) => res.body.includes(id) && !sent.includes(id)),
   ];
-
-  const paramsOf = (route: ApiRoute, pick: (param: string) => Owner) =>
-    Object.fromEntries(
-      route.params
-        .filter((p) => p !== '*')
-        .map((p) => {
-          const owner = pick(p);
-          return [p, owner === 'random' ? randomUUID() : owner.ids[ID_OF[p]!]];
-        }),
-    );
 
   // A2's and B's data as their partner keys read it (A's key for A2), before and after.
   const getRoutes = routes.filter((r) => r.method === 'GET' && !r.params.includes('*') && !r.hidden);
@@ -266,6 +209,6 @@ t.test('a practice key reaches its practice only, and no partner-level route', a
   t.ok(stats.partnerLevel >= 15, `${stats.partnerLevel} partner-level routes`);
   t.ok(stats.practiceScoped >= 30, `${stats.practiceScoped} practice routes`);
   t.comment(
-    `practice key: ${stats.routes} routes, ${stats.partnerLevel} partner-level, ${stats.practiceScoped} of a practice, ${stats.requests} requests`,
+    `practice key: ${stats.routes} routes, ${stats.partnerLevel} partner-level, ${stats.practiceScoped} of a practice, ${caller.counter.requests} requests`,
   );
 });

@@ -6,35 +6,12 @@
  * as problem+json, and no answer carries any of B's data. A's own calls reach their data (the
  * fixture is real), and B's data reads the same after all of it.
  */
-import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import t from 'tap';
-import { type ApiRoute, apiRoutes, pathOf, sampleValid, schemaContext } from './helpers/route-table.ts';
+import { apiRoutes, schemaContext } from './helpers/route-table.ts';
+import { ID_OF, paramsOf, tenantCaller } from './helpers/tenant-calls.ts';
 import { bearer } from './helpers/test-app.ts';
-import { type Tenant, type TenantIds, twoPartners } from './helpers/two-partners.ts';
-
-/** Which of a tenant's ids a path parameter (or a body or query field) names. */
-const ID_OF: Record<string, keyof TenantIds> = {
-  practiceId: 'practiceId',
-  partnerId: 'partnerId',
-  practitionerId: 'practitionerId',
-  locationId: 'locationId',
-  appointmentTypeId: 'appointmentTypeId',
-  bookingId: 'bookingId',
-  slotId: 'freeSlotId',
-  keyId: 'apiKeyId',
-  apiKeyId: 'apiKeyId',
-  endpointId: 'endpointId',
-  eventId: 'eventId',
-};
-
-interface Call {
-  route: ApiRoute;
-  key: string;
-  params: Record<string, string>;
-  /** Whose ids go into id fields of the query and the body. */
-  fieldsOf: Tenant;
-}
+import { twoPartners } from './helpers/two-partners.ts';
 
 t.test(
   'every route with a tenant id answers another tenant 404 (or documented 403), leaking nothing',
@@ -54,7 +31,7 @@ t.test(
     t.equal(published.statusCode, 200, "A's practice publishes its slots", { body: published.body });
     const ctx = schemaContext(app);
     const routes = apiRoutes(setup.routes);
-    const stats = { routes: 0, withTenantParams: 0, requests: 0 };
+    const stats = { routes: 0, withTenantParams: 0 };
 
     // Sanity of the enumeration: every path of the OpenAPI document is in the route table.
     const openapi = app.swagger() as { paths: Record<string, Record<string, unknown>> };
@@ -69,55 +46,13 @@ t.test(
     }
 
     const bIds = Object.values(b.ids);
-    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-    const idsOfField = (tenant: Tenant) => (name: string, value: unknown) =>
-      typeof value === 'string' && ID_OF[name] ? tenant.ids[ID_OF[name]] : value;
-
-    async function send(call: Call): Promise<{ res: LightMyRequestResponse; sent: string }> {
-      const { route } = call;
-      // The query: its required fields and its id filters only, dates tomorrow.
-      const required = new Set<string>(route.schema.querystring?.required ?? []);
-      const query = Object.fromEntries(
-        Object.entries(
-          (sampleValid(route.schema.querystring, ctx, idsOfField(call.fieldsOf)) ?? {}) as Record<
-            string,
-            unknown
-          >,
-        )
-          .filter(([k]) => required.has(k) || ID_OF[k])
-          .map(([k, v]) => [k, /^(date|from|to)$/.test(k) ? tomorrow : v]),
-      );
-      const body = sampleValid(route.schema.body, ctx, idsOfField(call.fieldsOf));
-      const headers = sampleValid(route.schema.headers, ctx) as Record<string, string> | undefined;
-      const url = pathOf(route, call.params);
-      const search = new URLSearchParams(
-        Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]),
-      ).toString();
-      const res = await app.inject({
-        method: route.method as 'GET',
-        url: search ? `${url}?${search}` : url,
-        headers: { ...headers, ...bearer(call.key) },
-        ...(body !== undefined && { payload: body as object }),
-      });
-      stats.requests += 1;
-      return { res, sent: `${url}?${search} ${JSON.stringify(body ?? null)}` };
-    }
+    const { send, counter } = tenantCaller(app, ctx);
 
     /** B's data in an answer: a marker of B's, or an id of B's the request did not itself send. */
     const leaks = (res: LightMyRequestResponse, sent: string): string[] => [
       ...b.markers.filter((m) => res.body.includes(m)),
       ...bIds.filter((id) => res.body.includes(id) && !sent.includes(id)),
     ];
-
-    const paramsOf = (route: ApiRoute, pick: (param: string) => Tenant | 'random') =>
-      Object.fromEntries(
-        route.params
-          .filter((p) => p !== '*')
-          .map((p) => {
-            const owner = pick(p);
-            return [p, owner === 'random' ? randomUUID() : owner.ids[ID_OF[p]!]];
-          }),
-      );
 
     // B's view of its own data, before: every GET route B can call with its own ids.
     const getRoutes = routes.filter((r) => r.method === 'GET' && !r.params.includes('*') && !r.hidden);
@@ -216,7 +151,7 @@ t.test(
     t.same(await snapshotOfB(), before, "B's data reads the same after all of A's calls");
     t.ok(stats.withTenantParams >= 30, `${stats.withTenantParams} routes with tenant ids`);
     t.comment(
-      `tenant isolation: ${stats.routes} routes, ${stats.withTenantParams} with tenant ids, ${stats.requests} requests`,
+      `tenant isolation: ${stats.routes} routes, ${stats.withTenantParams} with tenant ids, ${counter.requests} requests`,
     );
   },
 );
