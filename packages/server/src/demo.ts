@@ -161,7 +161,7 @@ async function demoPractice(
 }
 
 /** The suffix that names the exercise practice beside its ready twin. */
-export const EXERCISE_SUFFIX = ' — to set up in the console';
+const EXERCISE_SUFFIX = ' — to set up in the console';
 
 /**
  * The exercise practice (DemoExercise), created beside the first ready demo practice. At a
