@@ -5,15 +5,16 @@
  * slot types offered under an appointment type of the same name; the unregistered-patient type
  * reserved). Idempotent: a restart reuses the practices and points them at the new sandboxes.
  */
-import type {
-  BookingFeatureRow,
-  Caller,
-  DemoSandbox,
-  PatientDetails,
-  Slotbridge,
-  SlotTypeFeatureRow,
-  StartDemoSandbox,
-  SyncRun,
+import {
+  type BookingFeatureRow,
+  type Caller,
+  type DemoSandbox,
+  type PatientDetails,
+  type Slotbridge,
+  type SlotTypeFeatureRow,
+  type StartDemoSandbox,
+  type SyncRun,
+  secretFields,
 } from '@slotbridge/core';
 
 export const DEMO_PARTNER_NAME = 'Demo partner';
@@ -176,9 +177,7 @@ async function exercisePractice(
   const { sandbox, ehr } = ready;
   const name = `${sandbox.practiceName}${EXERCISE_SUFFIX}`;
   const schema = slotbridge.ehr.get(ehr).connectionSchema;
-  const secretNames = Object.keys(schema.properties).filter(
-    (key) => (schema.properties[key] as { writeOnly?: boolean }).writeOnly === true,
-  );
+  const secretNames = secretFields(schema);
   const secrets = Object.fromEntries(
     secretNames
       .filter((key) => typeof sandbox.connection[key] === 'string')
