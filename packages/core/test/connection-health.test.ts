@@ -72,20 +72,23 @@ t.test('a good read of a healthy connection writes nothing', async (t) => {
   t.same(after, before);
 });
 
-t.test('a read that asks the EHR nothing (no active slot type) leaves a failing connection failing', async (t) => {
-  const setup = await memoryPractice();
-  t.teardown(setup.close);
-  setup.memory.slots.push(...tomorrowSlots(2));
-  setup.memory.refused = true;
-  t.equal((await readNear(setup)).status, 'failed');
-  t.match(await setup.slotbridge.connections.view(setup.practice), { status: 'failing' });
+t.test(
+  'a read that asks the EHR nothing (no active slot type) leaves a failing connection failing',
+  async (t) => {
+    const setup = await memoryPractice();
+    t.teardown(setup.close);
+    setup.memory.slots.push(...tomorrowSlots(2));
+    setup.memory.refused = true;
+    t.equal((await readNear(setup)).status, 'failed');
+    t.match(await setup.slotbridge.connections.view(setup.practice), { status: 'failing' });
 
-  await setup.slotbridge.mappings.putActiveSlotTypes(setup.caller, setup.practice, []);
-  const empty = await readNear(setup);
-  t.match(empty, { status: 'succeeded', askedEhr: false }, 'nothing to read: nothing asked');
-  t.match(
-    await setup.slotbridge.connections.view(setup.practice),
-    { status: 'failing', lastSyncFix: 'Type the secret again' },
-    'still failing: a read of nothing proves nothing about the connection',
-  );
-});
+    await setup.slotbridge.mappings.putActiveSlotTypes(setup.caller, setup.practice, []);
+    const empty = await readNear(setup);
+    t.match(empty, { status: 'succeeded', askedEhr: false }, 'nothing to read: nothing asked');
+    t.match(
+      await setup.slotbridge.connections.view(setup.practice),
+      { status: 'failing', lastSyncFix: 'Type the secret again' },
+      'still failing: a read of nothing proves nothing about the connection',
+    );
+  },
+);
