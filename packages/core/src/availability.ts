@@ -166,6 +166,23 @@ export class Availability {
 
   /** What the rules decided on read see now: the clock, the horizon, freshness and `liveBookings`. */
   async moment(practice: Practice, liveBookings: readonly LiveBooking[] = []): Promise<OfferMoment> {
+    // Fresh by the times in memory: the connection's row (a round trip) cannot change the verdict.
+    const now = this.now();
+    const fresh = await this.syncState.freshInMemory(
+      practice.id,
+      now.getTime() - this.staleAfterSeconds * 1000,
+    );
+    if (fresh) {
+      return {
+        now,
+        timeZone: practice.time_zone,
+        horizonDays: await this.practices.horizonDays(practice),
+        lastGoodSyncAt: fresh.lastGoodSyncAt,
+        nextSyncDueBy: fresh.nextSyncDueBy,
+        staleAfterSeconds: this.staleAfterSeconds,
+        liveBookings,
+      };
+    }
     const [state, horizonDays] = await Promise.all([
       this.syncState.of(practice.id),
       this.practices.horizonDays(practice),

@@ -5,7 +5,7 @@
  * slot, so two requests racing for a slot can never both win.
  */
 import { createHmac } from 'node:crypto';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Insertable, type Kysely, type QueryResult, sql, type Transaction } from 'kysely';
 import { type Static, Type } from 'typebox';
 import { recordAudit } from '../audit.ts';
 import {
@@ -17,7 +17,8 @@ import {
 import type { Caller } from '../caller.ts';
 import { Channel } from '../coordination.ts';
 import type { Db } from '../db/database.ts';
-import type { Booking, Database, Practice } from '../db/schema.ts';
+import { preparedStatement } from '../db/prepared.ts';
+import type { Booking, BookingsTable, Database, Practice } from '../db/schema.ts';
 import type { PatientDetails } from '../ehr-plugin.ts';
 import type { EhrRegistry } from '../ehr-registry.ts';
 import {
@@ -389,57 +390,14 @@ export class Bookings {
     replacesBookingId: string | null,
     detailsFor: (offered: OfferedSlot) => SealedBookingDetails,
   ): Promise<Booking> {
-    const rows = await trx
-      .with('slot', (db) =>
-        db
-          .selectFrom('slots')
-          .select(BOOKABLE_SLOT_COLUMNS)
-          .where('id', '=', input.slotId)
-          .where('practice_id', '=', practice.id)
-          .forUpdate(),
-      )
-      .with('practitioner_time', (db) =>
-        db
-          .selectFrom('slot')
-          .select(
-            sql`pg_advisory_xact_lock(hashtextextended(${`${practice.id}:`} || slot.ehr_practitioner_id, 0))`.as(
-              'held',
-            ),
-          )
-          .where('slot.ehr_practitioner_id', 'is not', null),
-      )
-      .selectFrom('slot')
-      .leftJoinLateral(
-        (eb) =>
-          eb
-            .selectFrom('bookings')
-            .select(['id', 'slot_id', 'ehr_practitioner_id', 'start_at', 'end_at'])
-            .where(
-              aroundSlot(practice.id, {
-                id: sql.ref<string>('slot.id'),
-                start_at: sql.ref<Date>('slot.start_at'),
-                end_at: sql.ref<Date>('slot.end_at'),
-              }),
-            )
-            .as('live'),
-        (join) => join.onTrue(),
-      )
-      .selectAll('slot')
-      .select((eb) => [
-        eb.selectFrom('practitioner_time').select(eb.fn.countAll<number>().as('n')).as('practitioner_held'),
-        eb
-          .selectFrom('bookings')
-          .select('bookings.id')
-          .where('bookings.practice_id', '=', practice.id)
-          .where('bookings.idempotency_key', '=', idempotencyKey)
-          .as('earlier_booking_id'),
-        'live.id as live_id',
-        'live.slot_id as live_slot_id',
-        'live.ehr_practitioner_id as live_ehr_practitioner_id',
-        'live.start_at as live_start_at',
-        'live.end_at as live_end_at',
-      ])
-      .execute();
+    const { rows } = await trx.executeQuery(
+      lockSlot(trx, {
+        slotId: input.slotId,
+        practiceId: practice.id,
+        practitionerKey: `${practice.id}:`,
+        idempotencyKey,
+      }),
+    );
     const first = rows[0];
     if (!first || first.earlier_booking_id !== null) {
       throw new KeyUsedOrSlotMissing(
@@ -467,7 +425,7 @@ export class Bookings {
     // The offer rules, for this slot only: its stored verdict and our live bookings around it.
     const offered = this.offered(slot, { ...moment, liveBookings: seen }, input);
     const details = detailsFor(offered);
-    const values = {
+    const values: BookingValues = {
       practice_id: practice.id,
       slot_id: slot.id,
       appointment_type_id: offered.appointmentType.id,
@@ -487,43 +445,13 @@ export class Bookings {
       request_fingerprint: fingerprint,
       api_key_id: caller.apiKeyId,
       replaces_booking_id: replacesBookingId,
-    } as const;
+    };
     const seenIds = seen.map((b) => b.id);
     const {
       unseen,
       notified: _notified,
       ...booking
-    } = await trx
-      .with('booking', (db) => db.insertInto('bookings').values(values).returningAll())
-      // The write-back command (as enqueueBookingWrite stores it).
-      .with('command', (db) =>
-        db
-          .insertInto('outbox_commands')
-          .columns(['practice_id', 'booking_id', 'kind'])
-          .expression((eb) =>
-            eb
-              .selectFrom('booking')
-              .select(['booking.practice_id', 'booking.id', sql.lit('book').as('kind')]),
-          ),
-      )
-      .selectFrom('booking')
-      .selectAll('booking')
-      .select((eb) => [
-        sql<string>`pg_notify(${Channel.outbox}, booking.practice_id::text)::text`.as('notified'),
-        eb
-          .selectFrom('bookings')
-          .select(
-            sql<
-              UnseenBooking[]
-            >`coalesce(json_agg(json_build_array(bookings.slot_id, bookings.ehr_practitioner_id, (extract(epoch from bookings.start_at) * 1000)::float8, (extract(epoch from bookings.end_at) * 1000)::float8)), '[]')`.as(
-              'unseen',
-            ),
-          )
-          .where(aroundSlot(practice.id, slot))
-          .$if(seenIds.length > 0, (qb) => qb.where('bookings.id', 'not in', seenIds))
-          .as('unseen'),
-      ])
-      .executeTakeFirstOrThrow();
+    } = onlyRow(await trx.executeQuery(insertBooking(trx, { ...values, seenIds })));
     if (unseen && unseen.length > 0) {
       // Booked around the slot while (1) waited for the locks: judge it again with them.
       const live = unseen.map(([slotId, ehrPractitionerId, startAt, endAt]) => ({
@@ -652,6 +580,119 @@ export class Bookings {
   }
 }
 
+/** The columns of a new booking, as the accept inserts them. */
+type BookingValues = Omit<Insertable<BookingsTable>, 'slot_id'> & {
+  slot_id: string;
+  start_at: Date;
+  end_at: Date;
+};
+
+/**
+ * The accept's statement (1): locks the slot, then the practitioner's time, and reads our live
+ * bookings around the slot and any earlier booking with the Idempotency-Key (see insert).
+ */
+const lockSlot = preparedStatement(
+  (
+    db: Kysely<Database>,
+    a: { slotId: string; practiceId: string; practitionerKey: string; idempotencyKey: string },
+  ) =>
+    db
+      .with('slot', (db) =>
+        db
+          .selectFrom('slots')
+          .select(BOOKABLE_SLOT_COLUMNS)
+          .where('id', '=', a.slotId)
+          .where('practice_id', '=', a.practiceId)
+          .forUpdate(),
+      )
+      .with('practitioner_time', (db) =>
+        db
+          .selectFrom('slot')
+          .select(
+            sql`pg_advisory_xact_lock(hashtextextended(${a.practitionerKey} || slot.ehr_practitioner_id, 0))`.as(
+              'held',
+            ),
+          )
+          .where('slot.ehr_practitioner_id', 'is not', null),
+      )
+      .selectFrom('slot')
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('bookings')
+            .select(['id', 'slot_id', 'ehr_practitioner_id', 'start_at', 'end_at'])
+            .where(
+              aroundSlot(a.practiceId, {
+                id: sql.ref<string>('slot.id'),
+                start_at: sql.ref<Date>('slot.start_at'),
+                end_at: sql.ref<Date>('slot.end_at'),
+              }),
+            )
+            .as('live'),
+        (join) => join.onTrue(),
+      )
+      .selectAll('slot')
+      .select((eb) => [
+        eb.selectFrom('practitioner_time').select(eb.fn.countAll<number>().as('n')).as('practitioner_held'),
+        eb
+          .selectFrom('bookings')
+          .select('bookings.id')
+          .where('bookings.practice_id', '=', a.practiceId)
+          .where('bookings.idempotency_key', '=', a.idempotencyKey)
+          .as('earlier_booking_id'),
+        'live.id as live_id',
+        'live.slot_id as live_slot_id',
+        'live.ehr_practitioner_id as live_ehr_practitioner_id',
+        'live.start_at as live_start_at',
+        'live.end_at as live_end_at',
+      ]),
+);
+
+/**
+ * The accept's statement (2): inserts the booking and its write-back command, wakes the workers,
+ * and reads our live bookings around the slot other than `seenIds` (see insert).
+ */
+const insertBooking = preparedStatement(
+  (db: Kysely<Database>, { seenIds, ...values }: BookingValues & { seenIds: string[] }) =>
+    db
+      .with('booking', (db) => db.insertInto('bookings').values(values).returningAll())
+      // The write-back command (as enqueueBookingWrite stores it).
+      .with('command', (db) =>
+        db
+          .insertInto('outbox_commands')
+          .columns(['practice_id', 'booking_id', 'kind'])
+          .expression((eb) =>
+            eb
+              .selectFrom('booking')
+              .select(['booking.practice_id', 'booking.id', sql.lit('book').as('kind')]),
+          ),
+      )
+      .selectFrom('booking')
+      .selectAll('booking')
+      .select((eb) => [
+        sql<string>`pg_notify(${Channel.outbox}, booking.practice_id::text)::text`.as('notified'),
+        eb
+          .selectFrom('bookings')
+          .select(
+            sql<
+              UnseenBooking[]
+            >`coalesce(json_agg(json_build_array(bookings.slot_id, bookings.ehr_practitioner_id, (extract(epoch from bookings.start_at) * 1000)::float8, (extract(epoch from bookings.end_at) * 1000)::float8)), '[]')`.as(
+              'unseen',
+            ),
+          )
+          .where(
+            aroundSlot(values.practice_id, {
+              id: values.slot_id,
+              start_at: values.start_at,
+              end_at: values.end_at,
+            }),
+          )
+          // One array parameter, not one per id: the statement's text stays the same (prepared).
+          .where(sql<boolean>`bookings.id <> all(${seenIds}::uuid[])`)
+          .as('unseen'),
+      ]),
+);
+
 /** A live booking of ours around a slot, as the accept's insert reads it: slot, practitioner, start and end (epoch ms). */
 type UnseenBooking = [string | null, string | null, number, number];
 
@@ -664,6 +705,13 @@ class KeyUsedOrSlotMissing extends Error {
   constructor(readonly otherwise: Error | null) {
     super('Idempotency-Key used before, or no such slot');
   }
+}
+
+/** The one row of a statement that always answers one (an insert returning). */
+function onlyRow<R>(result: QueryResult<R>): R {
+  const row = result.rows[0];
+  if (row === undefined) throw new Error('The statement answered no row');
+  return row;
 }
 
 function slotTaken(slotId: string): ConflictError {

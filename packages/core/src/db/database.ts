@@ -11,6 +11,7 @@ import * as webhooks from './migrations/0007-webhooks.ts';
 import * as publishing from './migrations/0008-publishing.ts';
 import * as listsAndKeys from './migrations/0009-lists-and-keys.ts';
 import * as practiceKeys from './migrations/0010-practice-keys.ts';
+import { preparingPool } from './prepared.ts';
 import type { Database } from './schema.ts';
 
 // timestamptz as Date, bigint counts as numbers (counts here never exceed 2^53).
@@ -28,7 +29,8 @@ export function openDatabase(options: OpenDatabaseOptions): Db {
   const pool = new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10 });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // Statements marked by prepared() are sent as named prepared statements (prepared.ts).
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
 }
 
 /**

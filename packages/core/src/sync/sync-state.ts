@@ -82,6 +82,34 @@ export class SyncState {
     };
   }
 
+  /**
+   * The read times this process holds in memory (its scheduler's, the published ones), without
+   * the connection's row, when they already make the practice fresh: the last good read after
+   * `freshAfter` (epoch ms). `of` takes the newest of these and the row, so its answer is then at
+   * least as new, and fresh too. Otherwise null: ask `of`. (The booking accept: the stale rule is
+   * all it needs of these times, and it passes either way.)
+   */
+  async freshInMemory(
+    practiceId: string,
+    freshAfter: number,
+  ): Promise<{ lastGoodSyncAt: Date; nextSyncDueBy: Date | null } | null> {
+    await this.#loadPublished();
+    let lastGood = 0;
+    let nextDue: number | null = null;
+    const published = this.#published.get(practiceId);
+    if (published) {
+      lastGood = wholeReadAt(published);
+      nextDue = published[2];
+    }
+    const local = this.#scheduler?.stateOf(practiceId);
+    if (local) {
+      if (local.lastGoodSyncAt) lastGood = Math.max(lastGood, local.lastGoodSyncAt.getTime());
+      nextDue = local.nextSyncDueBy.getTime();
+    }
+    if (lastGood <= freshAfter) return null;
+    return { lastGoodSyncAt: new Date(lastGood), nextSyncDueBy: nextDue !== null ? new Date(nextDue) : null };
+  }
+
   /** The connection's recorded times (a whole-horizon run, a change, a failure). */
   #connection(practiceId: string): Promise<ConnectionTimes | undefined> {
     return this.db
